@@ -1,0 +1,235 @@
+import type { Kysely } from 'kysely';
+import type { JobRecord, JobStatus, OutputState } from '../../domain/job.js';
+import type { Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
+import type { Tables } from './schema.js';
+import { toJob } from './rows.js';
+
+const pendingOutputs = (outputs: OutputState[]): OutputState[] =>
+  outputs.map((o) => ({ spec: o.spec, status: 'pending', files: [] }));
+
+export class SqlJobRepository implements JobRepository {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async create(job: NewJob, idempotency?: { key: string; requestHash: string }) {
+    return this.db.transaction().execute(async (trx) => {
+      if (idempotency) {
+        const existing = await trx.selectFrom('jobs').selectAll().where('idempotency_key', '=', idempotency.key).executeTakeFirst();
+        if (existing) return { job: toJob(existing), created: false, requestHash: existing.request_hash ?? undefined };
+      }
+      const row = {
+        id: job.id,
+        status: 'queued',
+        progress: 0,
+        stage: null,
+        attempts: 0,
+        max_attempts: job.maxAttempts,
+        upload_id: job.uploadId,
+        probe: null,
+        outputs: JSON.stringify(job.outputs),
+        user_metadata: job.userMetadata ? JSON.stringify(job.userMetadata) : null,
+        error: null,
+        idempotency_key: idempotency?.key ?? null,
+        request_hash: idempotency?.requestHash ?? null,
+        created_at: job.createdAt,
+        started_at: null,
+        finished_at: null,
+        run_after: job.createdAt,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: job.createdAt,
+      };
+      await trx.insertInto('jobs').values(row).execute();
+      return { job: toJob(row), created: true };
+    });
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toJob(row) : null;
+  }
+
+  async list(query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage> {
+    let q = this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1);
+    if (query.status) q = q.where('status', '=', query.status);
+    if (query.cursor) q = q.where('id', '<', query.cursor);
+    const rows = await q.execute();
+    const page = rows.slice(0, query.limit).map(toJob);
+    return { jobs: page, nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
+  }
+
+  async claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null> {
+    // One conditional UPDATE is the whole claim: two workers racing for the same job
+    // cannot both match, because the first one's write changes the condition.
+    const row = await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'running',
+        attempts: eb('attempts', '+', 1),
+        lease_owner: owner,
+        lease_expires_at: now + leaseMs,
+        started_at: eb.fn.coalesce('started_at', eb.val(now)),
+        updated_at: now,
+      }))
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'queued'), eb('run_after', '<=', now)]),
+          eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<', now)]),
+        ]),
+      )
+      .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toJob(row) : null;
+  }
+
+  async heartbeat(fence: Fence, now: number, leaseMs: number): Promise<JobStatus | null> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ lease_expires_at: now + leaseMs, updated_at: now })
+      .where('id', '=', fence.id)
+      .where('attempts', '=', fence.attempt)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 1) return 'running';
+    const row = await this.db.selectFrom('jobs').select(['status', 'attempts']).where('id', '=', fence.id).executeTakeFirst();
+    if (!row) return null;
+    // Canceled while we ran: the worker must stop. Any other state means we lost the job.
+    return row.status === 'canceled' && Number(row.attempts) === fence.attempt ? 'canceled' : null;
+  }
+
+  async updateProgress(
+    fence: Fence,
+    patch: { progress?: number; stage?: string; probe?: unknown; outputs?: OutputState[] },
+  ): Promise<boolean> {
+    const set: Record<string, unknown> = { updated_at: Date.now() };
+    if (patch.progress !== undefined) set.progress = patch.progress;
+    if (patch.stage !== undefined) set.stage = patch.stage;
+    if (patch.probe !== undefined) set.probe = JSON.stringify(patch.probe);
+    if (patch.outputs !== undefined) set.outputs = JSON.stringify(patch.outputs);
+    const res = await this.db
+      .updateTable('jobs')
+      .set(set)
+      .where('id', '=', fence.id)
+      .where('attempts', '=', fence.attempt)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async finish(
+    fence: Fence,
+    result: { status: 'succeeded' | 'failed'; outputs: OutputState[]; error: { code: any; message: string } | null; now: number },
+  ): Promise<boolean> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({
+        status: result.status,
+        outputs: JSON.stringify(result.outputs),
+        error: result.error ? JSON.stringify(result.error) : null,
+        progress: result.status === 'succeeded' ? 100 : undefined,
+        stage: result.status === 'succeeded' ? 'done' : 'failed',
+        finished_at: result.now,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: result.now,
+      })
+      .where('id', '=', fence.id)
+      .where('attempts', '=', fence.attempt)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async requeue(fence: Fence, runAfter: number, opts: { error: { code: any; message: string } | null; refundAttempt: boolean }) {
+    const res = await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'queued',
+        stage: 'waiting to retry',
+        run_after: runAfter,
+        error: opts.error ? JSON.stringify(opts.error) : null,
+        attempts: opts.refundAttempt ? eb('attempts', '-', 1) : eb.ref('attempts'),
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: Date.now(),
+      }))
+      .where('id', '=', fence.id)
+      .where('attempts', '=', fence.attempt)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async cancel(id: string, now: number): Promise<JobRecord | null> {
+    await this.db
+      .updateTable('jobs')
+      .set({ status: 'canceled', stage: 'canceled', finished_at: now, lease_owner: null, lease_expires_at: null, updated_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    return this.get(id);
+  }
+
+  async retry(id: string, now: number): Promise<JobRecord | null> {
+    const current = await this.get(id);
+    if (!current) return null;
+    await this.db
+      .updateTable('jobs')
+      .set({
+        status: 'queued',
+        progress: 0,
+        stage: null,
+        attempts: 0,
+        error: null,
+        outputs: JSON.stringify(pendingOutputs(current.outputs)),
+        run_after: now,
+        started_at: null,
+        finished_at: null,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .where('status', 'in', ['failed', 'canceled'])
+      .executeTakeFirst();
+    return this.get(id);
+  }
+
+  async expiredLeases(now: number, limit: number): Promise<Fence[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['id', 'attempts'])
+      .where('status', '=', 'running')
+      .where('lease_expires_at', '<', now)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.id, attempt: Number(r.attempts) }));
+  }
+
+  async recoverExpired(fence: Fence, now: number): Promise<JobStatus | null> {
+    const job = await this.get(fence.id);
+    if (!job || job.status !== 'running' || job.attempts !== fence.attempt || (job.leaseExpiresAt ?? 0) >= now) return null;
+    const outOfAttempts = job.attempts >= job.maxAttempts;
+    const res = await this.db
+      .updateTable('jobs')
+      .set(
+        outOfAttempts
+          ? {
+              status: 'failed',
+              stage: 'failed',
+              error: JSON.stringify({ code: 'worker_lost', message: `the worker running attempt ${job.attempts} stopped answering and no attempts are left` }),
+              finished_at: now,
+              lease_owner: null,
+              lease_expires_at: null,
+              updated_at: now,
+            }
+          : { status: 'queued', stage: 'requeued after worker loss', run_after: now, lease_owner: null, lease_expires_at: null, updated_at: now },
+      )
+      .where('id', '=', fence.id)
+      .where('attempts', '=', fence.attempt)
+      .where('status', '=', 'running')
+      .where('lease_expires_at', '<', now)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) return null;
+    return outOfAttempts ? 'failed' : 'queued';
+  }
+}

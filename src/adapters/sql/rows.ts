@@ -1,0 +1,39 @@
+import type { JobRecord, JobStatus, UploadRecord } from '../../domain/job.js';
+import type { JobsTable, UploadsTable } from './schema.js';
+
+const json = <T>(text: string | null): T | null => (text == null ? null : (JSON.parse(text) as T));
+const num = (v: number | string | bigint | null): number | null => (v == null ? null : Number(v));
+
+export function toJob(row: JobsTable): JobRecord {
+  return {
+    id: row.id,
+    status: row.status as JobStatus,
+    progress: Number(row.progress),
+    stage: row.stage,
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    uploadId: row.upload_id,
+    probe: json(row.probe),
+    outputs: json(row.outputs) ?? [],
+    userMetadata: json(row.user_metadata),
+    error: json(row.error),
+    createdAt: Number(row.created_at),
+    startedAt: num(row.started_at),
+    finishedAt: num(row.finished_at),
+    runAfter: Number(row.run_after),
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: num(row.lease_expires_at),
+  };
+}
+
+export function toUpload(row: UploadsTable): UploadRecord {
+  return {
+    id: row.id,
+    filename: row.filename,
+    size: Number(row.size),
+    contentType: row.content_type,
+    sha256: row.sha256,
+    key: row.storage_key,
+    createdAt: Number(row.created_at),
+  };
+}

@@ -1,0 +1,60 @@
+import type { Generated } from 'kysely';
+
+/** Column types shared by SQLite and PostgreSQL. JSON is kept as text so both dialects read it alike. */
+export interface JobsTable {
+  id: string;
+  status: string;
+  progress: number;
+  stage: string | null;
+  attempts: number;
+  max_attempts: number;
+  upload_id: string;
+  probe: string | null;
+  outputs: string;
+  user_metadata: string | null;
+  error: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  run_after: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  updated_at: number;
+}
+
+export interface UploadsTable {
+  id: string;
+  filename: string;
+  size: number;
+  content_type: string;
+  sha256: string;
+  storage_key: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  hash: string;
+  created_at: number;
+}
+
+export interface QueueMessagesTable {
+  id: Generated<number>;
+  queue: string;
+  job_id: string;
+  available_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  deliveries: number;
+  created_at: number;
+}
+
+export interface Tables {
+  jobs: JobsTable;
+  uploads: UploadsTable;
+  api_keys: ApiKeysTable;
+  queue_messages: QueueMessagesTable;
+}

@@ -1,0 +1,28 @@
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from '../../ports/db.port.js';
+import { sqliteCapabilities } from '../sql/dialect.js';
+import { SqlJobRepository } from '../sql/job.repository.js';
+import { migrateToLatest } from '../sql/migrations.js';
+import type { Tables } from '../sql/schema.js';
+import { SqlApiKeyRepository, SqlUploadRepository } from '../sql/upload.repository.js';
+import { openWasmSqlite } from './wasm-sqlite.driver.js';
+
+export interface SqliteHandle extends Database {
+  kysely: Kysely<Tables>;
+}
+
+export async function openSqliteDatabase(filename: string): Promise<SqliteHandle> {
+  const raw = openWasmSqlite(filename);
+  // The WASM build has no shared memory, so no WAL; one connection in one process is
+  // the embedded mode's shape anyway. busy_timeout covers a CLI that opens the file too.
+  raw.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: raw }) });
+  await migrateToLatest(kysely, sqliteCapabilities);
+  return {
+    kysely,
+    jobs: new SqlJobRepository(kysely),
+    uploads: new SqlUploadRepository(kysely),
+    apiKeys: new SqlApiKeyRepository(kysely),
+    close: () => kysely.destroy(),
+  };
+}

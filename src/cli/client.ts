@@ -1,0 +1,97 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** A small client of the public HTTP API, used by the CLI (and handy in scripts and tests). */
+export class MediaforgeClient {
+  constructor(readonly baseUrl: string, private readonly apiKey: string) {}
+
+  private headers(extra: Record<string, string> = {}) {
+    return { authorization: `Bearer ${this.apiKey}`, ...extra };
+  }
+
+  private async json<T>(res: Response): Promise<T> {
+    const text = await res.text();
+    const body = text ? JSON.parse(text) : null;
+    if (!res.ok) throw new ApiError(res.status, body?.error?.code ?? 'http_error', body?.error?.message ?? `HTTP ${res.status}`);
+    return body as T;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: this.headers(body !== undefined ? { 'content-type': 'application/json', ...headers } : headers),
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    return this.json<T>(res);
+  }
+
+  /** Streams the file as the raw request body; `onBytes` sees the running total. */
+  async upload(path: string, onBytes?: (sent: number, total: number) => void): Promise<any> {
+    const { size } = await stat(path);
+    let sent = 0;
+    const counter = new Transform({
+      transform(chunk, _enc, cb) {
+        sent += chunk.length;
+        onBytes?.(sent, size);
+        cb(null, chunk);
+      },
+    });
+    const body = Readable.toWeb(createReadStream(path).pipe(counter)) as unknown as ReadableStream;
+    const res = await fetch(`${this.baseUrl}/v1/uploads?filename=${encodeURIComponent(basename(path))}`, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/octet-stream', 'content-length': String(size) }),
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    return this.json(res);
+  }
+
+  /** Follows the job's SSE stream until it ends; calls `onEvent` for each event. */
+  async follow(jobId: string, onEvent: (type: string, data: any) => void): Promise<void> {
+    const res = await fetch(`${this.baseUrl}/v1/jobs/${jobId}/events`, { headers: this.headers({ accept: 'text/event-stream' }) });
+    if (!res.ok || !res.body) await this.json(res);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let idx: number;
+      while ((idx = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, idx);
+        buffer = buffer.slice(idx + 2);
+        let type = 'message';
+        let data = '';
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) type = line.slice(6).trim();
+          else if (line.startsWith('data:')) data += line.slice(5).trim();
+        }
+        if (data) onEvent(type, JSON.parse(data));
+      }
+    }
+  }
+
+  async download(url: string, to: string): Promise<number> {
+    const res = await fetch(url);
+    if (!res.ok || !res.body) await this.json(res);
+    let bytes = 0;
+    await pipeline(
+      Readable.fromWeb(res.body as any),
+      new Transform({
+        transform(chunk, _e, cb) {
+          bytes += chunk.length;
+          cb(null, chunk);
+        },
+      }),
+      createWriteStream(to),
+    );
+    return bytes;
+  }
+}

@@ -1,0 +1,23 @@
+import { clientFrom, type ConnectionOptions } from './connection.js';
+
+export async function jobsCommand(opts: ConnectionOptions & { status?: string; limit: string; json?: boolean }): Promise<void> {
+  const client = clientFrom(opts);
+  const qs = new URLSearchParams({ limit: opts.limit, ...(opts.status ? { status: opts.status } : {}) });
+  const page = await client.request<any>('GET', `/v1/jobs?${qs}`);
+  if (opts.json) {
+    console.log(JSON.stringify(page, null, 2));
+    return;
+  }
+  const rows: string[][] = page.jobs.map((j: any) => [
+    j.id,
+    j.status,
+    `${Math.round(j.progress)}%`,
+    j.outputs.map((o: any) => o.type).join(',') || 'metadata',
+    j.createdAt,
+    j.error ? `${j.error.code}` : '',
+  ]);
+  const head = ['ID', 'STATUS', 'PROGRESS', 'OUTPUTS', 'CREATED', 'ERROR'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  if (page.nextCursor) console.log(`(more: --cursor ${page.nextCursor})`);
+}

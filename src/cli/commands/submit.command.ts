@@ -1,0 +1,80 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ApiError } from '../client.js';
+import { ProgressBar, formatBytes } from '../progress-bar.js';
+import { clientFrom, type ConnectionOptions } from './connection.js';
+
+export interface SubmitOptions extends ConnectionOptions {
+  frames?: string;
+  framesCount?: string;
+  framesFormat?: string;
+  framesWidth?: string;
+  fast?: boolean;
+  thumbnail?: boolean;
+  out: string;
+  wait: boolean;
+}
+
+function positive(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new ApiError(0, 'validation_failed', `${name} must be a positive number`);
+  return n;
+}
+
+export function outputsFromOptions(opts: SubmitOptions): Record<string, unknown>[] {
+  const outputs: Record<string, unknown>[] = [];
+  if (opts.frames !== undefined || opts.framesCount !== undefined) {
+    outputs.push({
+      type: 'frames',
+      ...(opts.framesCount !== undefined ? { count: positive(opts.framesCount, '--frames-count') } : { fps: positive(opts.frames, '--frames') }),
+      ...(opts.framesFormat ? { format: opts.framesFormat } : {}),
+      ...(opts.framesWidth ? { width: positive(opts.framesWidth, '--frames-width') } : {}),
+      ...(opts.fast ? { mode: 'fast' } : {}),
+    });
+  }
+  if (opts.thumbnail) outputs.push({ type: 'thumbnail' });
+  return outputs;
+}
+
+export async function submitCommand(file: string, opts: SubmitOptions): Promise<void> {
+  const client = clientFrom(opts);
+  const outputs = outputsFromOptions(opts);
+
+  const up = new ProgressBar('upload  ');
+  const upload = await client.upload(resolve(file), (sent, total) => up.update((sent / total) * 100, `${formatBytes(sent)} / ${formatBytes(total)}`));
+  up.done(`${formatBytes(upload.size)} sha256 ${upload.sha256.slice(0, 12)}…`);
+
+  let job = await client.request<any>('POST', '/v1/jobs', { input: { uploadId: upload.id }, outputs });
+  console.error(`job ${job.id} queued (${outputs.length ? outputs.map((o) => o.type).join(', ') : 'metadata only'})`);
+  if (!opts.wait) {
+    console.log(JSON.stringify(job, null, 2));
+    return;
+  }
+  const bar = new ProgressBar('process ');
+  await client.follow(job.id, (type, data) => {
+    if (type === 'progress') bar.update(data.progress, `${data.stage ?? ''}${data.etaSeconds != null ? `  ETA ${data.etaSeconds}s` : ''}`);
+    if (type === 'status') {
+      job = data;
+      bar.update(data.progress, data.status === 'running' ? data.stage ?? '' : data.status);
+    }
+  });
+  if (job.status !== 'succeeded') {
+    bar.done(job.status);
+    console.error(`job ${job.id} ${job.status}${job.error ? `: [${job.error.code}] ${job.error.message}` : ''}`);
+    process.exitCode = 1;
+    return;
+  }
+  bar.done('succeeded');
+  const dir = resolve(opts.out, job.id);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'job.json'), JSON.stringify(job, null, 2));
+  for (const [i, output] of job.outputs.entries()) {
+    for (const f of output.files) {
+      const target = join(dir, `${String(i).padStart(2, '0')}-${output.type}-${f.name}`);
+      const bytes = await client.download(f.url, target);
+      console.error(`saved ${target} (${formatBytes(bytes)})`);
+    }
+  }
+  console.log(dir);
+}

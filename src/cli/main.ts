@@ -1,0 +1,54 @@
+import { Command } from 'commander';
+import { ApiError } from './client.js';
+import { doctorCommand } from './commands/doctor.command.js';
+import { jobsCommand } from './commands/jobs.command.js';
+import { startCommand } from './commands/start.command.js';
+import { submitCommand } from './commands/submit.command.js';
+
+const program = new Command();
+program.name('mediaforge').description('Self-hostable media processing: uploads in; frames, thumbnails and metadata out.');
+
+const connection = (cmd: Command) =>
+  cmd.option('--url <url>', 'server URL (default $MEDIAFORGE_URL or http://127.0.0.1:3000)').option('--key <key>', 'API key (default $MEDIAFORGE_API_KEY or ./data/admin.key)');
+
+program
+  .command('start')
+  .description('run API, worker and status page in one process (SQLite + local folder + in-database queue)')
+  .option('--config <file>', 'JSON config file (environment variables override it)')
+  .action(startCommand);
+
+connection(
+  program
+    .command('submit <file>')
+    .description('upload a file, run a job with a progress bar, and download the results')
+    .option('--frames <fps>', 'extract frames at this rate (frames per second)')
+    .option('--frames-count <n>', 'extract n frames evenly spread instead')
+    .option('--frames-format <fmt>', 'jpg, png or webp')
+    .option('--frames-width <px>', 'frame width (keeps aspect ratio)')
+    .option('--fast', 'keyframes only (much faster; times snap to keyframes)')
+    .option('--thumbnail', 'make a representative thumbnail')
+    .option('--out <dir>', 'where to save results', 'mediaforge-results')
+    .option('--no-wait', 'print the queued job and return'),
+).action(submitCommand);
+
+connection(
+  program
+    .command('jobs')
+    .description('list jobs, newest first')
+    .option('--status <status>', 'queued, running, succeeded, failed or canceled')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'print JSON'),
+).action(jobsCommand);
+
+program.command('doctor').description('check Node.js, configuration, data dir and ffmpeg').option('--config <file>', 'JSON config file').action(doctorCommand);
+
+program.parseAsync(process.argv).catch((err) => {
+  if (err instanceof ApiError) {
+    console.error(`mediaforge: [${err.code}] ${err.message}`);
+  } else if ((err as any)?.cause?.code === 'ECONNREFUSED') {
+    console.error('mediaforge: cannot reach the server; is `mediaforge start` running (or --url right)?');
+  } else {
+    console.error(`mediaforge: ${(err as Error).message}`);
+  }
+  process.exit(1);
+});

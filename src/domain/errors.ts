@@ -1,0 +1,65 @@
+/**
+ * Domain errors carry a stable `code` that clients can switch on. Exactly one place
+ * (src/http/error-mapping.ts) turns codes into HTTP statuses; services never speak HTTP.
+ * `permanent` errors are not retried by the worker (BullMQ's UnrecoverableError idea).
+ */
+export const ERROR_CODES = {
+  validation_failed: { permanent: true },
+  unauthorized: { permanent: true },
+  not_found: { permanent: true },
+  upload_not_found: { permanent: true },
+  idempotency_conflict: { permanent: true },
+  job_not_cancelable: { permanent: true },
+  job_not_retryable: { permanent: true },
+  upload_too_large: { permanent: true },
+  upload_empty: { permanent: true },
+  upload_missing_file: { permanent: true },
+  unsupported_media_type: { permanent: true },
+  input_invalid: { permanent: true },
+  input_unsupported: { permanent: true },
+  input_forbidden: { permanent: true },
+  limit_exceeded: { permanent: true },
+  output_unsupported: { permanent: true },
+  link_invalid: { permanent: true },
+  link_expired: { permanent: true },
+  range_not_satisfiable: { permanent: true },
+  ffmpeg_failed: { permanent: false },
+  ffmpeg_stalled: { permanent: false },
+  worker_lost: { permanent: false },
+  storage_failed: { permanent: false },
+  internal: { permanent: false },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = details;
+  }
+  get permanent(): boolean {
+    return ERROR_CODES[this.code].permanent;
+  }
+}
+
+export function isDomainError(err: unknown): err is DomainError {
+  return err instanceof DomainError;
+}
+
+/** Raised when an operation was aborted on purpose (cancel, shutdown); never reported as a failure. */
+export class AbortedError extends Error {
+  constructor(message = 'aborted') {
+    super(message);
+    this.name = 'AbortedError';
+  }
+}
+
+export function errorSummary(err: unknown): { code: ErrorCode; message: string } {
+  if (isDomainError(err)) return { code: err.code, message: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'internal', message };
+}

@@ -1,0 +1,67 @@
+import type { ErrorCode } from './errors.js';
+import type { OutputSpec } from './job-spec.js';
+import type { MediaMetadata } from './media.js';
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'canceled'];
+export const isFinal = (s: JobStatus) => FINAL_STATUSES.includes(s);
+
+export type OutputStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+
+export interface StoredFile {
+  name: string;
+  key: string;
+  size: number;
+  contentType: string;
+}
+
+export interface OutputState {
+  spec: OutputSpec;
+  status: OutputStatus;
+  files: StoredFile[];
+  /** Output-specific facts (frame count, chosen thumbnail time …). */
+  result?: Record<string, unknown>;
+  error?: { code: ErrorCode; message: string };
+}
+
+export interface JobError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** The job row as the database keeps it; the HTTP layer turns it into the public shape. */
+export interface JobRecord {
+  id: string;
+  status: JobStatus;
+  progress: number;
+  stage: string | null;
+  attempts: number;
+  maxAttempts: number;
+  uploadId: string;
+  probe: MediaMetadata | null;
+  outputs: OutputState[];
+  userMetadata: Record<string, unknown> | null;
+  error: JobError | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  runAfter: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+}
+
+export interface UploadRecord {
+  id: string;
+  filename: string;
+  size: number;
+  contentType: string;
+  sha256: string;
+  key: string;
+  createdAt: number;
+}
+
+/** Exponential backoff: base, 2×base, 4×base … (2 s, 4 s, 8 s with the default base). */
+export function retryDelayMs(attemptJustFailed: number, baseMs: number): number {
+  return baseMs * 2 ** Math.max(0, attemptJustFailed - 1);
+}

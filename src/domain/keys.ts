@@ -1,0 +1,26 @@
+import { DomainError } from './errors.js';
+
+/**
+ * Storage keys are built only from ids we generate and names we choose, never from raw
+ * user strings. The pattern below is enforced by every blob store, so even a bug that
+ * lets user text through cannot escape the store (no `..`, no leading `/`, no NUL).
+ */
+const KEY_PATTERN = /^(?:[a-z0-9][a-z0-9._-]{0,127})(?:\/[a-z0-9][a-z0-9._-]{0,127}){0,8}$/i;
+
+export function assertValidKey(key: string): void {
+  if (!KEY_PATTERN.test(key) || key.split('/').some((part) => part === '.' || part === '..')) {
+    throw new DomainError('validation_failed', `invalid storage key: ${JSON.stringify(key)}`);
+  }
+}
+
+const ID_PATTERN = /^[a-z0-9_-]{8,64}$/i;
+export function isSafeId(id: string): boolean {
+  return ID_PATTERN.test(id);
+}
+
+export const keys = {
+  uploadSource: (uploadId: string) => `uploads/${uploadId}/source`,
+  jobPrefix: (jobId: string) => `jobs/${jobId}/`,
+  outputFile: (jobId: string, outputIndex: number, type: string, name: string) =>
+    `jobs/${jobId}/${String(outputIndex).padStart(2, '0')}-${type}/${name}`,
+};

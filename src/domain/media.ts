@@ -1,0 +1,25 @@
+/** What the probe learned about an input: the `input.metadata` of a job. */
+export interface MediaMetadata {
+  kind: 'video' | 'audio' | 'image';
+  container: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  rotation: number;
+  fps: number | null;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  bitrate: number | null;
+  hasAudio: boolean;
+  hasVideo: boolean;
+  pixelFormat: string | null;
+  sampleAspectRatio: string | null;
+  frameCount: number | null;
+}
+
+/** Width and height as a viewer sees them (rotation applied). */
+export function displaySize(m: MediaMetadata): { width: number; height: number } | null {
+  if (!m.width || !m.height) return null;
+  const swap = Math.abs(m.rotation) % 180 === 90;
+  return swap ? { width: m.height, height: m.width } : { width: m.width, height: m.height };
+}

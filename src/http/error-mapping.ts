@@ -1,0 +1,70 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, type ErrorCode } from '../domain/errors.js';
+
+/** The one place where error codes become HTTP statuses. */
+const STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  unauthorized: 401,
+  not_found: 404,
+  upload_not_found: 422,
+  idempotency_conflict: 409,
+  job_not_cancelable: 409,
+  job_not_retryable: 409,
+  upload_too_large: 413,
+  upload_empty: 400,
+  upload_missing_file: 400,
+  unsupported_media_type: 415,
+  input_invalid: 422,
+  input_unsupported: 422,
+  input_forbidden: 422,
+  limit_exceeded: 422,
+  output_unsupported: 422,
+  link_invalid: 403,
+  link_expired: 403,
+  range_not_satisfiable: 416,
+  ffmpeg_failed: 500,
+  ffmpeg_stalled: 500,
+  worker_lost: 500,
+  storage_failed: 503,
+  internal: 500,
+};
+
+export function statusFor(code: ErrorCode): number {
+  return STATUS[code];
+}
+
+/** Fastify's own errors (bad JSON, wrong content type, body limit) in our shape. */
+function fromFastify(err: FastifyError): DomainError | null {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new DomainError('validation_failed', `the request body is not valid JSON: ${err.message}`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new DomainError('validation_failed', 'the JSON body is too large (1 MiB at most); upload media with POST /v1/uploads');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new DomainError('unsupported_media_type', `this route does not accept that Content-Type: ${err.message}`);
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new DomainError('upload_too_large', 'the file is larger than the upload limit');
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new DomainError('unsupported_media_type', 'the request is not multipart/form-data');
+    default:
+      if (err instanceof SyntaxError) return new DomainError('validation_failed', `the request body is not valid JSON: ${err.message}`);
+      return null;
+  }
+}
+
+export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const domain = err instanceof DomainError ? err : fromFastify(err as FastifyError);
+  if (!domain) {
+    const status = (err as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.status(status).send({ error: { code: 'validation_failed', message: err.message } });
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ error: { code: 'internal', message: 'internal error; the server log has the details' } });
+  }
+  const status = statusFor(domain.code);
+  if (status >= 500) request.log.error({ err }, domain.message);
+  if (domain.code === 'upload_too_large') reply.header('connection', 'close');
+  return reply.status(status).send({ error: { code: domain.code, message: domain.message, ...(domain.details !== undefined ? { details: domain.details } : {}) } });
+}

@@ -1,0 +1,33 @@
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { BlobStore } from '../ports/blob-store.port.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { EventBus } from '../ports/events.port.js';
+import type { AuthService } from '../services/auth.service.js';
+import type { JobsService } from '../services/jobs.service.js';
+import type { LinkSigner } from '../services/links.js';
+import type { UploadsService } from '../services/uploads.service.js';
+import type { PresentContext } from './presenters.js';
+
+export interface HttpDeps {
+  jobs: JobsService;
+  uploads: UploadsService;
+  auth: AuthService;
+  blobs: BlobStore;
+  events: EventBus;
+  signer: LinkSigner;
+  clock: Clock;
+  logger: Logger;
+  publicUrl: string | null;
+  maxUploadBytes: number;
+  health(): Promise<{ ok: boolean; checks: Record<string, string> }>;
+}
+
+export function baseUrlOf(request: FastifyRequest, publicUrl: string | null): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, '');
+  return `${request.protocol}://${request.host}`;
+}
+
+export function presentContext(request: FastifyRequest, deps: HttpDeps): PresentContext {
+  return { baseUrl: baseUrlOf(request, deps.publicUrl), signer: deps.signer, now: deps.clock.now() };
+}

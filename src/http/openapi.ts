@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { jobRequestSchema } from '../domain/job-spec.js';
+import { JOB_STATUSES } from '../domain/job.js';
+import { ERROR_CODES } from '../domain/errors.js';
+import { listQuerySchema } from './routes/jobs.routes.js';
+
+/**
+ * The OpenAPI document, generated from the same zod schemas that validate requests
+ * (zod 4's JSON Schema output). Response shapes are declared here as zod too.
+ */
+const errorSchema = z.object({
+  error: z.object({ code: z.enum(Object.keys(ERROR_CODES) as [string, ...string[]]), message: z.string(), details: z.unknown().optional() }),
+});
+const uploadSchema = z.object({
+  id: z.string(),
+  filename: z.string(),
+  size: z.number().int(),
+  contentType: z.string(),
+  sha256: z.string(),
+  createdAt: z.string(),
+});
+const metadataSchema = z.object({
+  kind: z.enum(['video', 'audio', 'image']),
+  container: z.string(),
+  duration: z.number().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  rotation: z.number().int(),
+  fps: z.number().nullable(),
+  videoCodec: z.string().nullable(),
+  audioCodec: z.string().nullable(),
+  bitrate: z.number().nullable(),
+  hasAudio: z.boolean(),
+  hasVideo: z.boolean(),
+});
+const fileSchema = z.object({ name: z.string(), url: z.string(), size: z.number().int(), contentType: z.string() });
+const jobSchema = z.object({
+  id: z.string(),
+  status: z.enum(JOB_STATUSES),
+  progress: z.number().min(0).max(100),
+  stage: z.string().nullable(),
+  etaSeconds: z.number().nullable(),
+  attempts: z.number().int(),
+  maxAttempts: z.number().int(),
+  input: z.object({ uploadId: z.string(), metadata: metadataSchema.nullable() }),
+  outputs: z.array(
+    z.looseObject({
+      type: z.string(),
+      status: z.enum(['pending', 'running', 'succeeded', 'failed']),
+      files: z.array(fileSchema),
+      result: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+
+const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });
+const json = (s: z.ZodType, description: string, io: 'input' | 'output' = 'output') => ({
+  description,
+  content: { 'application/json': { schema: schema(s, io) } },
+});
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), json(errorSchema, 'Error: `error.code` is stable, `error.message` is for people')]));
+
+export function buildOpenApi() {
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'mediaforge API', version: '1.0.0', description: 'Uploads in; frames, thumbnails and metadata out. Every /v1 route needs `Authorization: Bearer <api key>`, except the signed /v1/files links.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths: {
+      '/v1/uploads': {
+        post: {
+          summary: 'Upload a file (multipart field `file`, or the raw body with ?filename=)',
+          parameters: [{ name: 'filename', in: 'query', required: false, schema: { type: 'string' } }],
+          requestBody: {
+            content: {
+              'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } },
+              'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+          responses: { '201': json(uploadSchema, 'The stored upload'), ...errors(400, 401, 413) },
+        },
+      },
+      '/v1/uploads/{id}': { get: { summary: 'An upload', parameters: [idParam], responses: { '200': json(uploadSchema, 'The upload'), ...errors(401, 404) } } },
+      '/v1/jobs': {
+        post: {
+          summary: 'Create a job: one input, many outputs',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: schema(jobRequestSchema, 'input') } } },
+          responses: { '202': json(jobSchema, 'The job, queued'), '200': json(jobSchema, 'The job created earlier with this Idempotency-Key'), ...errors(400, 401, 409, 422) },
+        },
+        get: {
+          summary: 'Jobs, newest first',
+          parameters: Object.entries((schema(listQuerySchema, 'input') as any).properties).map(([name, s]) => ({ name, in: 'query', required: false, schema: s })),
+          responses: { '200': json(z.object({ jobs: z.array(jobSchema), nextCursor: z.string().nullable() }), 'A page of jobs'), ...errors(400, 401) },
+        },
+      },
+      '/v1/jobs/{id}': { get: { summary: 'A job', parameters: [idParam], responses: { '200': json(jobSchema, 'The job'), ...errors(401, 404) } } },
+      '/v1/jobs/{id}/cancel': { post: { summary: 'Cancel a queued or running job', parameters: [idParam], responses: { '200': json(jobSchema, 'The canceled job'), ...errors(401, 404, 409) } } },
+      '/v1/jobs/{id}/retry': { post: { summary: 'Run a failed or canceled job again', parameters: [idParam], responses: { '202': json(jobSchema, 'The queued job'), ...errors(401, 404, 409) } } },
+      '/v1/jobs/{id}/events': {
+        get: {
+          summary: 'Server-Sent Events: `status` (whole job) and `progress` ({progress, stage, etaSeconds}); ends at a final status',
+          parameters: [idParam],
+          responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(401, 404) },
+        },
+      },
+      '/v1/files/{token}/{key}': {
+        get: {
+          summary: 'Download an output file through a signed, expiring link (Range supported)',
+          security: [],
+          parameters: [
+            { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'key', in: 'path', required: true, schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: 'The file' }, '206': { description: 'Part of the file' }, ...errors(403, 404, 416) },
+        },
+      },
+      '/healthz': { get: { summary: 'Liveness and dependencies', security: [], responses: { '200': { description: 'Healthy' }, '503': { description: 'A dependency is down' } } } },
+    },
+  };
+}

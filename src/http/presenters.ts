@@ -1,0 +1,54 @@
+import type { JobRecord, UploadRecord } from '../domain/job.js';
+import type { LinkSigner } from '../services/links.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export interface PresentContext {
+  baseUrl: string;
+  signer: LinkSigner;
+  now: number;
+}
+
+export function presentUpload(u: UploadRecord) {
+  return { id: u.id, filename: u.filename, size: u.size, contentType: u.contentType, sha256: u.sha256, createdAt: iso(u.createdAt) };
+}
+
+/** Seconds left, extrapolated from the progress rate so far. */
+export function etaSeconds(job: JobRecord, now: number): number | null {
+  if (job.status !== 'running' || !job.startedAt || job.progress <= 2 || job.progress >= 100) return null;
+  const elapsed = (now - job.startedAt) / 1000;
+  return Math.max(0, Math.round((elapsed * (100 - job.progress)) / job.progress));
+}
+
+export function presentJob(job: JobRecord, ctx: PresentContext) {
+  const token = ctx.signer.token(`jobs/${job.id}/`, ctx.now);
+  return {
+    id: job.id,
+    status: job.status,
+    progress: job.progress,
+    stage: job.stage,
+    etaSeconds: etaSeconds(job, ctx.now),
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    input: { uploadId: job.uploadId, metadata: job.probe },
+    outputs: job.outputs.map((o) => ({
+      ...o.spec,
+      status: o.status,
+      files: o.files.map((f) => ({
+        name: f.name,
+        url: `${ctx.baseUrl}/v1/files/${token}/${f.key}`,
+        size: f.size,
+        contentType: f.contentType,
+      })),
+      ...(o.result ? { result: o.result } : {}),
+      ...(o.error ? { error: o.error } : {}),
+    })),
+    metadata: job.userMetadata,
+    error: job.error,
+    createdAt: iso(job.createdAt),
+    startedAt: iso(job.startedAt),
+    finishedAt: iso(job.finishedAt),
+  };
+}
+
+export type JobView = ReturnType<typeof presentJob>;

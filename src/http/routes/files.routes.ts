@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { contentTypeFor } from '../../domain/content-types.js';
+import { DomainError } from '../../domain/errors.js';
+import { assertValidKey } from '../../domain/keys.js';
+import type { ByteRange } from '../../ports/blob-store.port.js';
+import { scopeOf } from '../../services/links.js';
+import type { HttpDeps } from '../http.types.js';
+
+/** `bytes=a-b`, `bytes=a-`, `bytes=-n`. Several ranges: we answer with the whole file (RFC 9110 allows it). */
+export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
+}
+
+export async function fileRoutes(app: FastifyInstance, deps: HttpDeps) {
+  app.get('/v1/files/:token/*', async (request, reply) => {
+    const { token, '*': key } = request.params as { token: string; '*': string };
+    try {
+      assertValidKey(key);
+    } catch {
+      throw new DomainError('not_found', 'no such file');
+    }
+    const scope = scopeOf(key);
+    if (!scope) throw new DomainError('not_found', 'no such file');
+    deps.signer.verify(token, scope, deps.clock.now());
+    const stat = await deps.blobs.stat(key);
+    if (!stat) throw new DomainError('not_found', 'no such file');
+
+    const range = parseRange(request.headers.range, stat.size);
+    if (range === 'unsatisfiable') {
+      reply.header('content-range', `bytes */${stat.size}`);
+      throw new DomainError('range_not_satisfiable', `the range is outside the file (${stat.size} bytes)`);
+    }
+    const name = key.slice(key.lastIndexOf('/') + 1);
+    reply
+      .header('content-type', contentTypeFor(name))
+      .header('accept-ranges', 'bytes')
+      .header('access-control-allow-origin', '*')
+      .header('access-control-expose-headers', 'content-length, content-range, accept-ranges')
+      .header('cache-control', 'private, max-age=3600')
+      .header('content-disposition', `inline; filename="${name}"`);
+    if (range) {
+      reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`).header('content-length', range.end - range.start + 1);
+      return reply.send(await deps.blobs.get(key, range));
+    }
+    reply.header('content-length', stat.size);
+    return reply.send(await deps.blobs.get(key));
+  });
+}

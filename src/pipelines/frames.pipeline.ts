@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import yazl from 'yazl';
+import { DomainError } from '../domain/errors.js';
+import type { FramesOutputSpec } from '../domain/job-spec.js';
+import { keys } from '../domain/keys.js';
+import { buildFramesArgs, expectedFrameCount, framesExtension, uniqueSortedTimes } from '../ffmpeg/frames.args.js';
+import { parseShowinfo } from '../ffmpeg/progress.js';
+import type { OutputHandler } from './pipeline.types.js';
+
+const frameName = (index: number, ext: string) => `frame-${String(index).padStart(6, '0')}.${ext}`;
+
+/**
+ * Frames → one ZIP with `manifest.json`. The ZIP is written to storage while ffmpeg is
+ * still producing frames: a frame file is complete once the image muxer has opened the
+ * next one (it writes one file at a time), so we add each finished file as soon as its
+ * successor appears, and the rest when ffmpeg exits.
+ */
+export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec) => {
+  const { meta } = ctx;
+  if (meta.kind !== 'video') {
+    throw new DomainError('output_unsupported', `frames need a video input; this input is ${meta.kind === 'image' ? 'an image' : 'audio only'}`);
+  }
+  if (spec.times && meta.duration !== null) {
+    const late = spec.times.find((t) => t > meta.duration!);
+    if (late !== undefined) throw new DomainError('output_unsupported', `frame time ${late} s is past the end of the input (${meta.duration} s)`);
+  }
+  const expected = expectedFrameCount(spec, meta.duration);
+  if (expected > ctx.limits.maxFramesPerJob) {
+    throw new DomainError('limit_exceeded', `this request would extract ${Number.isFinite(expected) ? expected : 'an unbounded number of'} frames; the limit is ${ctx.limits.maxFramesPerJob} per job`, {
+      limit: 'frames',
+      value: expected,
+      max: ctx.limits.maxFramesPerJob,
+    });
+  }
+
+  const ext = framesExtension(spec, ctx.runner.caps);
+  const args = buildFramesArgs(spec, meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPattern: join(ctx.workDir, `frame-%06d.${ext}`) });
+
+  const zip = new yazl.ZipFile();
+  const zipKey = keys.outputFile(ctx.jobId, ctx.outputIndex, 'frames', 'frames.zip');
+  const upload = ctx.blobs.put(zipKey, zip.outputStream as any, { signal: ctx.signal });
+  upload.catch(() => undefined);
+
+  const times = new Map<number, { time: number; width: number | null; height: number | null }>();
+  let added = 0;
+  const addReady = (final: boolean) => {
+    for (;;) {
+      const next = added + 1;
+      const path = join(ctx.workDir, frameName(next, ext));
+      if (!existsSync(path)) break;
+      if (!final && !existsSync(join(ctx.workDir, frameName(next + 1, ext)))) break;
+      // Images are already compressed: store them, do not deflate them again.
+      zip.addFile(path, frameName(next, ext), { compress: false, mtime: new Date(0) });
+      added = next;
+    }
+  };
+  const poll = setInterval(() => addReady(false), 100);
+  try {
+    await ctx.runner.run(args, {
+      signal: ctx.signal,
+      stallTimeoutMs: ctx.stallTimeoutMs,
+      onStderrLine: (line) => {
+        const info = parseShowinfo(line);
+        if (info) times.set(info.n, { time: info.ptsTime, width: info.width, height: info.height });
+      },
+      onProgress: (p) => {
+        if (meta.duration) ctx.onProgress(Math.min(0.99, p.outTime / meta.duration));
+      },
+    });
+  } catch (err) {
+    clearInterval(poll);
+    zip.end();
+    await upload.catch(() => undefined);
+    await ctx.blobs.delete(zipKey).catch(() => undefined);
+    throw err;
+  }
+  clearInterval(poll);
+  addReady(true);
+
+  if (times.size !== added) {
+    throw new DomainError('ffmpeg_failed', `ffmpeg reported ${times.size} frames but wrote ${added}`);
+  }
+  const frames = Array.from({ length: added }, (_, i) => ({
+    file: frameName(i + 1, ext),
+    index: i,
+    time: Math.round((times.get(i)?.time ?? 0) * 1e6) / 1e6,
+  }));
+  const first = times.get(0);
+  const manifest = {
+    source: meta,
+    request: { ...spec, times: spec.times ? uniqueSortedTimes(spec.times) : undefined },
+    frames,
+  };
+  zip.addBuffer(Buffer.from(JSON.stringify(manifest, null, 2)), 'manifest.json', { mtime: new Date(0) });
+  zip.end();
+  const { size } = await upload;
+  ctx.onProgress(1);
+  return {
+    files: [{ name: 'frames.zip', key: zipKey, size, contentType: 'application/zip' }],
+    result: { frameCount: added, format: ext, width: first?.width ?? null, height: first?.height ?? null },
+  };
+};

@@ -1,0 +1,36 @@
+import type { OutputSpec, OutputType } from '../domain/job-spec.js';
+import type { StoredFile } from '../domain/job.js';
+import type { MediaMetadata } from '../domain/media.js';
+import type { BlobStore } from '../ports/blob-store.port.js';
+import type { MediaRunner } from '../ports/media-runner.port.js';
+
+export interface PipelineLimits {
+  maxFramesPerJob: number;
+}
+
+/** What one output's handler gets: the probed local input and the ports it may use. */
+export interface PipelineContext {
+  jobId: string;
+  outputIndex: number;
+  inputPath: string;
+  meta: MediaMetadata;
+  runner: MediaRunner;
+  blobs: BlobStore;
+  /** A private scratch folder, removed by the caller after the handler settles. */
+  workDir: string;
+  signal: AbortSignal;
+  stallTimeoutMs: number;
+  limits: PipelineLimits;
+  /** 0…1 within this output. */
+  onProgress(fraction: number): void;
+}
+
+export interface OutputProduct {
+  files: StoredFile[];
+  result?: Record<string, unknown>;
+}
+
+export type OutputHandler<S extends OutputSpec> = (ctx: PipelineContext, spec: S) => Promise<OutputProduct>;
+
+/** One handler per output type; a type without a handler is a compile error. */
+export type OutputHandlers = { [K in OutputType]: OutputHandler<Extract<OutputSpec, { type: K }>> };

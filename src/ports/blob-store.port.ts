@@ -1,0 +1,33 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Storage speaks keys (`jobs/<id>/00-frames/frames.zip`), never paths, so that the local
+ * folder and S3 are interchangeable. `withLocalFile` is the one door to a filesystem path
+ * (ffmpeg needs one); it always cleans up what it made.
+ */
+export interface BlobStat {
+  size: number;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive, as in HTTP. */
+  end: number;
+}
+
+export interface PutOptions {
+  /** Abort the write with `upload_too_large` once more than this many bytes arrived. */
+  maxBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface BlobStore {
+  put(key: string, body: Readable, opts?: PutOptions): Promise<{ size: number }>;
+  putFile(key: string, localPath: string): Promise<{ size: number }>;
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  stat(key: string): Promise<BlobStat | null>;
+  delete(key: string): Promise<void>;
+  deletePrefix(prefix: string): Promise<void>;
+  list(prefix: string): Promise<string[]>;
+  withLocalFile<T>(key: string, fn: (path: string) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,18 @@
+import type { JobStatus } from '../domain/job.js';
+
+/** Live job events. In-process for the embedded mode; a broker carries them when distributed. */
+export interface JobEvent {
+  jobId: string;
+  type: 'status' | 'progress';
+  status: JobStatus;
+  progress: number;
+  stage: string | null;
+  at: number;
+}
+
+export interface EventBus {
+  publish(event: JobEvent): Promise<void>;
+  /** `jobId = '*'` listens to every job. Returns the unsubscribe function. */
+  subscribe(jobId: string, listener: (event: JobEvent) => void): () => void;
+  close(): Promise<void>;
+}

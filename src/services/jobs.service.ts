@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { DomainError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { jobRequestSchema } from '../domain/job-spec.js';
+import { isFinal, type JobRecord, type JobStatus } from '../domain/job.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { Database } from '../ports/db.port.js';
+import type { EventBus } from '../ports/events.port.js';
+import type { JobQueue } from '../ports/queue.port.js';
+import { parseOrThrow } from './validation.js';
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export class JobsService {
+  constructor(
+    private readonly deps: {
+      db: Pick<Database, 'jobs' | 'uploads'>;
+      queue: JobQueue;
+      events: EventBus;
+      clock: Clock;
+      defaultMaxAttempts: number;
+    },
+  ) {}
+
+  async submit(body: unknown, idempotencyKey?: string): Promise<{ job: JobRecord; created: boolean }> {
+    const request = parseOrThrow(jobRequestSchema, body, 'job request');
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+      throw new DomainError('validation_failed', 'Idempotency-Key must be 1–255 visible ASCII characters');
+    }
+    const upload = await this.deps.db.uploads.get(request.input.uploadId);
+    if (!upload) throw new DomainError('upload_not_found', `no upload with id ${request.input.uploadId}; upload the file first with POST /v1/uploads`, { path: 'input.uploadId' });
+
+    const now = this.deps.clock.now();
+    const requestHash = createHash('sha256').update(canonical(request)).digest('hex');
+    const { job, created, requestHash: earlierHash } = await this.deps.db.jobs.create(
+      {
+        id: newId('job', now),
+        uploadId: upload.id,
+        outputs: request.outputs.map((spec) => ({ spec, status: 'pending', files: [] })),
+        userMetadata: request.metadata ?? null,
+        maxAttempts: request.maxAttempts ?? this.deps.defaultMaxAttempts,
+        createdAt: now,
+      },
+      idempotencyKey ? { key: idempotencyKey, requestHash } : undefined,
+    );
+    if (!created && earlierHash !== requestHash) {
+      throw new DomainError('idempotency_conflict', 'this Idempotency-Key was already used with a different request body', { jobId: job.id });
+    }
+    // A replay of a job that is still queued enqueues again: if the first enqueue failed
+    // after the insert, this heals it, and a duplicate message is harmless.
+    if (created || job.status === 'queued') await this.deps.queue.enqueue({ jobId: job.id });
+    if (created) await this.publish(job);
+    return { job, created };
+  }
+
+  async get(id: string): Promise<JobRecord> {
+    const job = await this.deps.db.jobs.get(id);
+    if (!job) throw new DomainError('not_found', `no job with id ${id}`);
+    return job;
+  }
+
+  async list(query: { status?: JobStatus; limit: number; cursor?: string }) {
+    return this.deps.db.jobs.list(query);
+  }
+
+  async cancel(id: string): Promise<JobRecord> {
+    const before = await this.get(id);
+    if (isFinal(before.status)) {
+      throw new DomainError('job_not_cancelable', `job ${id} is already ${before.status}`);
+    }
+    const job = await this.deps.db.jobs.cancel(id, this.deps.clock.now());
+    if (!job) throw new DomainError('not_found', `no job with id ${id}`);
+    if (job.status !== 'canceled') throw new DomainError('job_not_cancelable', `job ${id} is already ${job.status}`);
+    await this.publish(job);
+    return job;
+  }
+
+  async retry(id: string): Promise<JobRecord> {
+    const before = await this.get(id);
+    if (before.status !== 'failed' && before.status !== 'canceled') {
+      throw new DomainError('job_not_retryable', `only failed or canceled jobs can be retried; job ${id} is ${before.status}`);
+    }
+    const job = await this.deps.db.jobs.retry(id, this.deps.clock.now());
+    if (!job || job.status !== 'queued') throw new DomainError('job_not_retryable', `job ${id} changed state; try again`);
+    await this.deps.queue.enqueue({ jobId: id });
+    await this.publish(job);
+    return job;
+  }
+
+  private async publish(job: JobRecord) {
+    await this.deps.events.publish({ jobId: job.id, type: 'status', status: job.status, progress: job.progress, stage: job.stage, at: this.deps.clock.now() });
+  }
+}

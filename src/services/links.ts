@@ -1,0 +1,34 @@
+import { createHmac } from 'node:crypto';
+import { DomainError } from '../domain/errors.js';
+import { safeEqual } from './auth.service.js';
+
+/**
+ * Signed, expiring download links. The token sits in the path and covers a whole key
+ * prefix (`jobs/<id>/`), so files that reference each other relatively (an HLS master
+ * and its playlists and segments) stay reachable through one link, from any origin.
+ */
+export class LinkSigner {
+  constructor(private readonly secret: string, private readonly ttlSeconds: number) {}
+
+  private mac(scope: string, expires: number): string {
+    return createHmac('sha256', this.secret).update(`${scope}\n${expires}`).digest('base64url').slice(0, 32);
+  }
+
+  token(scope: string, nowMs: number): string {
+    const expires = Math.floor(nowMs / 1000) + this.ttlSeconds;
+    return `${expires}.${this.mac(scope, expires)}`;
+  }
+
+  /** Throws `link_invalid` / `link_expired`. */
+  verify(token: string, scope: string, nowMs: number): void {
+    const m = /^(\d{1,12})\.([\w-]{32})$/.exec(token);
+    if (!m || !safeEqual(m[2], this.mac(scope, Number(m[1])))) throw new DomainError('link_invalid', 'this download link is not valid; ask the API for the job again to get fresh links');
+    if (Number(m[1]) * 1000 < nowMs) throw new DomainError('link_expired', 'this download link has expired; ask the API for the job again to get fresh links');
+  }
+}
+
+/** The scope a key falls under: `jobs/<id>/`. */
+export function scopeOf(key: string): string | null {
+  const m = /^(jobs\/[A-Za-z0-9_-]+\/)/.exec(key);
+  return m ? m[1] : null;
+}
