@@ -31,12 +31,15 @@ export function parseFilterList(text: string): Set<string> {
   return out;
 }
 
-/** Demuxers: `  D  mov,mp4,m4a,3gp,3g2,mj2 QuickTime / MOV` */
+/**
+ * Demuxers: `  D  mov,mp4,m4a,3gp,3g2,mj2 QuickTime / MOV`. Newer releases add a device
+ * column (` D d lavfi …`, ` D   mov,mp4,… …`); its `d` is a flag, not a name.
+ */
 export function parseFormatList(text: string): Set<string> {
   const out = new Set<string>();
   const body = text.split(/^\s*--\s*$/m).pop() ?? '';
   for (const line of body.split('\n')) {
-    const m = /^\s*D[E ]?\s+(\S+)/.exec(line);
+    const m = /^\s*D[E ]?[d ]?\s+(\S+)/.exec(line);
     if (m) for (const name of m[1].split(',')) out.add(name);
   }
   return out;

@@ -16,7 +16,7 @@ export class ProgressReporter {
 
   /** Probing takes the first 2 %, outputs share the rest equally. */
   percentFor(outputIndex: number | null, fraction: number): number {
-    if (outputIndex === null || this.outputs === 0) return Math.round(2 * fraction * 10) / 10;
+    if (outputIndex === null || this.outputs === 0) return Math.round(2 * Math.max(0, Math.min(1, fraction)) * 10) / 10;
     const share = 98 / this.outputs;
     return Math.min(99.9, Math.round((2 + share * (outputIndex + Math.max(0, Math.min(1, fraction)))) * 10) / 10);
   }

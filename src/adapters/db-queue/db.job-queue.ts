@@ -102,6 +102,8 @@ export class DbJobQueue implements JobQueue {
           .execute()
           .catch(() => undefined);
       }, Math.max(250, Math.floor(this.leaseMs / 3)));
+      // Renewal alone must not keep a process alive: the handler's own work does that.
+      renew.unref();
       try {
         await handler({ jobId: msg.jobId });
         await this.db.deleteFrom('queue_messages').where('id', '=', msg.id).where('lease_owner', '=', this.opts.owner).execute();

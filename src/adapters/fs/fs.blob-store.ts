@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, readdir, copyFile } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, stat, readdir, copyFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
@@ -83,12 +83,26 @@ export class FsBlobStore implements BlobStore {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+    const path = this.pathOf(key);
+    await rm(path, { force: true });
+    await this.pruneEmptyParents(path);
   }
 
   async deletePrefix(prefix: string): Promise<void> {
-    const clean = prefix.replace(/\/+$/, '');
-    await rm(this.pathOf(clean), { recursive: true, force: true });
+    const path = this.pathOf(prefix.replace(/\/+$/, ''));
+    await rm(path, { recursive: true, force: true });
+    await this.pruneEmptyParents(path);
+  }
+
+  /** Folders exist only because keys have slashes; an emptied folder goes too. */
+  private async pruneEmptyParents(path: string): Promise<void> {
+    for (let dir = dirname(path); dir.startsWith(this.root + sep); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return; // not empty (or already gone): stop climbing
+      }
+    }
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 import type {} from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DomainError } from '../../domain/errors.js';
 import { presentUpload } from '../presenters.js';
 import type { HttpDeps } from '../http.types.js';
@@ -20,8 +20,11 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
       }
       upload = await deps.uploads.create(part.file, { filename: part.filename, contentType: part.mimetype });
     } else {
+      if (!(request.body instanceof Readable)) {
+        throw new DomainError('unsupported_media_type', 'send the file as multipart/form-data (field `file`) or as a raw body such as application/octet-stream, not as JSON');
+      }
       const query = request.query as { filename?: string };
-      upload = await deps.uploads.create(request.body as Readable, {
+      upload = await deps.uploads.create(request.body, {
         filename: query.filename,
         contentType: request.headers['content-type'],
       });

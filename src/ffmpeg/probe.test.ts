@@ -1,0 +1,298 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DomainError } from '../domain/errors.js';
+import { displaySize, type MediaMetadata } from '../domain/media.js';
+import { ALLOWED_DEMUXERS, buildProbeArgs, checkLimits, parseProbe, sniffForbiddenText } from './probe.js';
+
+// Trimmed from `ffprobe -v error -show_format -show_streams -of json` (ffprobe 5.1) on clips
+// made with `ffmpeg -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi -i sine … -t 1`.
+const MP4_H264_AAC = {
+  streams: [
+    {
+      index: 0, codec_name: 'h264', profile: 'High', codec_type: 'video', codec_tag_string: 'avc1', width: 320, height: 240,
+      has_b_frames: 2, sample_aspect_ratio: '1:1', display_aspect_ratio: '4:3', pix_fmt: 'yuv420p', level: 13,
+      r_frame_rate: '30/1', avg_frame_rate: '30/1', time_base: '1/15360', start_time: '0.000000', duration: '1.000000',
+      bit_rate: '304672', nb_frames: '30', disposition: { default: 1, attached_pic: 0 },
+      tags: { language: 'und', handler_name: 'VideoHandler', vendor_id: '[0][0][0][0]', encoder: 'Lavc59.37.100 libx264' },
+    },
+    {
+      index: 1, codec_name: 'aac', profile: 'LC', codec_type: 'audio', sample_fmt: 'fltp', sample_rate: '48000', channels: 1,
+      channel_layout: 'mono', r_frame_rate: '0/0', avg_frame_rate: '0/0', time_base: '1/48000', duration: '1.000000',
+      bit_rate: '70441', nb_frames: '48', disposition: { default: 1, attached_pic: 0 }, tags: { language: 'und', handler_name: 'SoundHandler' },
+    },
+  ],
+  format: {
+    filename: 'a.mp4', nb_streams: 2, format_name: 'mov,mp4,m4a,3gp,3g2,mj2', format_long_name: 'QuickTime / MOV',
+    start_time: '0.000000', duration: '1.000000', size: '49581', bit_rate: '396648', probe_score: 100,
+    tags: { major_brand: 'isom', minor_version: '512', compatible_brands: 'isomiso2avc1mp41', encoder: 'Lavf59.27.100' },
+  },
+};
+
+const MP3_WITH_COVER = {
+  streams: [
+    { codec_name: 'mp3', codec_type: 'audio', avg_frame_rate: '0/0', r_frame_rate: '0/0', duration: '2.037551', bit_rate: '128000', disposition: { default: 0, attached_pic: 0 } },
+    {
+      codec_name: 'png', codec_type: 'video', width: 64, height: 64, avg_frame_rate: '0/0', r_frame_rate: '90000/1', pix_fmt: 'rgb24',
+      sample_aspect_ratio: '1:1', duration: '2.037556', tags: { comment: 'Other' }, disposition: { default: 0, attached_pic: 1 },
+    },
+  ],
+  format: { format_name: 'mp3', duration: '2.037551', bit_rate: '136524', tags: { encoder: 'Lavf59.27.100' } },
+};
+
+const M4A_WITH_COVER = {
+  streams: [
+    {
+      codec_name: 'aac', codec_type: 'audio', avg_frame_rate: '0/0', r_frame_rate: '0/0', duration: '2.000000', nb_frames: '88', bit_rate: '69671',
+      tags: { language: 'und', handler_name: 'SoundHandler' }, disposition: { default: 1, attached_pic: 0 },
+    },
+    {
+      codec_name: 'png', codec_type: 'video', width: 64, height: 64, avg_frame_rate: '0/0', r_frame_rate: '90000/1', pix_fmt: 'rgb24',
+      sample_aspect_ratio: '1:1', duration: '2.000000', disposition: { default: 0, attached_pic: 1 },
+    },
+  ],
+  format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '2.000000', bit_rate: '81960', tags: { major_brand: 'M4A ', minor_version: '512' } },
+};
+
+const PNG_IMAGE = {
+  streams: [
+    { codec_name: 'png', codec_type: 'video', width: 64, height: 64, avg_frame_rate: '25/1', r_frame_rate: '25/1', pix_fmt: 'rgb24', sample_aspect_ratio: '1:1', disposition: { default: 0, attached_pic: 0 } },
+  ],
+  format: { format_name: 'png_pipe' },
+};
+
+// A portrait phone clip as ffprobe ≥ 5 shows it: the display matrix says -90 (counter-clockwise).
+const PHONE_PORTRAIT = {
+  streams: [
+    {
+      codec_name: 'hevc', codec_type: 'video', width: 1920, height: 1080, avg_frame_rate: '30000/1001', r_frame_rate: '30/1', pix_fmt: 'yuv420p10le',
+      duration: '3.003000', nb_frames: '90', tags: { handler_name: 'Core Media Video' },
+      side_data_list: [
+        {
+          side_data_type: 'Display Matrix',
+          displaymatrix: '\n00000000:            0       65536           0\n00000001:       -65536           0           0\n00000002:            0           0  1073741824\n',
+          rotation: -90,
+        },
+      ],
+      disposition: { default: 1, attached_pic: 0 },
+    },
+    { codec_name: 'aac', codec_type: 'audio', duration: '3.003000', disposition: { default: 1, attached_pic: 0 } },
+  ],
+  format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '3.003000', bit_rate: '8000000', tags: { major_brand: 'qt  ' } },
+};
+
+// The same clip as ffprobe 4 shows it: only the clockwise `rotate` tag.
+const PHONE_PORTRAIT_OLD = {
+  streams: [{ codec_name: 'h264', codec_type: 'video', width: 1920, height: 1080, avg_frame_rate: '30/1', tags: { rotate: '90' } }],
+  format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '3.000000', tags: { major_brand: 'qt  ' } },
+};
+
+// 720x576 with 16:15 pixels (`-vf setsar=16/15`).
+const PAL_SAR = {
+  streams: [
+    {
+      codec_name: 'h264', codec_type: 'video', width: 720, height: 576, avg_frame_rate: '25/1', r_frame_rate: '25/1', pix_fmt: 'yuv420p',
+      sample_aspect_ratio: '16:15', duration: '1.000000', nb_frames: '25', bit_rate: '1227304', disposition: { default: 1, attached_pic: 0 },
+    },
+  ],
+  format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '1.000000', bit_rate: '1236352', tags: { major_brand: 'isom' } },
+};
+
+function video(stream: Record<string, unknown>, format: Record<string, unknown> = { format_name: 'matroska,webm', duration: '5.000000' }) {
+  return { streams: [{ codec_name: 'vp9', codec_type: 'video', width: 640, height: 360, avg_frame_rate: '25/1', ...stream }], format };
+}
+
+function assertDomainError(fn: () => unknown, code: string): DomainError {
+  let caught: unknown;
+  assert.throws(fn, (err: unknown) => {
+    caught = err;
+    assert.ok(err instanceof DomainError, 'expected a DomainError');
+    assert.equal(err.code, code);
+    return true;
+  });
+  return caught as DomainError;
+}
+
+describe('parseProbe', () => {
+  it('mp4 with h264 and aac', () => {
+    assert.deepEqual(parseProbe(MP4_H264_AAC), {
+      kind: 'video', container: 'mp4', duration: 1, width: 320, height: 240, rotation: 0, fps: 30, videoCodec: 'h264', audioCodec: 'aac',
+      bitrate: 396648, hasAudio: true, hasVideo: true, pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 30,
+    } satisfies MediaMetadata);
+  });
+
+  it('mp3 with an attached cover picture is audio, the cover ignored', () => {
+    assert.deepEqual(parseProbe(MP3_WITH_COVER), {
+      kind: 'audio', container: 'mp3', duration: 2.038, width: null, height: null, rotation: 0, fps: null, videoCodec: null, audioCodec: 'mp3',
+      bitrate: 136524, hasAudio: true, hasVideo: false, pixelFormat: null, sampleAspectRatio: null, frameCount: null,
+    } satisfies MediaMetadata);
+  });
+
+  it('m4a with a cover is audio in an mp4 container', () => {
+    const m = parseProbe(M4A_WITH_COVER);
+    assert.equal(m.kind, 'audio');
+    assert.equal(m.container, 'mp4');
+    assert.equal(m.duration, 2);
+    assert.equal(m.audioCodec, 'aac');
+    assert.equal(m.hasVideo, false);
+    assert.equal(m.videoCodec, null);
+    assert.equal(m.width, null);
+  });
+
+  it('png is an image without duration or fps', () => {
+    assert.deepEqual(parseProbe(PNG_IMAGE), {
+      kind: 'image', container: 'png_pipe', duration: null, width: 64, height: 64, rotation: 0, fps: null, videoCodec: 'png', audioCodec: null,
+      bitrate: null, hasAudio: false, hasVideo: true, pixelFormat: 'rgb24', sampleAspectRatio: '1:1', frameCount: null,
+    } satisfies MediaMetadata);
+  });
+
+  it('rotated phone video: display matrix -90 is 90 clockwise; QuickTime brand is mov', () => {
+    const m = parseProbe(PHONE_PORTRAIT);
+    assert.equal(m.rotation, 90);
+    assert.equal(m.container, 'mov');
+    assert.equal(m.fps, 29.97);
+    assert.equal(m.duration, 3.003);
+    assert.deepEqual(displaySize(m), { width: 1080, height: 1920 });
+  });
+
+  it('old ffprobe: tags.rotate "90" is 90', () => {
+    assert.equal(parseProbe(PHONE_PORTRAIT_OLD).rotation, 90);
+  });
+
+  it('the display matrix wins over the rotate tag when both are present', () => {
+    const both = structuredClone(PHONE_PORTRAIT);
+    (both.streams[0] as Record<string, unknown>).tags = { rotate: '180' };
+    assert.equal(parseProbe(both).rotation, 90);
+  });
+
+  it('other rotations normalise to 0…270 clockwise', () => {
+    const withMatrix = (rotation: number) => parseProbe(video({ side_data_list: [{ side_data_type: 'Display Matrix', rotation }] })).rotation;
+    assert.equal(withMatrix(90), 270);
+    assert.equal(withMatrix(180), 180);
+    assert.equal(withMatrix(-180), 180);
+    assert.equal(withMatrix(-270), 270);
+    assert.equal(withMatrix(0), 0);
+    assert.equal(parseProbe(video({ tags: { rotate: '270' } })).rotation, 270);
+    assert.equal(parseProbe(video({ tags: { rotate: '-90' } })).rotation, 270);
+    assert.equal(parseProbe(video({ side_data_list: [{ side_data_type: 'Stereo 3D' }] })).rotation, 0);
+  });
+
+  it('non-square pixels are reported; 0:1 (unknown) is null', () => {
+    const m = parseProbe(PAL_SAR);
+    assert.equal(m.sampleAspectRatio, '16:15');
+    assert.equal(m.width, 720);
+    assert.equal(m.fps, 25);
+    assert.equal(parseProbe(video({ sample_aspect_ratio: '0:1' })).sampleAspectRatio, null);
+  });
+
+  it('fps falls back to r_frame_rate when avg_frame_rate is 0/0', () => {
+    assert.equal(parseProbe(video({ avg_frame_rate: '0/0', r_frame_rate: '24000/1001' })).fps, 23.976);
+    assert.equal(parseProbe(video({ avg_frame_rate: '0/0', r_frame_rate: '0/0' })).fps, null);
+  });
+
+  it('duration falls back to the stream when the format has none', () => {
+    assert.equal(parseProbe(video({ duration: '4.2504' }, { format_name: 'matroska,webm' })).duration, 4.25);
+    assert.equal(parseProbe(video({}, { format_name: 'matroska,webm' })).duration, null);
+    assert.equal(parseProbe(video({})).container, 'matroska');
+  });
+
+  it('no streams is input_invalid', () => {
+    assertDomainError(() => parseProbe({ streams: [], format: { format_name: 'mp3' } }), 'input_invalid');
+    assertDomainError(() => parseProbe({}), 'input_invalid');
+    assertDomainError(() => parseProbe(null), 'input_invalid');
+  });
+
+  it('only a cover picture or a subtitle is input_invalid', () => {
+    assertDomainError(() => parseProbe({ streams: [MP3_WITH_COVER.streams[1]], format: MP3_WITH_COVER.format }), 'input_invalid');
+    assertDomainError(() => parseProbe({ streams: [{ codec_type: 'subtitle', codec_name: 'subrip' }], format: { format_name: 'srt' } }), 'input_invalid');
+  });
+
+  it('a video stream with width 0 is input_invalid', () => {
+    assertDomainError(() => parseProbe(video({ width: 0 })), 'input_invalid');
+    assertDomainError(() => parseProbe(video({ height: undefined })), 'input_invalid');
+  });
+});
+
+describe('sniffForbiddenText', () => {
+  const sniff = (s: string | Buffer) => sniffForbiddenText(typeof s === 'string' ? Buffer.from(s) : s);
+
+  it('HLS playlists', () => {
+    assert.equal(sniff('#EXTM3U\n#EXT-X-VERSION:3\n#EXTINF:10,\nhttp://169.254.169.254/latest\n'), 'an HLS/M3U playlist');
+    assert.equal(sniff('\n  #extm3u\n'), 'an HLS/M3U playlist');
+    assert.equal(sniff('#EXT-X-TARGETDURATION:10\nseg0.ts\n'), 'an HLS/M3U playlist');
+  });
+
+  it('HLS behind a UTF-8 byte order mark', () => {
+    assert.equal(sniff(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('#EXTM3U\nfile:///etc/passwd\n')])), 'an HLS/M3U playlist');
+  });
+
+  it('ffconcat and plain concat lists', () => {
+    assert.equal(sniff('ffconcat version 1.0\nfile a.mp4\n'), 'an ffconcat list');
+    assert.equal(sniff("file '/etc/passwd'\n"), 'a concat list');
+    assert.equal(sniff('# list\nfile "clip.mp4"\nduration 5\n'), 'a concat list');
+  });
+
+  it('DASH manifests, with and without an XML declaration', () => {
+    assert.equal(sniff('<?xml version="1.0" encoding="utf-8"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">'), 'a DASH manifest');
+    assert.equal(sniff('<MPD xmlns="urn:mpeg:dash:schema:mpd:2011">'), 'a DASH manifest');
+  });
+
+  it('SDP descriptions', () => {
+    assert.equal(sniff('v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nm=video 5004 RTP/AVP 96\r\n'), 'an SDP description');
+    assert.equal(sniff('v=0\nc=IN IP4 10.0.0.1\n'), 'an SDP description');
+  });
+
+  it('binary media headers are fine', () => {
+    const mp4 = Buffer.from([0, 0, 0, 0x20, ...Buffer.from('ftypisom'), 0, 0, 2, 0, ...Buffer.from('isomiso2avc1mp41'), 0, 0, 0, 8]);
+    assert.equal(sniff(mp4), null);
+    assert.equal(sniff(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d])), null);
+    assert.equal(sniff(Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x0ffile here', 'latin1')), null);
+  });
+
+  it('ordinary text and markers past the first KiB are not flagged', () => {
+    assert.equal(sniff('hello world\nprofile "x"\n'), null);
+    assert.equal(sniff(Buffer.concat([Buffer.alloc(2048), Buffer.from('#EXT-X-VERSION:3\n')])), null);
+  });
+});
+
+describe('checkLimits', () => {
+  const limits = { maxDurationSeconds: 1800, maxPixels: 3840 * 2160 };
+  const base = parseProbe(MP4_H264_AAC);
+
+  it('passes within limits and at the limits exactly', () => {
+    assert.doesNotThrow(() => checkLimits(base, limits));
+    assert.doesNotThrow(() => checkLimits({ ...base, duration: 1800, width: 3840, height: 2160 }, limits));
+    assert.doesNotThrow(() => checkLimits({ ...base, duration: null, width: null, height: null }, limits));
+  });
+
+  it('too long is limit_exceeded with details', () => {
+    const err = assertDomainError(() => checkLimits({ ...base, duration: 3600.5 }, limits), 'limit_exceeded');
+    assert.deepEqual(err.details, { limit: 'duration', value: 3600.5, max: 1800 });
+    assert.match(err.message, /3600\.5 s.*1800 s/);
+  });
+
+  it('too many pixels is limit_exceeded with details', () => {
+    const err = assertDomainError(() => checkLimits({ ...base, width: 7680, height: 4320 }, limits), 'limit_exceeded');
+    assert.deepEqual(err.details, { limit: 'pixels', value: 7680 * 4320, max: 3840 * 2160 });
+    assert.match(err.message, /7680×4320/);
+  });
+});
+
+describe('buildProbeArgs', () => {
+  it('reads only local files through allowed demuxers', () => {
+    assert.deepEqual(buildProbeArgs('/tmp/mf/source'), [
+      '-v', 'error', '-hide_banner',
+      '-protocol_whitelist', 'file', '-format_whitelist', ALLOWED_DEMUXERS.join(','),
+      '-show_format', '-show_streams', '-of', 'json', '-i', '/tmp/mf/source',
+    ]);
+  });
+
+  it('the whitelist has the common containers and none that open other resources', () => {
+    const args = buildProbeArgs('/x');
+    const list = args[args.indexOf('-format_whitelist') + 1].split(',');
+    for (const ok of ['mov', 'mp4', 'matroska', 'mp3', 'png_pipe']) assert.ok(list.includes(ok), ok);
+    for (const bad of ['hls', 'applehttp', 'concat', 'dash', 'sdp', 'rtp', 'rtsp', 'tee', 'lavfi', 'image2pipe', 'http']) {
+      assert.equal(list.includes(bad), false, bad);
+    }
+    assert.equal(args[args.indexOf('-protocol_whitelist') + 1], 'file');
+  });
+});

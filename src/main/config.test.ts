@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError, defaultConcurrency, loadConfig } from './config.js';
+
+/** Expects a ConfigError whose message is one line and contains every fragment. */
+function assertConfigError(fn: () => unknown, ...fragments: string[]): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, 'expected a ConfigError');
+    assert.equal(err.name, 'ConfigError');
+    assert.equal(err.message.includes('\n'), false, 'the message is a single line');
+    for (const f of fragments) assert.ok(err.message.includes(f), `message ${JSON.stringify(err.message)} should mention ${JSON.stringify(f)}`);
+    return true;
+  });
+}
+
+describe('loadConfig: defaults', () => {
+  it('an empty environment gives the documented defaults', () => {
+    assert.deepEqual(loadConfig({}), {
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: resolve('./data'),
+      publicUrl: null,
+      apiKey: null,
+      signingSecret: null,
+      logLevel: 'info',
+      worker: {
+        enabled: true,
+        concurrency: defaultConcurrency(),
+        leaseMs: 30_000,
+        heartbeatMs: 2000,
+        stallTimeoutMs: 120_000,
+        retryBaseMs: 2000,
+        maxAttempts: 3,
+        shutdownGraceMs: 30_000,
+        probeTimeoutMs: 60_000,
+        progressIntervalMs: 500,
+      },
+      limits: { maxUploadBytes: 5 * 1024 ** 3, maxDurationSeconds: 4 * 3600, maxPixels: 7680 * 4320, maxFramesPerJob: 10_000 },
+      linkTtlSeconds: 86_400,
+      ffmpegPath: null,
+      ffprobePath: null,
+    });
+  });
+
+  it('defaultConcurrency is at least 1', () => {
+    assert.ok(defaultConcurrency() >= 1);
+  });
+
+  it('an empty value means "not set"', () => {
+    assert.equal(loadConfig({ PORT: '', MEDIAFORGE_API_KEY: '' }).port, 3000);
+    assert.equal(loadConfig({ MEDIAFORGE_API_KEY: '' }).apiKey, null);
+  });
+});
+
+describe('loadConfig: values from the environment', () => {
+  it('reads and converts every kind of value', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      MEDIAFORGE_DATA_DIR: '/var/lib/mediaforge',
+      MEDIAFORGE_PUBLIC_URL: 'https://media.example.com/base',
+      MEDIAFORGE_API_KEY: 'k'.repeat(16),
+      MEDIAFORGE_SIGNING_SECRET: 's'.repeat(32),
+      LOG_LEVEL: 'debug',
+      MEDIAFORGE_WORKER: 'off',
+      MEDIAFORGE_WORKER_CONCURRENCY: '4',
+      MEDIAFORGE_LEASE_SECONDS: '1.5',
+      MEDIAFORGE_HEARTBEAT_SECONDS: '0.5',
+      MEDIAFORGE_MAX_DURATION_SECONDS: '60',
+      MEDIAFORGE_LINK_TTL_SECONDS: '600',
+      FFMPEG_PATH: '/opt/ffmpeg/bin/ffmpeg',
+    });
+    assert.equal(c.port, 8080);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.dataDir, '/var/lib/mediaforge');
+    assert.equal(c.publicUrl, 'https://media.example.com/base');
+    assert.equal(c.apiKey, 'kkkkkkkkkkkkkkkk');
+    assert.equal(c.signingSecret, 's'.repeat(32));
+    assert.equal(c.logLevel, 'debug');
+    assert.equal(c.worker.enabled, false);
+    assert.equal(c.worker.concurrency, 4);
+    assert.equal(c.worker.leaseMs, 1500);
+    assert.equal(c.worker.heartbeatMs, 500);
+    assert.equal(c.limits.maxDurationSeconds, 60);
+    assert.equal(c.linkTtlSeconds, 600);
+    assert.equal(c.ffmpegPath, '/opt/ffmpeg/bin/ffmpeg');
+    assert.equal(c.ffprobePath, null);
+  });
+
+  it('booleans accept the usual spellings', () => {
+    for (const v of ['1', 'true', 'YES', 'on']) assert.equal(loadConfig({ MEDIAFORGE_WORKER: v }).worker.enabled, true, v);
+    for (const v of ['0', 'false', 'No', 'off']) assert.equal(loadConfig({ MEDIAFORGE_WORKER: v }).worker.enabled, false, v);
+  });
+
+  it('byte sizes with units are binary multiples', () => {
+    const bytes = (v: string) => loadConfig({ MEDIAFORGE_MAX_UPLOAD_BYTES: v }).limits.maxUploadBytes;
+    assert.equal(bytes('1048576'), 1_048_576);
+    assert.equal(bytes('500MB'), 500 * 1024 ** 2);
+    assert.equal(bytes('10GiB'), 10 * 1024 ** 3);
+    assert.equal(bytes('1.5k'), 1536);
+    assert.equal(bytes(' 2 gb '), 2 * 1024 ** 3);
+    assert.equal(bytes('1T'), 1024 ** 4);
+    assert.equal(bytes('512b'), 512);
+  });
+
+  it('overrides win over the environment', () => {
+    assert.equal(loadConfig({ PORT: '8080' }, { overrides: { PORT: '9090' } }).port, 9090);
+  });
+});
+
+describe('loadConfig: bad values', () => {
+  it('PORT=abc names the key, the value and the allowed range', () => {
+    assertConfigError(() => loadConfig({ PORT: 'abc' }), 'PORT', '"abc"', 'a whole number from 0 to 65535');
+  });
+
+  it('numbers out of range or not whole', () => {
+    assertConfigError(() => loadConfig({ PORT: '70000' }), 'PORT', '"70000"', '0 to 65535');
+    assertConfigError(() => loadConfig({ PORT: '-1' }), 'PORT');
+    assertConfigError(() => loadConfig({ PORT: '80.5' }), 'PORT');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_WORKER_CONCURRENCY: '0' }), 'MEDIAFORGE_WORKER_CONCURRENCY', 'from 1 to 256');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_MAX_PIXELS: '0' }), 'MEDIAFORGE_MAX_PIXELS', 'from 1 to any size');
+  });
+
+  it('MEDIAFORGE_MAX_UPLOAD_BYTES=lots and other bad sizes', () => {
+    assertConfigError(() => loadConfig({ MEDIAFORGE_MAX_UPLOAD_BYTES: 'lots' }), 'MEDIAFORGE_MAX_UPLOAD_BYTES', '"lots"', 'a size in bytes', '500MB');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_MAX_UPLOAD_BYTES: '0' }), 'MEDIAFORGE_MAX_UPLOAD_BYTES');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_MAX_UPLOAD_BYTES: '10 XB' }), 'MEDIAFORGE_MAX_UPLOAD_BYTES');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_MAX_UPLOAD_BYTES: '5i' }), 'MEDIAFORGE_MAX_UPLOAD_BYTES');
+  });
+
+  it('HOST with spaces', () => {
+    assertConfigError(() => loadConfig({ HOST: 'my host' }), 'HOST', '"my host"', 'a host name or IP address');
+  });
+
+  it('seconds out of range', () => {
+    assertConfigError(() => loadConfig({ MEDIAFORGE_LEASE_SECONDS: '0' }), 'MEDIAFORGE_LEASE_SECONDS', 'from 1 to 3600');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_HEARTBEAT_SECONDS: 'soon' }), 'MEDIAFORGE_HEARTBEAT_SECONDS', '"soon"');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_STALL_TIMEOUT_SECONDS: ' ' }), 'MEDIAFORGE_STALL_TIMEOUT_SECONDS');
+  });
+
+  it('strings that do not fit their pattern', () => {
+    assertConfigError(() => loadConfig({ LOG_LEVEL: 'verbose' }), 'LOG_LEVEL', '"verbose"', 'fatal, error, warn, info, debug, trace or silent');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_WORKER: 'maybe' }), 'MEDIAFORGE_WORKER', 'true or false');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_PUBLIC_URL: 'media.example.com' }), 'MEDIAFORGE_PUBLIC_URL', 'an http(s) URL');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_API_KEY: 'short' }), 'MEDIAFORGE_API_KEY', 'at least 16');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_SIGNING_SECRET: 'x'.repeat(31) }), 'MEDIAFORGE_SIGNING_SECRET', 'at least 32');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_API_KEY: 'has a space in it ok' }), 'MEDIAFORGE_API_KEY');
+  });
+
+  it('a value with a newline still gives a one-line message', () => {
+    assertConfigError(() => loadConfig({ HOST: 'a\nb' }), 'HOST', '"a\\nb"');
+  });
+});
+
+describe('loadConfig: config file', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mediaforge-config-test-'));
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const write = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+
+  it('values from the file, numbers and booleans as JSON', () => {
+    const file = write('ok.json', JSON.stringify({ PORT: 8081, HOST: '0.0.0.0', MEDIAFORGE_WORKER: false, MEDIAFORGE_MAX_UPLOAD_BYTES: '2GB', FFMPEG_PATH: null }));
+    const c = loadConfig({}, { configFile: file });
+    assert.equal(c.port, 8081);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.worker.enabled, false);
+    assert.equal(c.limits.maxUploadBytes, 2 * 1024 ** 3);
+    assert.equal(c.ffmpegPath, null);
+  });
+
+  it('the environment overrides the file, overrides override both', () => {
+    const file = write('layered.json', JSON.stringify({ PORT: 8081, HOST: '10.0.0.1', LOG_LEVEL: 'warn' }));
+    const c = loadConfig({ PORT: '8082', LOG_LEVEL: 'error' }, { configFile: file, overrides: { LOG_LEVEL: 'trace' } });
+    assert.equal(c.port, 8082);
+    assert.equal(c.host, '10.0.0.1');
+    assert.equal(c.logLevel, 'trace');
+  });
+
+  it('MEDIAFORGE_CONFIG in the environment names the file', () => {
+    const file = write('from-env.json', JSON.stringify({ PORT: 8083 }));
+    assert.equal(loadConfig({ MEDIAFORGE_CONFIG: file }).port, 8083);
+  });
+
+  it('a bad value in the file is reported like one from the environment', () => {
+    const file = write('bad-value.json', JSON.stringify({ PORT: 'abc' }));
+    assertConfigError(() => loadConfig({}, { configFile: file }), 'PORT', '"abc"');
+  });
+
+  it('a missing file', () => {
+    const missing = join(dir, 'nope.json');
+    assertConfigError(() => loadConfig({}, { configFile: missing }), 'cannot read config file', missing);
+  });
+
+  it('a file that is not JSON', () => {
+    const file = write('broken.json', '{ PORT: 8080, }');
+    assertConfigError(() => loadConfig({}, { configFile: file }), 'cannot read config file', file);
+  });
+
+  it('JSON that is not an object', () => {
+    for (const [name, text] of [['array.json', '[1,2]'], ['null.json', 'null'], ['string.json', '"PORT=1"']]) {
+      const file = write(name, text);
+      assertConfigError(() => loadConfig({}, { configFile: file }), file, 'JSON object');
+    }
+  });
+});

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { newId } from '../../src/domain/ids.js';
+import type { OutputState } from '../../src/domain/job.js';
+import type { Database, NewJob } from '../../src/ports/db.port.js';
+
+export interface DbUnderTest {
+  db: Database;
+  cleanup(): Promise<void>;
+}
+
+const outputs: OutputState[] = [{ spec: { type: 'thumbnail', format: 'jpg' }, status: 'pending', files: [] }];
+const newJob = (now: number, extra: Partial<NewJob> = {}): NewJob => ({
+  id: newId('job', now),
+  uploadId: 'upl_x',
+  outputs,
+  userMetadata: { team: 'a' },
+  maxAttempts: 3,
+  createdAt: now,
+  ...extra,
+});
+
+/** Every database adapter must pass this suite against the real engine. */
+export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
+  describe(`db contract: ${name}`, () => {
+    let h: DbUnderTest;
+    let db: Database;
+    before(async () => {
+      h = await make();
+      db = h.db;
+    });
+    after(async () => h.cleanup());
+
+    it('creates a queued job and reads it back with JSON fields intact', async () => {
+      const { job, created } = await db.jobs.create(newJob(1000));
+      assert.equal(created, true);
+      const read = await db.jobs.get(job.id);
+      assert.ok(read);
+      assert.equal(read.status, 'queued');
+      assert.equal(read.attempts, 0);
+      assert.deepEqual(read.outputs, outputs);
+      assert.deepEqual(read.userMetadata, { team: 'a' });
+      assert.equal(read.createdAt, 1000);
+      assert.equal(await db.jobs.get('job_missing'), null);
+    });
+
+    it('returns the earlier job for a repeated idempotency key, with its request hash', async () => {
+      const first = await db.jobs.create(newJob(2000), { key: 'idem-1', requestHash: 'h1' });
+      const again = await db.jobs.create(newJob(2001), { key: 'idem-1', requestHash: 'h2' });
+      assert.equal(again.created, false);
+      assert.equal(again.job.id, first.job.id);
+      assert.equal(again.requestHash, 'h1');
+    });
+
+    it('lists newest first with a cursor, and filters by status', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await db.jobs.create(newJob(10_000 + i, { uploadId: 'upl_list' }))).job.id);
+      const page1 = await db.jobs.list({ limit: 2 });
+      assert.equal(page1.jobs.length, 2);
+      assert.deepEqual(page1.jobs.map((j) => j.id), [ids[4], ids[3]]);
+      assert.ok(page1.nextCursor);
+      const page2 = await db.jobs.list({ limit: 2, cursor: page1.nextCursor! });
+      assert.deepEqual(page2.jobs.map((j) => j.id), [ids[2], ids[1]]);
+      await db.jobs.cancel(ids[4], 10_100);
+      const canceled = await db.jobs.list({ limit: 10, status: 'canceled' });
+      assert.ok(canceled.jobs.some((j) => j.id === ids[4]));
+      assert.ok(canceled.jobs.every((j) => j.status === 'canceled'));
+    });
+
+    it('claims a job once; the attempt number is the fencing token', async () => {
+      const { job } = await db.jobs.create(newJob(20_000));
+      const a = await db.jobs.claim(job.id, 'w1', 20_001, 1000);
+      const b = await db.jobs.claim(job.id, 'w2', 20_002, 1000);
+      assert.ok(a);
+      assert.equal(a.attempts, 1);
+      assert.equal(a.status, 'running');
+      assert.equal(a.leaseOwner, 'w1');
+      assert.equal(b, null, 'a live lease cannot be claimed twice');
+    });
+
+    it('does not claim a job before run_after', async () => {
+      const { job } = await db.jobs.create(newJob(25_000));
+      const c = await db.jobs.claim(job.id, 'w1', 25_001, 1000);
+      assert.ok(await db.jobs.requeue({ id: job.id, attempt: c!.attempts }, 30_000, { error: { code: 'ffmpeg_failed', message: 'x' }, refundAttempt: false }));
+      assert.equal(await db.jobs.claim(job.id, 'w1', 29_999, 1000), null);
+      const again = await db.jobs.claim(job.id, 'w1', 30_000, 1000);
+      assert.equal(again?.attempts, 2);
+    });
+
+    it('rejects every write from a stale attempt after the lease moved on', async () => {
+      const { job } = await db.jobs.create(newJob(40_000));
+      const first = await db.jobs.claim(job.id, 'w1', 40_001, 100);
+      assert.ok(first);
+      // w1 goes silent; its lease runs out and w2 takes over.
+      const second = await db.jobs.claim(job.id, 'w2', 40_500, 1000);
+      assert.equal(second?.attempts, 2);
+      const stale = { id: job.id, attempt: 1 };
+      assert.equal(await db.jobs.heartbeat(stale, 40_600, 1000), null);
+      assert.equal(await db.jobs.updateProgress(stale, { progress: 50 }), false);
+      assert.equal(await db.jobs.finish(stale, { status: 'succeeded', outputs, error: null, now: 40_700 }), false);
+      assert.equal(await db.jobs.requeue(stale, 40_700, { error: null, refundAttempt: false }), false);
+      const current = { id: job.id, attempt: 2 };
+      assert.equal(await db.jobs.heartbeat(current, 40_800, 1000), 'running');
+      assert.equal(await db.jobs.updateProgress(current, { progress: 40, stage: 'frames' }), true);
+      assert.equal(await db.jobs.finish(current, { status: 'succeeded', outputs, error: null, now: 40_900 }), true);
+      const done = await db.jobs.get(job.id);
+      assert.equal(done?.status, 'succeeded');
+      assert.equal(done?.progress, 100);
+      assert.equal(done?.finishedAt, 40_900);
+    });
+
+    it('tells a running attempt that its job was canceled', async () => {
+      const { job } = await db.jobs.create(newJob(50_000));
+      const c = await db.jobs.claim(job.id, 'w1', 50_001, 1000);
+      const canceled = await db.jobs.cancel(job.id, 50_010);
+      assert.equal(canceled?.status, 'canceled');
+      assert.equal(await db.jobs.heartbeat({ id: job.id, attempt: c!.attempts }, 50_020, 1000), 'canceled');
+      assert.equal(await db.jobs.finish({ id: job.id, attempt: c!.attempts }, { status: 'succeeded', outputs, error: null, now: 50_030 }), false);
+      assert.equal((await db.jobs.get(job.id))?.status, 'canceled');
+    });
+
+    it('retries failed and canceled jobs with fresh outputs and attempts, never running ones', async () => {
+      const { job } = await db.jobs.create(newJob(60_000));
+      const c = await db.jobs.claim(job.id, 'w1', 60_001, 1000);
+      const ran = await db.jobs.retry(job.id, 60_002);
+      assert.equal(ran?.status, 'running', 'retry leaves a running job alone');
+      const failedOutputs: OutputState[] = [{ ...outputs[0], status: 'failed', error: { code: 'input_invalid', message: 'bad' } }];
+      await db.jobs.finish({ id: job.id, attempt: c!.attempts }, { status: 'failed', outputs: failedOutputs, error: { code: 'input_invalid', message: 'bad' }, now: 60_003 });
+      const retried = await db.jobs.retry(job.id, 60_004);
+      assert.equal(retried?.status, 'queued');
+      assert.equal(retried?.attempts, 0);
+      assert.equal(retried?.error, null);
+      assert.deepEqual(retried?.outputs, outputs);
+      assert.equal(retried?.finishedAt, null);
+    });
+
+    it('finds expired leases and recovers them: queued again, or failed when out of attempts', async () => {
+      const { job } = await db.jobs.create(newJob(70_000, { maxAttempts: 2 }));
+      await db.jobs.claim(job.id, 'w1', 70_001, 100);
+      const expired = await db.jobs.expiredLeases(70_200, 100);
+      assert.ok(expired.some((f) => f.id === job.id && f.attempt === 1));
+      assert.equal(await db.jobs.recoverExpired({ id: job.id, attempt: 1 }, 70_200), 'queued');
+      assert.equal(await db.jobs.recoverExpired({ id: job.id, attempt: 1 }, 70_200), null, 'recovering twice changes nothing');
+      await db.jobs.claim(job.id, 'w2', 70_300, 100);
+      assert.equal(await db.jobs.recoverExpired({ id: job.id, attempt: 2 }, 70_500), 'failed');
+      const failed = await db.jobs.get(job.id);
+      assert.equal(failed?.status, 'failed');
+      assert.equal(failed?.error?.code, 'worker_lost');
+      assert.equal(await db.jobs.claim(job.id, 'w3', 70_600, 100), null);
+    });
+
+    it('refunds an attempt handed back at shutdown', async () => {
+      const { job } = await db.jobs.create(newJob(80_000));
+      const c = await db.jobs.claim(job.id, 'w1', 80_001, 1000);
+      assert.ok(await db.jobs.requeue({ id: job.id, attempt: c!.attempts }, 80_002, { error: null, refundAttempt: true }));
+      const back = await db.jobs.get(job.id);
+      assert.equal(back?.status, 'queued');
+      assert.equal(back?.attempts, 0);
+    });
+
+    it('stores uploads and API keys', async () => {
+      await db.uploads.create({ id: 'upl_contract1', filename: 'a.mp4', size: 12, contentType: 'video/mp4', sha256: 'ab', key: 'uploads/upl_contract1/source', createdAt: 5 });
+      assert.deepEqual(await db.uploads.get('upl_contract1'), { id: 'upl_contract1', filename: 'a.mp4', size: 12, contentType: 'video/mp4', sha256: 'ab', key: 'uploads/upl_contract1/source', createdAt: 5 });
+      assert.equal(await db.uploads.get('upl_nope'), null);
+      const before = await db.apiKeys.count();
+      await db.apiKeys.create({ id: 'key_1', name: 'admin', hash: 'deadbeef', createdAt: 1 });
+      assert.equal((await db.apiKeys.findByHash('deadbeef'))?.name, 'admin');
+      assert.equal(await db.apiKeys.findByHash('other'), null);
+      assert.equal(await db.apiKeys.count(), before + 1);
+    });
+  });
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { JobQueue } from '../../src/ports/queue.port.js';
+import { waitFor } from '../helpers/temp.js';
+
+export interface QueueUnderTest {
+  /** Two handles on the same queue, as two worker processes would have. */
+  a: JobQueue;
+  b: JobQueue;
+  /** Makes `a` behave like a SIGKILLed process: no more acks, lease renewals or heartbeats. */
+  crashA(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** Every queue adapter must pass this suite against the real broker or database. */
+export function runQueueContract(name: string, make: () => Promise<QueueUnderTest>, opts: { leaseMs: number }) {
+  describe(`queue contract: ${name}`, () => {
+    let q: QueueUnderTest;
+    before(async () => {
+      q = await make();
+    });
+    after(async () => q.cleanup());
+
+    it('delivers an enqueued message and removes it on ack', async () => {
+      const seen: string[] = [];
+      const c = q.a.consume(async (m) => void seen.push(m.jobId), { concurrency: 1 });
+      await q.a.enqueue({ jobId: 'job_one' });
+      await waitFor(async () => seen.includes('job_one'), { what: 'delivery' });
+      await c.close();
+      await waitFor(async () => (await q.a.depth()) === 0, { what: 'ack' });
+    });
+
+    it('holds a delayed message until it is due', async () => {
+      const seen: Array<{ id: string; at: number }> = [];
+      const c = q.a.consume(async (m) => void seen.push({ id: m.jobId, at: Date.now() }), { concurrency: 1 });
+      const t0 = Date.now();
+      await q.a.enqueue({ jobId: 'job_later' }, { delayMs: 700 });
+      await waitFor(async () => seen.length === 1, { what: 'delayed delivery' });
+      await c.close();
+      assert.ok(seen[0].at - t0 >= 650, `delivered after ${seen[0].at - t0} ms`);
+    });
+
+    it('never runs more handlers at once than the concurrency', async () => {
+      let active = 0;
+      let peak = 0;
+      let done = 0;
+      const c = q.a.consume(
+        async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 80));
+          active--;
+          done++;
+        },
+        { concurrency: 2 },
+      );
+      for (let i = 0; i < 6; i++) await q.a.enqueue({ jobId: `job_c${i}` });
+      await waitFor(async () => done === 6, { what: 'all handled' });
+      await c.close();
+      assert.equal(peak, 2);
+    });
+
+    it('spreads messages over two consumers, each delivered once', async () => {
+      const byA: string[] = [];
+      const byB: string[] = [];
+      const slow = (list: string[]) => async (m: { jobId: string }) => {
+        list.push(m.jobId);
+        await new Promise((r) => setTimeout(r, 30));
+      };
+      const ca = q.a.consume(slow(byA), { concurrency: 1 });
+      const cb = q.b.consume(slow(byB), { concurrency: 1 });
+      for (let i = 0; i < 10; i++) await q.a.enqueue({ jobId: `job_s${i}` });
+      await waitFor(async () => byA.length + byB.length === 10, { what: 'ten deliveries' });
+      await Promise.all([ca.close(), cb.close()]);
+      assert.equal(new Set([...byA, ...byB]).size, 10, 'no message delivered twice');
+      assert.ok(byA.length > 0 && byB.length > 0, `both consumers worked (a=${byA.length}, b=${byB.length})`);
+    });
+
+    it('redelivers a message whose handler failed', async () => {
+      let calls = 0;
+      const c = q.a.consume(
+        async () => {
+          calls++;
+          if (calls === 1) throw new Error('boom');
+        },
+        { concurrency: 1 },
+      );
+      await q.a.enqueue({ jobId: 'job_retry' });
+      await waitFor(async () => calls >= 2, { what: 'redelivery', timeoutMs: 10_000 });
+      await c.close();
+    });
+
+    it('redelivers to another consumer when the first one dies mid-message', async () => {
+      // Consumer a takes the message and never settles (a process that was SIGKILLed).
+      let taken = false;
+      const stuck = q.a.consume(
+        () =>
+          new Promise<void>(() => {
+            taken = true;
+          }),
+        { concurrency: 1 },
+      );
+      await q.a.enqueue({ jobId: 'job_orphan' });
+      await waitFor(async () => taken, { what: 'first delivery' });
+      await q.crashA();
+      void stuck;
+      const seen: string[] = [];
+      const c = q.b.consume(async (m) => void seen.push(m.jobId), { concurrency: 1 });
+      await waitFor(async () => seen.includes('job_orphan'), { what: 'redelivery to b', timeoutMs: opts.leaseMs * 4 + 5000 });
+      await c.close();
+    });
+  });
+}
+
