@@ -234,7 +234,7 @@ export class Worker {
         if (await this.deps.db.jobs.requeue(fence, now, { error: null, refundAttempt: true })) {
           await this.deps.queue.enqueue({ jobId: job.id });
           await this.emit(job.id, 'status', 'queued', 0, 'handed back at worker shutdown');
-          log.info('handed back at shutdown');
+          log.warn('handed back at shutdown');
         }
       } else log.warn('attempt stopped: lease lost to another worker');
       return;
