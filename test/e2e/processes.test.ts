@@ -14,7 +14,7 @@ async function api(base: string, method: string, path: string, body?: unknown, r
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { ...auth, ...(raw ? { 'content-type': 'application/octet-stream' } : body ? { 'content-type': 'application/json' } : {}) },
-    body: raw ?? (body ? JSON.stringify(body) : undefined),
+    body: raw ? new Uint8Array(raw) : body ? JSON.stringify(body) : undefined,
   });
   return res.json() as Promise<any>;
 }
