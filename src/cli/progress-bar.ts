@@ -9,7 +9,7 @@ export class ProgressBar {
       const width = 30;
       const filled = Math.round((p / 100) * width);
       this.stream.write(`\r${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.toFixed(0).padStart(3)}% ${detail}`.padEnd(100).slice(0, 100));
-    } else if (p - this.lastPlain >= 10 || p === 100) {
+    } else if (p - this.lastPlain >= 10 || (p === 100 && this.lastPlain !== 100)) {
       this.lastPlain = p;
       this.stream.write(`${this.label} ${p.toFixed(0)}% ${detail}\n`);
     }
