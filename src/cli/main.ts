@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { ApiError } from './client.js';
+import { apiCommand } from './commands/api.command.js';
 import { doctorCommand } from './commands/doctor.command.js';
+import { migrateCommand } from './commands/migrate.command.js';
+import { workerCommand } from './commands/worker.command.js';
 import { jobsCommand } from './commands/jobs.command.js';
 import { startCommand } from './commands/start.command.js';
 import { submitCommand } from './commands/submit.command.js';
@@ -16,6 +19,25 @@ program
   .description('run API, worker and status page in one process (SQLite + local folder + in-database queue)')
   .option('--config <file>', 'JSON config file (environment variables override it)')
   .action(startCommand);
+
+program
+  .command('api')
+  .description('run the HTTP API only (distributed mode: PostgreSQL + a queue + shared storage)')
+  .option('--config <file>', 'JSON config file (environment variables override it)')
+  .action(apiCommand);
+
+program
+  .command('worker')
+  .description('run a worker that takes jobs from the shared queue (distributed mode)')
+  .option('--config <file>', 'JSON config file (environment variables override it)')
+  .option('--concurrency <n>', 'jobs run at once (default $MEDIAFORGE_WORKER_CONCURRENCY)')
+  .action(workerCommand);
+
+program
+  .command('migrate')
+  .description('apply pending database migrations (PostgreSQL)')
+  .option('--config <file>', 'JSON config file (environment variables override it)')
+  .action(migrateCommand);
 
 connection(
   program

@@ -94,7 +94,7 @@ describe('job request: invalid bodies', () => {
   });
 
   it('an unknown output type points at type', () => {
-    const [first] = problems({ input, outputs: [{ type: 'gif' }] });
+    const [first] = problems({ input, outputs: [{ type: 'sparkles' }] });
     assert.equal(first.path, 'outputs[0].type');
     assert.match(first.message, /frames/);
   });

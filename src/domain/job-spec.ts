@@ -1,9 +1,21 @@
 import { z } from 'zod';
 import { framesOutputSchema } from './outputs/frames.spec.js';
 import { thumbnailOutputSchema } from './outputs/thumbnail.spec.js';
+import { hlsOutputSchema } from './outputs/hls.spec.js';
+import { clipsOutputSchema } from './outputs/clips.spec.js';
+import { mp4OutputSchema } from './outputs/mp4.spec.js';
+import { audioOutputSchema } from './outputs/audio.spec.js';
+import { gifOutputSchema, webpOutputSchema } from './outputs/animated.spec.js';
+import { imageOutputSchema } from './outputs/image.spec.js';
 
 export { framesOutputSchema, type FramesOutputSpec } from './outputs/frames.spec.js';
 export { thumbnailOutputSchema, type ThumbnailOutputSpec } from './outputs/thumbnail.spec.js';
+export { hlsOutputSchema, type HlsOutputSpec } from './outputs/hls.spec.js';
+export { clipsOutputSchema, type ClipsOutputSpec } from './outputs/clips.spec.js';
+export { mp4OutputSchema, type Mp4OutputSpec } from './outputs/mp4.spec.js';
+export { audioOutputSchema, type AudioOutputSpec } from './outputs/audio.spec.js';
+export { gifOutputSchema, webpOutputSchema, type GifOutputSpec, type WebpOutputSpec } from './outputs/animated.spec.js';
+export { imageOutputSchema, type ImageOutputSpec } from './outputs/image.spec.js';
 
 /**
  * The job request schema. The same zod schemas validate requests and generate the
@@ -14,12 +26,31 @@ export { thumbnailOutputSchema, type ThumbnailOutputSpec } from './outputs/thumb
 export const outputSpecSchema = z.discriminatedUnion('type', [
   framesOutputSchema,
   thumbnailOutputSchema,
+  hlsOutputSchema,
+  clipsOutputSchema,
+  mp4OutputSchema,
+  audioOutputSchema,
+  gifOutputSchema,
+  webpOutputSchema,
+  imageOutputSchema,
 ]);
 
 export const jobRequestSchema = z.strictObject({
-  input: z.strictObject({
-    uploadId: z.string().min(1).max(64),
-  }),
+  input: z
+    .strictObject({
+      uploadId: z.string().min(1).max(64).optional().describe('An upload made with POST /v1/uploads.'),
+      url: z
+        .string()
+        .max(2048)
+        .regex(/^https?:\/\/\S+$/i, 'an http(s) URL')
+        .refine((v) => URL.canParse(v), 'not a valid URL')
+        .optional()
+        .describe('Or: an http(s) URL the worker downloads (public hosts only, unless allowlisted by the operator).'),
+    })
+    .superRefine((i, ctx) => {
+      if (i.uploadId === undefined && i.url === undefined) ctx.addIssue({ code: 'custom', path: ['uploadId'], message: 'give exactly one of input.uploadId or input.url (neither was given)' });
+      if (i.uploadId !== undefined && i.url !== undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'give exactly one of input.uploadId or input.url, not both' });
+    }),
   outputs: z.array(outputSpecSchema).max(20).default([]),
   metadata: z
     .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))

@@ -38,7 +38,10 @@ export interface JobRecord {
   stage: string | null;
   attempts: number;
   maxAttempts: number;
+  /** '' when the input is a URL. */
   uploadId: string;
+  /** The URL the worker downloads the input from, instead of an upload. */
+  inputUrl: string | null;
   probe: MediaMetadata | null;
   outputs: OutputState[];
   userMetadata: Record<string, unknown> | null;
@@ -59,6 +62,12 @@ export interface UploadRecord {
   sha256: string;
   key: string;
   createdAt: number;
+  /** Absent or 'ready' for uploads through the API; 'pending' for a presigned upload until completed. */
+  status?: 'pending' | 'ready';
+  /** S3 multipart upload id of a pending presigned multipart upload. */
+  multipartId?: string | null;
+  /** When the presigned URLs of a pending upload stop working. */
+  expiresAt?: number | null;
 }
 
 /** Exponential backoff: base, 2×base, 4×base … (2 s, 4 s, 8 s with the default base). */

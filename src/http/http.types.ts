@@ -7,11 +7,14 @@ import type { AuthService } from '../services/auth.service.js';
 import type { JobsService } from '../services/jobs.service.js';
 import type { LinkSigner } from '../services/links.js';
 import type { UploadsService } from '../services/uploads.service.js';
+import type { DirectUploadsService } from '../services/direct-uploads.service.js';
 import type { PresentContext } from './presenters.js';
 
 export interface HttpDeps {
   jobs: JobsService;
   uploads: UploadsService;
+  /** Present only when storage can sign URLs (S3); `method: presigned` is refused otherwise. */
+  directUploads?: DirectUploadsService;
   auth: AuthService;
   blobs: BlobStore;
   events: EventBus;

@@ -3,6 +3,7 @@ import { jobRequestSchema } from '../domain/job-spec.js';
 import { JOB_STATUSES } from '../domain/job.js';
 import { ERROR_CODES } from '../domain/errors.js';
 import { listQuerySchema } from './routes/jobs.routes.js';
+import { completeUploadSchema, presignedUploadSchema } from '../services/direct-uploads.service.js';
 
 /**
  * The OpenAPI document, generated from the same zod schemas that validate requests
@@ -16,8 +17,19 @@ const uploadSchema = z.object({
   filename: z.string(),
   size: z.number().int(),
   contentType: z.string(),
-  sha256: z.string(),
+  sha256: z.string().nullable().describe('null while a presigned upload without a declared checksum is pending'),
+  status: z.enum(['pending', 'ready']).describe('pending: a presigned upload not yet completed; jobs refuse it'),
   createdAt: z.string(),
+});
+const presignedTicketSchema = z.object({
+  upload: uploadSchema,
+  method: z.literal('PUT'),
+  url: z.string().optional().describe('Single PUT: send exactly `headers` and exactly `size` bytes'),
+  headers: z.record(z.string(), z.string()),
+  parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })).optional().describe('Multipart: PUT each partSizeBytes slice, keep each ETag'),
+  partSizeBytes: z.number().int().optional(),
+  expiresAt: z.string(),
+  completeUrl: z.string(),
 });
 const metadataSchema = z.object({
   kind: z.enum(['video', 'audio', 'image']),
@@ -42,7 +54,7 @@ const jobSchema = z.object({
   etaSeconds: z.number().nullable(),
   attempts: z.number().int(),
   maxAttempts: z.number().int(),
-  input: z.object({ uploadId: z.string(), metadata: metadataSchema.nullable() }),
+  input: z.object({ uploadId: z.string().optional(), url: z.string().optional(), metadata: metadataSchema.nullable() }),
   outputs: z.array(
     z.looseObject({
       type: z.string(),
@@ -82,9 +94,21 @@ export function buildOpenApi() {
             content: {
               'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } },
               'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+              'application/json': { schema: schema(presignedUploadSchema, 'input') },
             },
           },
-          responses: { '201': json(uploadSchema, 'The stored upload'), ...errors(400, 401, 413) },
+          responses: {
+            '201': { description: 'The stored upload, or (JSON `method: presigned`, S3 storage only) a presigned upload ticket', content: { 'application/json': { schema: { oneOf: [schema(uploadSchema), schema(presignedTicketSchema)] } } } },
+            ...errors(400, 401, 413),
+          },
+        },
+      },
+      '/v1/uploads/{id}/complete': {
+        post: {
+          summary: 'Finish a presigned upload: checks the stored size (and SHA-256 when declared)',
+          parameters: [idParam],
+          requestBody: { required: false, content: { 'application/json': { schema: schema(completeUploadSchema, 'input') } } },
+          responses: { '200': json(uploadSchema, 'The upload, now ready'), ...errors(400, 401, 404, 409, 422) },
         },
       },
       '/v1/uploads/{id}': { get: { summary: 'An upload', parameters: [idParam], responses: { '200': json(uploadSchema, 'The upload'), ...errors(401, 404) } } },

@@ -10,7 +10,7 @@ export interface PresentContext {
 }
 
 export function presentUpload(u: UploadRecord) {
-  return { id: u.id, filename: u.filename, size: u.size, contentType: u.contentType, sha256: u.sha256, createdAt: iso(u.createdAt) };
+  return { id: u.id, filename: u.filename, size: u.size, contentType: u.contentType, sha256: u.sha256 || null, status: u.status ?? 'ready', createdAt: iso(u.createdAt) };
 }
 
 /** Seconds left, extrapolated from the progress rate so far. */
@@ -30,7 +30,7 @@ export function presentJob(job: JobRecord, ctx: PresentContext) {
     etaSeconds: etaSeconds(job, ctx.now),
     attempts: job.attempts,
     maxAttempts: job.maxAttempts,
-    input: { uploadId: job.uploadId, metadata: job.probe },
+    input: { ...(job.inputUrl ? { url: job.inputUrl } : { uploadId: job.uploadId }), metadata: job.probe },
     outputs: job.outputs.map((o) => ({
       ...o.spec,
       status: o.status,

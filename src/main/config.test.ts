@@ -39,6 +39,8 @@ describe('loadConfig: defaults', () => {
         progressIntervalMs: 500,
       },
       limits: { maxUploadBytes: 5 * 1024 ** 3, maxDurationSeconds: 4 * 3600, maxPixels: 7680 * 4320, maxFramesPerJob: 10_000 },
+      encoding: { preset: 'veryfast', threads: 0, maxFps: 60 },
+      urlImport: { allowlist: '', maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5 },
       linkTtlSeconds: 86_400,
       ffmpegPath: null,
       ffprobePath: null,
@@ -112,6 +114,12 @@ describe('loadConfig: values from the environment', () => {
 });
 
 describe('loadConfig: bad values', () => {
+  it('encoder settings: an x264 preset name, whole thread and fps numbers', () => {
+    assert.deepEqual(loadConfig({ MEDIAFORGE_ENCODER_PRESET: 'medium', MEDIAFORGE_ENCODER_THREADS: '2', MEDIAFORGE_HLS_MAX_FPS: '30' }).encoding, { preset: 'medium', threads: 2, maxFps: 30 });
+    assertConfigError(() => loadConfig({ MEDIAFORGE_ENCODER_PRESET: 'placebo' }), 'MEDIAFORGE_ENCODER_PRESET', '"placebo"', 'ultrafast … veryslow');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_HLS_MAX_FPS: '0' }), 'MEDIAFORGE_HLS_MAX_FPS');
+  });
+
   it('PORT=abc names the key, the value and the allowed range', () => {
     assertConfigError(() => loadConfig({ PORT: 'abc' }), 'PORT', '"abc"', 'a whole number from 0 to 65535');
   });

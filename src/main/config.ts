@@ -33,6 +33,10 @@ export interface Config {
     maxPixels: number;
     maxFramesPerJob: number;
   };
+  /** x264 preset and threads for video encodes; the frame-rate cap of HLS rungs. */
+  encoding: { preset: string; threads: number; maxFps: number };
+  /** Input from a URL: hosts allowed whatever they resolve to, size limit, whole-download deadline. */
+  urlImport: { allowlist: string; maxBytes: number; timeoutMs: number; maxRedirects: number };
   linkTtlSeconds: number;
   ffmpegPath: string | null;
   ffprobePath: string | null;
@@ -143,9 +147,90 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       maxPixels: read(src, 'MEDIAFORGE_MAX_PIXELS', int(1), 7680 * 4320),
       maxFramesPerJob: read(src, 'MEDIAFORGE_MAX_FRAMES_PER_JOB', int(1), 10_000),
     },
+    encoding: {
+      preset: read(src, 'MEDIAFORGE_ENCODER_PRESET', str(/^(ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow)$/, 'an x264 preset: ultrafast … veryslow'), 'veryfast'),
+      threads: read(src, 'MEDIAFORGE_ENCODER_THREADS', int(0, 256), 0),
+      maxFps: read(src, 'MEDIAFORGE_HLS_MAX_FPS', int(1, 240), 60),
+    },
+    urlImport: {
+      allowlist: read(src, 'MEDIAFORGE_URL_ALLOWLIST', str(/^[\w.:\[\], -]*$/, 'comma-separated host names or addresses, e.g. media.internal,10.0.0.5'), ''),
+      maxBytes: read(src, 'MEDIAFORGE_URL_MAX_BYTES', bytes, 5 * 1024 ** 3),
+      timeoutMs: read(src, 'MEDIAFORGE_URL_TIMEOUT_SECONDS', seconds(1, 86_400), 3600) * 1000,
+      maxRedirects: read(src, 'MEDIAFORGE_URL_MAX_REDIRECTS', int(0, 20), 5),
+    },
     linkTtlSeconds: read(src, 'MEDIAFORGE_LINK_TTL_SECONDS', int(10, 30 * 86_400), 86_400),
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
+  };
+}
+
+/**
+ * Backends for distributed mode (`mediaforge api`, `worker`, `migrate`, `doctor`); the
+ * embedded `start` ignores them. Cross-key rules (a queue needs its broker URL, S3 needs a
+ * bucket) are checked here so a bad combination stops the process with one line.
+ */
+export interface DistributedConfig {
+  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string; poolSize: number };
+  queue: { kind: 'db' } | { kind: 'bullmq'; redisUrl: string; prefix: string } | { kind: 'rabbitmq'; amqpUrl: string };
+  queueName: string;
+  storage:
+    | { kind: 'fs'; root: string }
+    | { kind: 's3'; bucket: string; region: string; endpoint: string | null; forcePathStyle: boolean; partSizeBytes: number };
+  directUploads: { ttlSeconds: number; multipartThresholdBytes: number; partSizeBytes: number };
+}
+
+const NAME = str(/^[a-z0-9][a-z0-9._-]{0,99}$/i, 'letters, digits, dot, dash or underscore (up to 100)');
+
+export function loadDistributedConfig(env: NodeJS.ProcessEnv = process.env, opts: { configFile?: string; overrides?: Source } = {}): DistributedConfig {
+  const src: Source = { ...fileSource(opts.configFile ?? env.MEDIAFORGE_CONFIG), ...env, ...(opts.overrides ?? {}) };
+  const dataDir = resolve(read(src, 'MEDIAFORGE_DATA_DIR', str(/^[^\0]+$/, 'a folder path'), './data'));
+  const dbUrl = optional(src, 'MEDIAFORGE_DATABASE_URL', str(/^(postgres(ql)?:\/\/\S+|sqlite:[^\0]+)$/, 'postgres://user:password@host:5432/db or sqlite:<file path>'));
+  const database: DistributedConfig['database'] =
+    dbUrl === null || dbUrl.startsWith('sqlite:')
+      ? { kind: 'sqlite', path: dbUrl ? resolve(dbUrl.slice('sqlite:'.length)) : resolve(dataDir, 'mediaforge.db') }
+      : {
+          kind: 'postgres',
+          url: dbUrl,
+          schema: read(src, 'MEDIAFORGE_DATABASE_SCHEMA', str(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL schema name'), 'public'),
+          poolSize: read(src, 'MEDIAFORGE_DATABASE_POOL_SIZE', int(2, 1000), 10),
+        };
+  const queueKind = read(src, 'MEDIAFORGE_QUEUE', str(/^(db|bullmq|rabbitmq)$/, 'db, bullmq or rabbitmq'), 'db') as 'db' | 'bullmq' | 'rabbitmq';
+  const redisUrl = optional(src, 'REDIS_URL', str(/^rediss?:\/\/\S+$/, 'redis://host:6379 or rediss://…'));
+  const amqpUrl = optional(src, 'AMQP_URL', str(/^amqps?:\/\/\S+$/, 'amqp://user:password@host:5672 or amqps://…'));
+  let queue: DistributedConfig['queue'] = { kind: 'db' };
+  if (queueKind === 'bullmq') {
+    if (!redisUrl) throw new ConfigError('invalid configuration: MEDIAFORGE_QUEUE=bullmq needs REDIS_URL (e.g. redis://127.0.0.1:6379)');
+    queue = { kind: 'bullmq', redisUrl, prefix: read(src, 'MEDIAFORGE_REDIS_PREFIX', NAME, 'mediaforge') };
+  } else if (queueKind === 'rabbitmq') {
+    if (!amqpUrl) throw new ConfigError('invalid configuration: MEDIAFORGE_QUEUE=rabbitmq needs AMQP_URL (e.g. amqp://guest:guest@127.0.0.1:5672)');
+    queue = { kind: 'rabbitmq', amqpUrl };
+  }
+  const partSizeBytes = read(src, 'MEDIAFORGE_S3_PART_SIZE', bytes, 8 * 1024 ** 2);
+  if (partSizeBytes < 5 * 1024 ** 2) throw new ConfigError(`invalid configuration: MEDIAFORGE_S3_PART_SIZE=${partSizeBytes} is below S3's minimum part size of 5MiB`);
+  const storageKind = read(src, 'MEDIAFORGE_STORAGE', str(/^(fs|s3)$/, 'fs or s3'), 'fs');
+  let storage: DistributedConfig['storage'] = { kind: 'fs', root: resolve(dataDir, 'storage') };
+  if (storageKind === 's3') {
+    const bucket = optional(src, 'MEDIAFORGE_S3_BUCKET', str(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3–63 lower-case letters, digits, dots, dashes)'));
+    if (!bucket) throw new ConfigError('invalid configuration: MEDIAFORGE_STORAGE=s3 needs MEDIAFORGE_S3_BUCKET');
+    storage = {
+      kind: 's3',
+      bucket,
+      region: read(src, 'MEDIAFORGE_S3_REGION', str(/^[a-z0-9-]{1,40}$/, 'a region such as us-east-1 (R2: auto)'), 'us-east-1'),
+      endpoint: optional(src, 'MEDIAFORGE_S3_ENDPOINT', str(/^https?:\/\/[^\s/]+\/?$/, 'an http(s) URL such as http://minio:9000')),
+      forcePathStyle: read(src, 'MEDIAFORGE_S3_FORCE_PATH_STYLE', bool, false),
+      partSizeBytes,
+    };
+  }
+  return {
+    database,
+    queue,
+    queueName: read(src, 'MEDIAFORGE_QUEUE_NAME', NAME, 'mediaforge-jobs'),
+    storage,
+    directUploads: {
+      ttlSeconds: read(src, 'MEDIAFORGE_PRESIGN_TTL_SECONDS', int(1, 7 * 86_400 - 1), 900),
+      multipartThresholdBytes: read(src, 'MEDIAFORGE_PRESIGN_MULTIPART_THRESHOLD', bytes, 100 * 1024 ** 2),
+      partSizeBytes,
+    },
   };
 }
 
@@ -155,5 +240,9 @@ export const CONFIG_KEYS = [
   'MEDIAFORGE_WORKER', 'MEDIAFORGE_WORKER_CONCURRENCY', 'MEDIAFORGE_LEASE_SECONDS', 'MEDIAFORGE_HEARTBEAT_SECONDS',
   'MEDIAFORGE_STALL_TIMEOUT_SECONDS', 'MEDIAFORGE_RETRY_BASE_SECONDS', 'MEDIAFORGE_MAX_ATTEMPTS', 'MEDIAFORGE_SHUTDOWN_GRACE_SECONDS',
   'MEDIAFORGE_PROBE_TIMEOUT_SECONDS', 'MEDIAFORGE_PROGRESS_INTERVAL_MS', 'MEDIAFORGE_MAX_UPLOAD_BYTES', 'MEDIAFORGE_MAX_DURATION_SECONDS',
-  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_LINK_TTL_SECONDS', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
+  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_ENCODER_PRESET', 'MEDIAFORGE_ENCODER_THREADS', 'MEDIAFORGE_HLS_MAX_FPS', 'MEDIAFORGE_LINK_TTL_SECONDS', 'MEDIAFORGE_URL_ALLOWLIST', 'MEDIAFORGE_URL_MAX_BYTES', 'MEDIAFORGE_URL_TIMEOUT_SECONDS', 'MEDIAFORGE_URL_MAX_REDIRECTS', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
+  'MEDIAFORGE_DATABASE_URL', 'MEDIAFORGE_DATABASE_SCHEMA', 'MEDIAFORGE_DATABASE_POOL_SIZE', 'MEDIAFORGE_QUEUE', 'MEDIAFORGE_QUEUE_NAME',
+  'REDIS_URL', 'MEDIAFORGE_REDIS_PREFIX', 'AMQP_URL', 'MEDIAFORGE_STORAGE', 'MEDIAFORGE_S3_BUCKET', 'MEDIAFORGE_S3_REGION',
+  'MEDIAFORGE_S3_ENDPOINT', 'MEDIAFORGE_S3_FORCE_PATH_STYLE', 'MEDIAFORGE_S3_PART_SIZE', 'MEDIAFORGE_PRESIGN_TTL_SECONDS',
+  'MEDIAFORGE_PRESIGN_MULTIPART_THRESHOLD',
 ] as const;

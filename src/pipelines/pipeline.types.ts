@@ -8,6 +8,16 @@ export interface PipelineLimits {
   maxFramesPerJob: number;
 }
 
+/** Encoder settings from configuration (HLS uses them; absent means the defaults). */
+export interface EncodingSettings {
+  /** x264 preset, e.g. `veryfast`. */
+  preset: string;
+  /** Encoder threads; 0 lets ffmpeg choose. */
+  threads: number;
+  /** Highest frame rate of an HLS rung. */
+  maxFps: number;
+}
+
 /** What one output's handler gets: the probed local input and the ports it may use. */
 export interface PipelineContext {
   jobId: string;
@@ -21,6 +31,7 @@ export interface PipelineContext {
   signal: AbortSignal;
   stallTimeoutMs: number;
   limits: PipelineLimits;
+  encoding?: EncodingSettings;
   /** 0…1 within this output. */
   onProgress(fraction: number): void;
 }

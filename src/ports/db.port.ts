@@ -9,6 +9,7 @@ import type { MediaMetadata } from '../domain/media.js';
 export interface NewJob {
   id: string;
   uploadId: string;
+  inputUrl?: string | null;
   outputs: OutputState[];
   userMetadata: Record<string, unknown> | null;
   maxAttempts: number;
@@ -63,6 +64,8 @@ export interface JobRepository {
 export interface UploadRepository {
   create(upload: UploadRecord): Promise<void>;
   get(id: string): Promise<UploadRecord | null>;
+  /** A pending (presigned) upload becomes usable; false when it was not pending. */
+  markReady(id: string, done: { sha256: string }): Promise<boolean>;
 }
 
 export interface ApiKeyRecord {

@@ -34,15 +34,19 @@ export class JobsService {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw new DomainError('validation_failed', 'Idempotency-Key must be 1–255 visible ASCII characters');
     }
-    const upload = await this.deps.db.uploads.get(request.input.uploadId);
-    if (!upload) throw new DomainError('upload_not_found', `no upload with id ${request.input.uploadId}; upload the file first with POST /v1/uploads`, { path: 'input.uploadId' });
+    const upload = request.input.url !== undefined ? null : await this.deps.db.uploads.get(request.input.uploadId!);
+    if (!upload && request.input.url === undefined) throw new DomainError('upload_not_found', `no upload with id ${request.input.uploadId}; upload the file first with POST /v1/uploads`, { path: 'input.uploadId' });
+    if (upload && upload.status === 'pending') {
+      throw new DomainError('upload_incomplete', `upload ${upload.id} is not complete yet; send the file to its presigned URL, then POST /v1/uploads/${upload.id}/complete`, { path: 'input.uploadId' });
+    }
 
     const now = this.deps.clock.now();
     const requestHash = createHash('sha256').update(canonical(request)).digest('hex');
     const { job, created, requestHash: earlierHash } = await this.deps.db.jobs.create(
       {
         id: newId('job', now),
-        uploadId: upload.id,
+        uploadId: upload?.id ?? '',
+        inputUrl: request.input.url ?? null,
         outputs: request.outputs.map((spec) => ({ spec, status: 'pending', files: [] })),
         userMetadata: request.metadata ?? null,
         maxAttempts: request.maxAttempts ?? this.deps.defaultMaxAttempts,

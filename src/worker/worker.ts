@@ -6,13 +6,15 @@ import { retryDelayMs, type JobRecord, type JobStatus, type OutputState } from '
 import type { MediaMetadata } from '../domain/media.js';
 import { buildProbeArgs, checkLimits, parseProbe, sniffForbiddenText, type MediaLimits } from '../ffmpeg/probe.js';
 import { outputHandlers } from '../pipelines/handlers.js';
-import type { OutputHandler, PipelineLimits } from '../pipelines/pipeline.types.js';
+import type { EncodingSettings, OutputHandler, PipelineLimits } from '../pipelines/pipeline.types.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database, Fence } from '../ports/db.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { MediaRunner } from '../ports/media-runner.port.js';
 import type { JobQueue, QueueConsumer } from '../ports/queue.port.js';
+import type { UrlFetcher } from '../ports/url-fetcher.port.js';
+import { importFromUrl, type UrlImportLimits } from '../services/url-import.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { createScratchRoot } from './scratch.js';
 
@@ -24,6 +26,8 @@ export interface WorkerDeps {
   events: EventBus;
   clock: Clock;
   logger: Logger;
+  /** Downloads `input.url` sources; without it, URL jobs fail with input_unsupported. */
+  fetcher?: UrlFetcher;
 }
 
 export interface WorkerOptions {
@@ -37,7 +41,9 @@ export interface WorkerOptions {
   progressIntervalMs: number;
   shutdownGraceMs: number;
   tmpRoot: string;
+  urlImport?: UrlImportLimits;
   limits: MediaLimits & PipelineLimits;
+  encoding?: EncodingSettings;
 }
 
 type StopReason = 'canceled' | 'lost' | 'shutdown';
@@ -158,9 +164,38 @@ export class Worker {
     signal: AbortSignal,
     reporter: ProgressReporter,
   ): Promise<void> {
+    const sourceKey = await this.sourceKey(job, signal, reporter);
+    try {
+      await this.produceFrom(sourceKey, job, fence, outputs, workDir, signal, reporter);
+    } finally {
+      if (job.inputUrl) await this.deps.blobs.delete(sourceKey).catch(() => undefined);
+    }
+  }
+
+  /** The stored input: the upload, or the job's URL downloaded once for all its outputs. */
+  private async sourceKey(job: JobRecord, signal: AbortSignal, reporter: ProgressReporter): Promise<string> {
+    if (job.inputUrl) {
+      if (!this.deps.fetcher || !this.opts.urlImport) throw new DomainError('input_unsupported', 'this worker is not set up to import URLs; upload the file instead');
+      reporter.report(0, 'downloading');
+      const key = `imports/${job.id}/source`;
+      await importFromUrl({ fetcher: this.deps.fetcher, blobs: this.deps.blobs }, job.inputUrl, key, this.opts.urlImport, signal);
+      return key;
+    }
     const upload = await this.deps.db.uploads.get(job.uploadId);
     if (!upload) throw new DomainError('input_invalid', `the upload ${job.uploadId} no longer exists`);
-    await this.deps.blobs.withLocalFile(upload.key, async (inputPath) => {
+    return upload.key;
+  }
+
+  private async produceFrom(
+    sourceKey: string,
+    job: JobRecord,
+    fence: Fence,
+    outputs: OutputState[],
+    workDir: string,
+    signal: AbortSignal,
+    reporter: ProgressReporter,
+  ): Promise<void> {
+    await this.deps.blobs.withLocalFile(sourceKey, async (inputPath) => {
       reporter.report(0, 'probing');
       const meta = await this.probe(inputPath, signal);
       if (!(await this.deps.db.jobs.updateProgress(fence, { probe: meta, progress: 2, stage: 'probed' }))) throw new AbortedError('lost');
@@ -185,6 +220,7 @@ export class Worker {
               signal,
               stallTimeoutMs: this.opts.stallTimeoutMs,
               limits: this.opts.limits,
+              encoding: this.opts.encoding,
               onProgress: (f) => reporter.report(reporter.percentFor(i, f), stage),
             },
             output.spec,

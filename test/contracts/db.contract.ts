@@ -52,6 +52,14 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal(again.requestHash, 'h1');
     });
 
+    it('resolves concurrent creates with one idempotency key to one job', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => db.jobs.create(newJob(3000 + i), { key: 'idem-race', requestHash: 'h' })),
+      );
+      assert.equal(new Set(results.map((r) => r.job.id)).size, 1);
+      assert.equal(results.filter((r) => r.created).length, 1);
+    });
+
     it('lists newest first with a cursor, and filters by status', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await db.jobs.create(newJob(10_000 + i, { uploadId: 'upl_list' }))).job.id);
@@ -167,6 +175,17 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal((await db.apiKeys.findByHash('deadbeef'))?.name, 'admin');
       assert.equal(await db.apiKeys.findByHash('other'), null);
       assert.equal(await db.apiKeys.count(), before + 1);
+    });
+
+    it('keeps a presigned upload pending until markReady, once', async () => {
+      const pending = { id: 'upl_contract2', filename: 'b.mp4', size: 7, contentType: 'video/mp4', sha256: '', key: 'uploads/upl_contract2/source', createdAt: 6 };
+      await db.uploads.create({ ...pending, status: 'pending', multipartId: 'mp-1', expiresAt: 900 });
+      assert.deepEqual(await db.uploads.get('upl_contract2'), { ...pending, status: 'pending', multipartId: 'mp-1', expiresAt: 900 });
+      assert.equal(await db.uploads.markReady('upl_contract2', { sha256: 'cd' }), true);
+      assert.deepEqual(await db.uploads.get('upl_contract2'), { ...pending, sha256: 'cd' });
+      assert.equal(await db.uploads.markReady('upl_contract2', { sha256: 'ef' }), false, 'a ready upload is not changed again');
+      assert.equal(await db.uploads.markReady('upl_contract1', { sha256: 'ef' }), false);
+      assert.equal((await db.uploads.get('upl_contract2'))?.sha256, 'cd');
     });
   });
 }

@@ -46,5 +46,24 @@ export function runEventBusContract(name: string, make: () => Promise<EventBusUn
       await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(got, [1]);
     });
+
+    it('keeps delivering to the other subscribers of a job when one of them unsubscribes', async () => {
+      // Distributed buses share one broker subscription per job between local listeners.
+      const first: number[] = [];
+      const second: number[] = [];
+      const off1 = h.sub.subscribe('job_e4', (e) => void first.push(e.progress));
+      const off2 = h.sub.subscribe('job_e4', (e) => void second.push(e.progress));
+      await new Promise((r) => setTimeout(r, 50));
+      await h.pub.publish(ev('job_e4', 1));
+      await waitFor(async () => first.length === 1 && second.length === 1, { what: 'both subscribers' });
+      off1();
+      off1(); // a second call must not take the other subscriber's share
+      await new Promise((r) => setTimeout(r, 50));
+      await h.pub.publish(ev('job_e4', 2));
+      await waitFor(async () => second.length === 2, { what: 'the remaining subscriber' });
+      assert.deepEqual(first, [1]);
+      assert.deepEqual(second, [1, 2]);
+      off2();
+    });
   });
 }

@@ -93,6 +93,7 @@ describe('e2e: upload → frames + thumbnail job → progress → download', () 
     const forgedRes = await fetch(forged);
     assert.equal(forgedRes.status, 403);
     assert.equal((await forgedRes.json()).error.code, 'link_invalid');
+    assert.equal(forgedRes.headers.get('access-control-allow-origin'), '*', 'players on other origins can read the error');
     // A valid token for one job does not open another job's files or the uploads.
     const other = url.replace(created.body.id, 'job_00000000000000000000000000');
     assert.equal((await fetch(other)).status, 403);

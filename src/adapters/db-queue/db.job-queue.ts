@@ -12,8 +12,20 @@ export interface DbQueueOptions {
   caps: DialectCapabilities;
   /** How long a delivered message stays invisible without a heartbeat. */
   leaseMs?: number;
-  /** Fallback poll period; enqueues in this process wake consumers at once. */
+  /** Fallback poll period; enqueues in this process (or through the waker) wake consumers at once. */
   pollMs?: number;
+  /** Wakes consumers in other processes (PostgreSQL LISTEN/NOTIFY); without it they poll. */
+  waker?: QueueWaker;
+}
+
+/**
+ * Cross-process wake-ups. A lost wake-up only costs latency: consumers still poll every
+ * `pollMs` and sleep no longer than the next delayed message's due time.
+ */
+export interface QueueWaker {
+  notify(queue: string): Promise<void>;
+  /** Calls `fn` when some process enqueued on `queue`; returns the function that stops it. */
+  listen(queue: string, fn: () => void): () => void;
 }
 
 /**
@@ -48,6 +60,20 @@ export class DbJobQueue implements JobQueue {
       })
       .execute();
     this.wake.emit('wake');
+    // The row is committed, so the message is safe: a failed notify only delays delivery
+    // until the consumers' next poll.
+    await this.opts.waker?.notify(this.opts.queue).catch(() => undefined);
+  }
+
+  /** When the earliest waiting (unleased) message becomes due, or null when none waits. */
+  private async nextDueAt(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('queue_messages')
+      .select((eb) => eb.fn.min('available_at').as('due'))
+      .where('queue', '=', this.opts.queue)
+      .where('lease_until', 'is', null)
+      .executeTakeFirst();
+    return row?.due == null ? null : Number(row.due);
   }
 
   async depth(): Promise<number> {
@@ -59,10 +85,40 @@ export class DbJobQueue implements JobQueue {
     return Number(row.n);
   }
 
-  private async claimOne(): Promise<{ id: number; jobId: string } | null> {
+  /** Leases up to `limit` due messages. */
+  private async claim(limit: number): Promise<Array<{ id: number; jobId: string }>> {
     const now = this.opts.clock.now();
+    if (this.opts.caps.skipLocked) {
+      // One round trip and one commit for up to `limit` messages: pick and lease in a single
+      // statement. SKIP LOCKED makes concurrent consumers (in any process) pass over rows
+      // another one is taking right now.
+      const rows = await this.db
+        .updateTable('queue_messages')
+        .set((eb) => ({ lease_owner: this.opts.owner, lease_until: now + this.leaseMs, deliveries: eb('deliveries', '+', 1) }))
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('queue_messages')
+            .select('id')
+            .where('queue', '=', this.opts.queue)
+            .where('available_at', '<=', now)
+            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+            .orderBy('available_at')
+            .orderBy('id')
+            .limit(limit)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .returning(['id', 'job_id'])
+        .execute();
+      return rows.map((row) => ({ id: Number(row.id), jobId: row.job_id }));
+    }
+    const one = await this.claimOne(now);
+    return one ? [one] : [];
+  }
+
+  private async claimOne(now: number): Promise<{ id: number; jobId: string } | null> {
     return this.db.transaction().execute(async (trx) => {
-      let q = trx
+      const q = trx
       .selectFrom('queue_messages')
       .select(['id', 'job_id'])
       .where('queue', '=', this.opts.queue)
@@ -71,7 +127,6 @@ export class DbJobQueue implements JobQueue {
       .orderBy('available_at')
       .orderBy('id')
       .limit(1);
-      if (this.opts.caps.skipLocked) q = q.forUpdate().skipLocked();
       const candidate = await q.executeTakeFirst();
       if (!candidate) return null;
       // Conditional update: if someone else leased it between our read and write, we get 0 rows.
@@ -89,8 +144,14 @@ export class DbJobQueue implements JobQueue {
     let stopping = false;
     const inFlight = new Set<Promise<void>>();
     let wakeResolve: (() => void) | null = null;
-    const onWake = () => wakeResolve?.();
+    // A wake-up that arrives while the loop is busy claiming must not be lost.
+    let woke = false;
+    const onWake = () => {
+      woke = true;
+      wakeResolve?.();
+    };
     this.wake.on('wake', onWake);
+    const stopWaker = this.opts.waker?.listen(this.opts.queue, onWake);
 
     const deliver = async (msg: { id: number; jobId: string }) => {
       const renew = setInterval(() => {
@@ -127,19 +188,27 @@ export class DbJobQueue implements JobQueue {
           await Promise.race(inFlight);
           continue;
         }
-        let msg: { id: number; jobId: string } | null = null;
+        let msgs: Array<{ id: number; jobId: string }> = [];
+        woke = false;
         try {
-          msg = await this.claimOne();
+          msgs = await this.claim(opts.concurrency - inFlight.size);
         } catch {
-          msg = null;
+          msgs = [];
         }
-        if (msg) {
-          const p = deliver(msg).finally(() => inFlight.delete(p));
-          inFlight.add(p);
+        if (msgs.length > 0) {
+          for (const msg of msgs) {
+            const p = deliver(msg).finally(() => inFlight.delete(p));
+            inFlight.add(p);
+          }
           continue;
         }
+        if (woke) continue;
+        let sleepMs = this.pollMs;
+        const due = await this.nextDueAt().catch(() => null);
+        if (due !== null) sleepMs = Math.max(10, Math.min(sleepMs, due - this.opts.clock.now()));
+        if (woke) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollMs);
+          const timer = setTimeout(resolve, sleepMs);
           wakeResolve = () => {
             clearTimeout(timer);
             resolve();
@@ -154,6 +223,7 @@ export class DbJobQueue implements JobQueue {
         stopping = true;
         wakeResolve?.();
         this.wake.off('wake', onWake);
+        stopWaker?.();
         await loop;
         await Promise.allSettled([...inFlight]);
         this.consumers.delete(consumer);

@@ -11,6 +11,19 @@ export class SqlJobRepository implements JobRepository {
   constructor(private readonly db: Kysely<Tables>) {}
 
   async create(job: NewJob, idempotency?: { key: string; requestHash: string }) {
+    try {
+      return await this.insert(job, idempotency);
+    } catch (err) {
+      // Two API processes raced with the same Idempotency-Key: the unique index let one
+      // insert win; the loser returns the winner's job instead of an error.
+      if (!idempotency) throw err;
+      const winner = await this.db.selectFrom('jobs').selectAll().where('idempotency_key', '=', idempotency.key).executeTakeFirst();
+      if (!winner) throw err;
+      return { job: toJob(winner), created: false, requestHash: winner.request_hash ?? undefined };
+    }
+  }
+
+  private async insert(job: NewJob, idempotency?: { key: string; requestHash: string }) {
     return this.db.transaction().execute(async (trx) => {
       if (idempotency) {
         const existing = await trx.selectFrom('jobs').selectAll().where('idempotency_key', '=', idempotency.key).executeTakeFirst();
@@ -24,6 +37,7 @@ export class SqlJobRepository implements JobRepository {
         attempts: 0,
         max_attempts: job.maxAttempts,
         upload_id: job.uploadId,
+        input_url: job.inputUrl ?? null,
         probe: null,
         outputs: JSON.stringify(job.outputs),
         user_metadata: job.userMetadata ? JSON.stringify(job.userMetadata) : null,

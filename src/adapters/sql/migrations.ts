@@ -70,12 +70,36 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_direct_uploads': {
+      // Presigned direct uploads exist as `pending` rows until POST /v1/uploads/:id/complete
+      // has checked the stored object; jobs refuse them until then.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('uploads').addColumn('status', 'text', (c) => c.notNull().defaultTo('ready')).execute();
+        await db.schema.alterTable('uploads').addColumn('multipart_id', 'text').execute();
+        await db.schema.alterTable('uploads').addColumn('expires_at', epoch).execute();
+      },
+    },
+    '0003_url_inputs': {
+      // A job's input may be a URL the worker downloads; such jobs keep upload_id = ''
+      // (SQLite cannot drop the NOT NULL of 0001).
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('jobs').addColumn('input_url', 'text').execute();
+      },
+    },
   };
 }
 
-export async function migrateToLatest(db: Kysely<any>, caps: DialectCapabilities): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<any>, caps: DialectCapabilities, opts: { schema?: string } = {}): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(caps) };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'mediaforge_migrations', migrationLockTableName: 'mediaforge_migrations_lock' });
+  // With a schema, the migrator must look for its bookkeeping tables in that schema only:
+  // otherwise it finds another schema's tables on the same server and skips creating its own.
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'mediaforge_migrations',
+    migrationLockTableName: 'mediaforge_migrations_lock',
+    ...(opts.schema ? { migrationTableSchema: opts.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -13,6 +13,7 @@ export function toJob(row: JobsTable): JobRecord {
     attempts: Number(row.attempts),
     maxAttempts: Number(row.max_attempts),
     uploadId: row.upload_id,
+    inputUrl: row.input_url ?? null,
     probe: json(row.probe),
     outputs: json(row.outputs) ?? [],
     userMetadata: json(row.user_metadata),
@@ -27,7 +28,7 @@ export function toJob(row: JobsTable): JobRecord {
 }
 
 export function toUpload(row: UploadsTable): UploadRecord {
-  return {
+  const upload: UploadRecord = {
     id: row.id,
     filename: row.filename,
     size: Number(row.size),
@@ -36,4 +37,11 @@ export function toUpload(row: UploadsTable): UploadRecord {
     key: row.storage_key,
     createdAt: Number(row.created_at),
   };
+  // Ready uploads look as they always did; only a pending presigned upload carries its state.
+  if (row.status === 'pending') {
+    upload.status = 'pending';
+    upload.multipartId = row.multipart_id ?? null;
+    upload.expiresAt = row.expires_at === null || row.expires_at === undefined ? null : Number(row.expires_at);
+  }
+  return upload;
 }

@@ -9,6 +9,7 @@ export interface JobsTable {
   attempts: number;
   max_attempts: number;
   upload_id: string;
+  input_url: string | null;
   probe: string | null;
   outputs: string;
   user_metadata: string | null;
@@ -32,6 +33,10 @@ export interface UploadsTable {
   sha256: string;
   storage_key: string;
   created_at: number;
+  /** 'ready' | 'pending' (a presigned upload not yet completed); added by migration 0002. */
+  status: string;
+  multipart_id: string | null;
+  expires_at: number | null;
 }
 
 export interface ApiKeysTable {

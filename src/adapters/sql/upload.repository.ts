@@ -9,8 +9,28 @@ export class SqlUploadRepository implements UploadRepository {
   async create(u: UploadRecord): Promise<void> {
     await this.db
       .insertInto('uploads')
-      .values({ id: u.id, filename: u.filename, size: u.size, content_type: u.contentType, sha256: u.sha256, storage_key: u.key, created_at: u.createdAt })
+      .values({
+        id: u.id,
+        filename: u.filename,
+        size: u.size,
+        content_type: u.contentType,
+        sha256: u.sha256,
+        storage_key: u.key,
+        created_at: u.createdAt,
+        status: u.status ?? 'ready',
+        multipart_id: u.multipartId ?? null,
+        expires_at: u.expiresAt ?? null,
+      })
       .execute();
+  }
+  async markReady(id: string, done: { sha256: string }): Promise<boolean> {
+    const res = await this.db
+      .updateTable('uploads')
+      .set({ status: 'ready', sha256: done.sha256, multipart_id: null })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
   }
   async get(id: string): Promise<UploadRecord | null> {
     const row = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();

@@ -1,6 +1,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { loadConfig } from '../../main/config.js';
+import { loadConfig, loadDistributedConfig } from '../../main/config.js';
+import { checkBackends } from './doctor-backends.js';
 import { resolveFfmpegBinaries } from '../../main/ffmpeg-binaries.js';
 import { detectCapabilities } from '../../adapters/ffmpeg-process/ffmpeg.media-runner.js';
 
@@ -63,6 +64,11 @@ export async function doctorCommand(opts: { config?: string }): Promise<void> {
     } catch (err) {
       bad(`ffmpeg at ${bins.ffmpeg} does not run: ${(err as Error).message}`);
     }
+  }
+  try {
+    await checkBackends(loadDistributedConfig(process.env, { configFile: opts.config }), { ok, warn, bad });
+  } catch (err) {
+    bad((err as Error).message);
   }
   console.log(problems ? `\n${problems} problem(s): fix them before \`mediaforge start\`.` : '\nAll good: `mediaforge start` will run.');
   if (problems) process.exitCode = 1;

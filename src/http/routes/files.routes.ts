@@ -26,8 +26,30 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
+/**
+ * HLS segments and init files never change once written: players and caches may keep them.
+ * Playlists do change while a package is still encoding (EVENT, then VOD), so they revalidate.
+ */
+export function cacheControlFor(key: string): string {
+  if (/\/\d{2}-hls\/[^/]+\/(?:seg_\d+\.(?:m4s|ts)|init(?:_\d+)?\.mp4)$/.test(key)) return 'private, max-age=31536000, immutable';
+  if (key.endsWith('.m3u8')) return 'private, no-cache';
+  return 'private, max-age=3600';
+}
+
 export async function fileRoutes(app: FastifyInstance, deps: HttpDeps) {
+  // CORS preflight for players on other origins that send `Range` (hls.js, video elements).
+  app.options('/v1/files/:token/*', async (_request, reply) =>
+    reply
+      .status(204)
+      .header('access-control-allow-origin', '*')
+      .header('access-control-allow-methods', 'GET, HEAD, OPTIONS')
+      .header('access-control-allow-headers', 'range')
+      .header('access-control-max-age', '86400')
+      .send(),
+  );
   app.get('/v1/files/:token/*', async (request, reply) => {
+    // Set first, so that error answers (403, 404, 416) are readable by players on other origins too.
+    reply.header('access-control-allow-origin', '*');
     const { token, '*': key } = request.params as { token: string; '*': string };
     try {
       assertValidKey(key);
@@ -51,7 +73,7 @@ export async function fileRoutes(app: FastifyInstance, deps: HttpDeps) {
       .header('accept-ranges', 'bytes')
       .header('access-control-allow-origin', '*')
       .header('access-control-expose-headers', 'content-length, content-range, accept-ranges')
-      .header('cache-control', 'private, max-age=3600')
+      .header('cache-control', cacheControlFor(key))
       .header('content-disposition', `inline; filename="${name}"`);
     if (range) {
       reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`).header('content-length', range.end - range.start + 1);

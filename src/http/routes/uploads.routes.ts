@@ -13,6 +13,22 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
       throw new DomainError('upload_too_large', `the file is larger than the limit of ${deps.maxUploadBytes} bytes`, { limitBytes: deps.maxUploadBytes });
     }
     let upload;
+    if (isPresignedRequest(request.body)) {
+      if (!deps.directUploads) {
+        throw new DomainError('presigned_unavailable', 'presigned uploads need S3 storage (MEDIAFORGE_STORAGE=s3); send the file in the request body instead');
+      }
+      const ticket = await deps.directUploads.create(request.body);
+      return reply.status(201).send({
+        upload: presentUpload(ticket.upload),
+        method: ticket.method,
+        url: ticket.url,
+        headers: ticket.headers,
+        parts: ticket.parts,
+        partSizeBytes: ticket.partSizeBytes,
+        expiresAt: new Date(ticket.expiresAt).toISOString(),
+        completeUrl: `/v1/uploads/${ticket.upload.id}/complete`,
+      });
+    }
     if (request.isMultipart()) {
       const part = await request.file({ limits: { fileSize: deps.maxUploadBytes + 1, files: 1, fields: 10 } });
       if (!part || part.fieldname !== 'file') {
@@ -32,8 +48,21 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
     return reply.status(201).send(presentUpload(upload));
   });
 
+  app.post('/v1/uploads/:id/complete', async (request) => {
+    const { id } = request.params as { id: string };
+    if (!deps.directUploads) {
+      throw new DomainError('presigned_unavailable', 'presigned uploads need S3 storage (MEDIAFORGE_STORAGE=s3); uploads through the API are complete when POST /v1/uploads answers');
+    }
+    return presentUpload(await deps.directUploads.complete(id, request.body instanceof Readable ? {} : request.body));
+  });
+
   app.get('/v1/uploads/:id', async (request) => {
     const { id } = request.params as { id: string };
     return presentUpload(await deps.uploads.get(id));
   });
+}
+
+/** A JSON body asking for a presigned URL (any other JSON is refused below as before). */
+function isPresignedRequest(body: unknown): body is { method: 'presigned' } {
+  return typeof body === 'object' && body !== null && !(body instanceof Readable) && (body as { method?: unknown }).method === 'presigned';
 }

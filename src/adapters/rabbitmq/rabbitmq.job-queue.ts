@@ -1,0 +1,323 @@
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { ConsumeOptions, JobQueue, QueueConsumer, QueueMessage } from '../../ports/queue.port.js';
+import { AmqpLink } from './amqp-link.js';
+import { declareDelayQueue, declareTopology, delayBucket, delayQueueName, redactUrl, retryDelay, topologyNames, type TopologyNames } from './rabbitmq.topology.js';
+
+export { delayBucket } from './rabbitmq.topology.js';
+
+export interface RabbitmqQueueOptions {
+  url: string;
+  queueName: string;
+  /** Default prefetch when `consume` is not told a concurrency (it always is, by the worker). */
+  prefetch?: number;
+  /** Broker redeliveries (consumer died, connection lost) before a message is dead-lettered; default 10. */
+  deliveryLimit?: number;
+  /** Handler failures before a message is dead-lettered; default 10 (retried 1 s, 2 s, 4 s … 5 min apart). */
+  maxFailures?: number;
+  /**
+   * How long a handler may hold its message unacknowledged; default 25 minutes. See the
+   * class comment: RabbitMQ's consumer_timeout (30 minutes by default) closes the channel of
+   * a consumer that holds a delivery longer, which would redeliver a two-hour transcode
+   * while it is still running.
+   */
+  ackDeadlineMs?: number;
+  /** How long `enqueue` waits for a reconnect before it fails; default 10 s. */
+  enqueueTimeoutMs?: number;
+  onError?: (err: Error) => void;
+}
+
+const FAILURES_HEADER = 'x-mediaforge-failures';
+
+/**
+ * Jobs queue on RabbitMQ.
+ *
+ * - A durable quorum queue; every publish is persistent and waits for the broker's confirm,
+ *   so `enqueue` resolving means the broker has the message.
+ * - Manual acks, prefetch = the consumer's concurrency.
+ * - Poison messages: the quorum queue's `x-delivery-limit` dead-letters a message that keeps
+ *   coming back because its consumer dies, and a handler that keeps failing sends it to the
+ *   same dead-letter exchange after `maxFailures`. Both land in `<queue>.dead`.
+ * - Delays (delayed enqueue and retry backoff) without plugins: a quorum queue per delay
+ *   value with that message TTL, dead-lettering back into the main queue (at-least-once
+ *   dead-lettering, so a delayed message is not lost on a broker failover).
+ * - consumer_timeout: the broker closes the channel of a consumer that holds a delivery
+ *   past 30 minutes (by default), which would hand a two-hour transcode to a second worker
+ *   while the first still runs. A per-queue `x-consumer-timeout` only exists from RabbitMQ
+ *   3.12 on, and raising the server-wide setting is an operator's change we cannot count on.
+ *   So a handler still running at `ackDeadlineMs` (25 min) has its message acked early; from
+ *   then on the database lease is what protects the job: if that worker dies, its lease
+ *   runs out and the worker sweeper re-enqueues the job. Short jobs (most of them) keep
+ *   the broker's own redelivery on consumer death.
+ * - Publishers and consumers use separate connections (RabbitMQ blocks publishing
+ *   connections under memory pressure; that must not stall acks).
+ */
+export class RabbitmqJobQueue implements JobQueue {
+  private publisher: ConfirmChannel | null = null;
+  private consumerLink: Promise<AmqpLink> | null = null;
+  private readonly usedDelays = new Set<number>();
+  private closed = false;
+  private readonly consumers = new Set<{ close: () => Promise<void> }>();
+  private readonly names: TopologyNames;
+
+  private constructor(
+    private readonly opts: RabbitmqQueueOptions,
+    private readonly pubLink: AmqpLink,
+  ) {
+    this.names = topologyNames(opts.queueName, opts.deliveryLimit ?? 10);
+  }
+
+  static async connect(opts: RabbitmqQueueOptions): Promise<RabbitmqJobQueue> {
+    const onError = opts.onError ?? (() => undefined);
+    let link: AmqpLink;
+    try {
+      link = await AmqpLink.open(opts.url, `mediaforge:publisher:${opts.queueName}`, onError);
+    } catch (err) {
+      throw new Error(`cannot reach RabbitMQ at ${redactUrl(opts.url)} for queue "${opts.queueName}": ${(err as Error).message}`);
+    }
+    const q = new RabbitmqJobQueue(opts, link);
+    try {
+      await link.addSetup(async (model) => {
+        q.publisher = null;
+        const ch = await model.createConfirmChannel();
+        ch.on('error', onError);
+        ch.on('close', () => {
+          if (q.publisher === ch) q.publisher = null;
+        });
+        await declareTopology(ch, q.names);
+        q.publisher = ch;
+      });
+    } catch (err) {
+      await link.close();
+      throw err;
+    }
+    return q;
+  }
+
+  get queueName(): string {
+    return this.opts.queueName;
+  }
+
+  private async publisherChannel(): Promise<ConfirmChannel> {
+    const timeoutMs = this.opts.enqueueTimeoutMs ?? 10_000;
+    const deadline = Date.now() + timeoutMs;
+    while (!this.publisher) {
+      await this.pubLink.current(Math.max(1, deadline - Date.now()));
+      if (this.publisher) break;
+      if (Date.now() > deadline) throw new Error(`RabbitMQ publisher channel not ready after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.publisher;
+  }
+
+  /** Publishes and resolves once the broker confirmed it (publisher confirms). */
+  private async publish(routingKey: string, body: QueueMessage, headers: Record<string, unknown> = {}, exchange = ''): Promise<void> {
+    const ch = await this.publisherChannel();
+    await new Promise<void>((resolve, reject) => {
+      ch.publish(exchange, routingKey, Buffer.from(JSON.stringify(body)), { persistent: true, contentType: 'application/json', headers }, (err) =>
+        err ? reject(new Error(`RabbitMQ did not confirm the message for job ${body.jobId}: ${err.message ?? err}`)) : resolve(),
+      );
+    });
+  }
+
+  private async publishDelayed(body: QueueMessage, delayMs: number, headers: Record<string, unknown> = {}): Promise<void> {
+    const bucket = delayBucket(delayMs);
+    if (bucket === 0) return this.publish(this.opts.queueName, body, headers);
+    const ch = await this.publisherChannel();
+    const name = await declareDelayQueue(ch, this.opts.queueName, bucket);
+    this.usedDelays.add(bucket);
+    await this.publish(name, body, headers);
+  }
+
+  async enqueue(message: QueueMessage, opts?: { delayMs?: number }): Promise<void> {
+    await this.publishDelayed({ jobId: message.jobId }, opts?.delayMs ?? 0);
+  }
+
+  consume(handler: (message: QueueMessage) => Promise<void>, opts: ConsumeOptions): QueueConsumer {
+    const concurrency = Math.max(1, opts.concurrency || this.opts.prefetch || 1);
+    const ackDeadlineMs = this.opts.ackDeadlineMs ?? 25 * 60_000;
+    const maxFailures = this.opts.maxFailures ?? 10;
+    const onError = this.opts.onError ?? (() => undefined);
+    const running = new Set<Promise<void>>();
+    let stopping = false;
+    let channel: Channel | null = null;
+    let consumerTag: string | null = null;
+    let removeSetup: (() => void) | null = null;
+
+    const onMessage = (ch: Channel) => (msg: ConsumeMessage | null) => {
+      if (!msg) return; // the broker canceled the consumer (queue deleted); the link's setup resubscribes
+      let settled = false;
+      const ack = () => {
+        if (settled) return;
+        settled = true;
+        try {
+          ch.ack(msg);
+        } catch {
+          // Channel gone: the broker redelivers the message; the database fences the duplicate.
+        }
+      };
+      const early = setTimeout(ack, ackDeadlineMs);
+      early.unref();
+      const work = (async () => {
+        let body: QueueMessage;
+        try {
+          body = JSON.parse(msg.content.toString('utf8')) as QueueMessage;
+          if (typeof body?.jobId !== 'string') throw new Error('no jobId');
+        } catch {
+          // Not ours to interpret: dead-letter it instead of redelivering it forever.
+          settled = true;
+          try {
+            ch.nack(msg, false, false);
+          } catch {
+            /* channel gone */
+          }
+          return;
+        }
+        try {
+          await handler({ jobId: body.jobId });
+          ack();
+        } catch (err) {
+          onError(err as Error);
+          const failures = Number(msg.properties.headers?.[FAILURES_HEADER] ?? 0) + 1;
+          try {
+            if (failures >= maxFailures) await this.publish(this.opts.queueName, body, { [FAILURES_HEADER]: failures }, this.names.deadLetterExchange);
+            else await this.publishDelayed(body, retryDelay(failures), { [FAILURES_HEADER]: failures });
+            ack();
+          } catch (publishErr) {
+            // Could not hand it on: give it back to the broker unacked-style, so it is not lost.
+            onError(publishErr as Error);
+            if (!settled) {
+              settled = true;
+              try {
+                ch.nack(msg, false, true);
+              } catch {
+                /* channel gone: redelivered anyway */
+              }
+            }
+          }
+        } finally {
+          clearTimeout(early);
+        }
+      })();
+      running.add(work);
+      void work.finally(() => running.delete(work));
+    };
+
+    const subscribe = async (model: ChannelModel) => {
+      if (stopping) return;
+      const ch = await model.createChannel();
+      ch.on('error', onError);
+      await ch.prefetch(concurrency);
+      const { consumerTag: tag } = await ch.consume(this.opts.queueName, onMessage(ch), { noAck: false });
+      if (stopping) {
+        // close() ran while this subscription was being set up.
+        await ch.close().catch(() => undefined);
+        return;
+      }
+      channel = ch;
+      consumerTag = tag;
+    };
+
+    const ready = (async () => {
+      this.consumerLink ??= this.openConsumerLink(onError);
+      removeSetup = await (await this.consumerLink).addSetup(subscribe);
+    })();
+    ready.catch(onError);
+
+    const consumer = {
+      close: async () => {
+        stopping = true;
+        // While the broker is away at start, do not wait for it: subscribe() sees `stopping`.
+        await Promise.race([ready.catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
+        removeSetup?.();
+        if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+        await Promise.allSettled([...running]);
+        await channel?.close().catch(() => undefined);
+        this.consumers.delete(consumer);
+      },
+    };
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  /** The consumers' connection; retried with backoff while the broker is away at start. */
+  private async openConsumerLink(onError: (err: Error) => void): Promise<AmqpLink> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await AmqpLink.open(this.opts.url, `mediaforge:consumer:${this.opts.queueName}`, onError);
+      } catch (err) {
+        if (this.closed) throw err;
+        onError(err as Error);
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5000)));
+      }
+    }
+  }
+
+  /**
+   * Cuts the consumers' connection abruptly (no close handshake, no acks, no reconnect):
+   * the broker sees a dead worker and redelivers its unacked messages. For fault tests.
+   */
+  async abandonConsumers(): Promise<void> {
+    this.consumers.clear();
+    const link = this.consumerLink;
+    this.consumerLink = null;
+    (await link?.catch(() => null))?.destroy();
+  }
+
+  /**
+   * Ready messages in the main queue plus those waiting in the delay queues this handle
+   * used. Messages delivered but not yet acked are not visible over AMQP (the management
+   * API shows them; KEDA's RabbitMQ scaler reads that).
+   */
+  async depth(): Promise<number> {
+    const model = await this.pubLink.current(this.opts.enqueueTimeoutMs ?? 10_000);
+    let total = 0;
+    for (const name of [this.opts.queueName, ...[...this.usedDelays].map((b) => delayQueueName(this.opts.queueName, b))]) {
+      // checkQueue on a missing (expired) queue closes the channel, so one throwaway channel each.
+      const ch = await model.createChannel();
+      ch.on('error', () => undefined);
+      try {
+        total += (await ch.checkQueue(name)).messageCount;
+      } catch (err) {
+        if (name === this.opts.queueName) throw err;
+        this.usedDelays.delete(Number(name.slice(name.lastIndexOf('.') + 1)));
+      } finally {
+        await ch.close().catch(() => undefined);
+      }
+    }
+    return total;
+  }
+
+  /** Deletes the queue, its dead-letter queue and exchange, and the given delay queues (tests). */
+  async deleteAll(delays: number[] = []): Promise<void> {
+    const model = await this.pubLink.current(10_000);
+    const ch = await model.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      for (const d of delays) await ch.deleteQueue(delayQueueName(this.opts.queueName, delayBucket(d)));
+      await ch.deleteQueue(this.opts.queueName);
+      await ch.deleteQueue(this.names.deadQueue);
+      await ch.deleteExchange(this.names.deadLetterExchange);
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+
+  /** Messages parked in the dead-letter queue (poison messages), for operators and tests. */
+  async deadLetterCount(): Promise<number> {
+    const model = await this.pubLink.current(10_000);
+    const ch = await model.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      return (await ch.checkQueue(this.names.deadQueue)).messageCount;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.close()));
+    await (await this.consumerLink?.catch(() => null))?.close();
+    await this.pubLink.close();
+  }
+}

@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import { GuardedHttpFetcher } from '../adapters/http-fetch/guarded-http.fetcher.js';
+import { parseAllowlist } from '../services/url-policy.js';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { FfmpegMediaRunner } from '../adapters/ffmpeg-process/ffmpeg.media-runner.js';
+import { buildHttpApp } from '../http/app.js';
+import type { BlobStore } from '../ports/blob-store.port.js';
+import { systemClock } from '../ports/clock.port.js';
+import type { Database } from '../ports/db.port.js';
+import type { DirectUploadSigner } from '../ports/direct-upload.port.js';
+import type { EventBus } from '../ports/events.port.js';
+import type { Capabilities } from '../ports/media-runner.port.js';
+import type { JobQueue } from '../ports/queue.port.js';
+import { AuthService } from '../services/auth.service.js';
+import { DirectUploadsService, type DirectUploadsOptions } from '../services/direct-uploads.service.js';
+import { JobsService } from '../services/jobs.service.js';
+import { LinkSigner } from '../services/links.js';
+import { UploadsService } from '../services/uploads.service.js';
+import { Worker } from '../worker/worker.js';
+import type { Config } from './config.js';
+import { resolveFfmpegBinaries, type BinarySource } from './ffmpeg-binaries.js';
+import { ensureAdminKey, ensureSigningSecret } from './secrets.js';
+
+/**
+ * Shared construction for every composition root (embedded, api, worker): given the
+ * adapters a root chose, build the services, the HTTP app and/or the worker. Choosing
+ * adapters stays in the roots; this module never reads configuration sources.
+ */
+export interface Backends {
+  db: Database;
+  queue: JobQueue;
+  blobs: BlobStore;
+  events: EventBus;
+  /** Present when the blob store can sign URLs (S3): enables presigned direct uploads. */
+  signer?: DirectUploadSigner;
+  /** One line per backend for the health endpoint and `doctor`. */
+  describe: Record<string, string>;
+  /** Closes the adapters (queue, events, blobs, database), in that order. */
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+export type FfmpegInfo = BinarySource & { caps: Capabilities };
+
+export async function createMediaRunner(config: Config, preferNpm?: boolean): Promise<{ runner: FfmpegMediaRunner; ffmpeg: FfmpegInfo }> {
+  const binaries = resolveFfmpegBinaries(
+    { FFMPEG_PATH: config.ffmpegPath ?? undefined, FFPROBE_PATH: config.ffprobePath ?? undefined, PATH: process.env.PATH },
+    { preferNpm },
+  );
+  if (!binaries) {
+    throw new StartupError('ffmpeg not found: install it (Debian/Ubuntu: apt-get install ffmpeg), set FFMPEG_PATH and FFPROBE_PATH, or reinstall so the optional @ffmpeg-installer packages are present');
+  }
+  const runner = await FfmpegMediaRunner.create(binaries);
+  return { runner, ffmpeg: { ...binaries, caps: runner.caps } };
+}
+
+export interface ApiPart {
+  app: FastifyInstance;
+  adminKey: { key: string; created: boolean; file: string | null };
+}
+
+/** Several API processes may start together: a lost race to insert the admin key's hash is retried once. */
+async function ensureAdminKeyShared(auth: AuthService, config: Config) {
+  try {
+    return await ensureAdminKey(auth, config.dataDir, config.apiKey);
+  } catch {
+    return ensureAdminKey(auth, config.dataDir, config.apiKey);
+  }
+}
+
+export async function buildApi(
+  config: Config,
+  b: Backends,
+  opts: { logger: Logger; runner: FfmpegMediaRunner | null; directUploads?: DirectUploadsOptions },
+): Promise<ApiPart> {
+  const { db, queue, blobs, events } = b;
+  const clock = systemClock;
+  const auth = new AuthService({ db, clock });
+  const adminKey = await ensureAdminKeyShared(auth, config);
+  const signer = new LinkSigner(await ensureSigningSecret(config.dataDir, config.signingSecret), config.linkTtlSeconds);
+  const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts });
+  const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes });
+  const directUploads = b.signer && opts.directUploads
+    ? new DirectUploadsService({
+        db,
+        blobs,
+        signer: b.signer,
+        clock,
+        maxUploadBytes: config.limits.maxUploadBytes,
+        options: opts.directUploads,
+      })
+    : undefined;
+
+  const app = await buildHttpApp({
+    jobs,
+    uploads,
+    directUploads,
+    auth,
+    blobs,
+    events,
+    signer,
+    clock,
+    logger: opts.logger,
+    publicUrl: config.publicUrl,
+    maxUploadBytes: config.limits.maxUploadBytes,
+    health: async () => {
+      const checks: Record<string, string> = {};
+      try {
+        await db.apiKeys.count();
+        checks.database = 'ok';
+      } catch (err) {
+        checks.database = `error: ${(err as Error).message}`;
+      }
+      checks.queueDepth = String(await queue.depth().catch(() => -1));
+      if (opts.runner) checks.ffmpeg = opts.runner.caps.version;
+      return { ok: checks.database === 'ok', checks };
+    },
+  });
+  return { app, adminKey };
+}
+
+export async function startWorker(config: Config, b: Backends, opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number }): Promise<Worker> {
+  const worker = new Worker(
+    {
+      db: b.db, queue: b.queue, blobs: b.blobs, runner: opts.runner, events: b.events, clock: systemClock, logger: opts.logger,
+      fetcher: new GuardedHttpFetcher({ allowlist: parseAllowlist(config.urlImport.allowlist), maxRedirects: config.urlImport.maxRedirects, connectTimeoutMs: 30_000 }),
+    },
+    {
+      id: opts.id,
+      concurrency: opts.concurrency ?? config.worker.concurrency,
+      leaseMs: config.worker.leaseMs,
+      heartbeatMs: config.worker.heartbeatMs,
+      stallTimeoutMs: config.worker.stallTimeoutMs,
+      retryBaseMs: config.worker.retryBaseMs,
+      probeTimeoutMs: config.worker.probeTimeoutMs,
+      progressIntervalMs: config.worker.progressIntervalMs,
+      shutdownGraceMs: config.worker.shutdownGraceMs,
+      tmpRoot: join(config.dataDir, 'tmp'),
+      urlImport: { maxBytes: config.urlImport.maxBytes, timeoutMs: config.urlImport.timeoutMs },
+      limits: { ...config.limits },
+      encoding: { ...config.encoding },
+    },
+  );
+  await worker.start();
+  return worker;
+}
+
+/** listen() names the first address; show the loopback one people can click. */
+export async function listen(app: FastifyInstance, config: Config): Promise<string> {
+  const url = await app.listen({ port: config.port, host: config.host });
+  return url.replace('0.0.0.0', '127.0.0.1');
+}

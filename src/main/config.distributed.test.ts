@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadDistributedConfig } from './config.js';
+
+const refused = (env: Record<string, string>, pattern: RegExp) =>
+  assert.throws(() => loadDistributedConfig(env), (err: unknown) => err instanceof ConfigError && pattern.test(err.message) && !err.message.includes('\n'));
+
+describe('loadDistributedConfig', () => {
+  it('defaults to SQLite, the db queue and the local folder', () => {
+    assert.deepEqual(loadDistributedConfig({ MEDIAFORGE_DATA_DIR: '/srv/mf' }), {
+      database: { kind: 'sqlite', path: resolve('/srv/mf/mediaforge.db') },
+      queue: { kind: 'db' },
+      queueName: 'mediaforge-jobs',
+      storage: { kind: 'fs', root: resolve('/srv/mf/storage') },
+      directUploads: { ttlSeconds: 900, multipartThresholdBytes: 100 * 1024 ** 2, partSizeBytes: 8 * 1024 ** 2 },
+    });
+  });
+
+  it('reads PostgreSQL, BullMQ, RabbitMQ and S3 settings', () => {
+    const c = loadDistributedConfig({
+      MEDIAFORGE_DATABASE_URL: 'postgres://u:p@db:5432/mf',
+      MEDIAFORGE_DATABASE_SCHEMA: 'tenant_a',
+      MEDIAFORGE_DATABASE_POOL_SIZE: '4',
+      MEDIAFORGE_QUEUE: 'bullmq',
+      REDIS_URL: 'redis://redis:6379',
+      MEDIAFORGE_REDIS_PREFIX: 'mf-a',
+      MEDIAFORGE_STORAGE: 's3',
+      MEDIAFORGE_S3_BUCKET: 'media-a',
+      MEDIAFORGE_S3_REGION: 'auto',
+      MEDIAFORGE_S3_ENDPOINT: 'https://acct.r2.cloudflarestorage.com',
+      MEDIAFORGE_S3_FORCE_PATH_STYLE: 'true',
+      MEDIAFORGE_S3_PART_SIZE: '16MiB',
+      MEDIAFORGE_PRESIGN_TTL_SECONDS: '60',
+    });
+    assert.deepEqual(c.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/mf', schema: 'tenant_a', poolSize: 4 });
+    assert.deepEqual(c.queue, { kind: 'bullmq', redisUrl: 'redis://redis:6379', prefix: 'mf-a' });
+    assert.deepEqual(c.storage, { kind: 's3', bucket: 'media-a', region: 'auto', endpoint: 'https://acct.r2.cloudflarestorage.com', forcePathStyle: true, partSizeBytes: 16 * 1024 ** 2 });
+    assert.equal(c.directUploads.ttlSeconds, 60);
+    assert.equal(c.directUploads.partSizeBytes, 16 * 1024 ** 2);
+    assert.deepEqual(loadDistributedConfig({ MEDIAFORGE_QUEUE: 'rabbitmq', AMQP_URL: 'amqp://g:g@mq:5672' }).queue, { kind: 'rabbitmq', amqpUrl: 'amqp://g:g@mq:5672' });
+  });
+
+  it('refuses bad values and incomplete combinations with one line naming the key', () => {
+    refused({ MEDIAFORGE_QUEUE: 'kafka' }, /MEDIAFORGE_QUEUE="kafka".*db, bullmq or rabbitmq/);
+    refused({ MEDIAFORGE_QUEUE: 'bullmq' }, /MEDIAFORGE_QUEUE=bullmq needs REDIS_URL/);
+    refused({ MEDIAFORGE_QUEUE: 'rabbitmq' }, /MEDIAFORGE_QUEUE=rabbitmq needs AMQP_URL/);
+    refused({ REDIS_URL: 'localhost:6379' }, /REDIS_URL/);
+    refused({ MEDIAFORGE_DATABASE_URL: 'mysql://db/x' }, /MEDIAFORGE_DATABASE_URL/);
+    refused({ MEDIAFORGE_DATABASE_URL: 'postgres://db/x', MEDIAFORGE_DATABASE_SCHEMA: 'Bad-Name' }, /MEDIAFORGE_DATABASE_SCHEMA/);
+    refused({ MEDIAFORGE_STORAGE: 's3' }, /MEDIAFORGE_STORAGE=s3 needs MEDIAFORGE_S3_BUCKET/);
+    refused({ MEDIAFORGE_STORAGE: 's3', MEDIAFORGE_S3_BUCKET: 'Bad_Bucket' }, /MEDIAFORGE_S3_BUCKET/);
+    refused({ MEDIAFORGE_S3_PART_SIZE: '1MiB' }, /minimum part size of 5MiB/);
+    refused({ MEDIAFORGE_STORAGE: 's3', MEDIAFORGE_S3_BUCKET: 'media', MEDIAFORGE_S3_FORCE_PATH_STYLE: 'maybe' }, /MEDIAFORGE_S3_FORCE_PATH_STYLE.*true or false/);
+    refused({ MEDIAFORGE_PRESIGN_TTL_SECONDS: '604800' }, /MEDIAFORGE_PRESIGN_TTL_SECONDS/);
+  });
+});

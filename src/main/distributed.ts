@@ -1,0 +1,194 @@
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { BullmqJobQueue } from '../adapters/bullmq/bullmq.job-queue.js';
+import { DbJobQueue } from '../adapters/db-queue/db.job-queue.js';
+import { FsBlobStore } from '../adapters/fs/fs.blob-store.js';
+import { PgEventBus } from '../adapters/postgres/pg.event-bus.js';
+import { PgNotify, pgQueueWaker } from '../adapters/postgres/pg-notify.js';
+import { RabbitmqEventBus } from '../adapters/rabbitmq/rabbitmq.event-bus.js';
+import { RabbitmqJobQueue } from '../adapters/rabbitmq/rabbitmq.job-queue.js';
+import { RedisEventBus } from '../adapters/redis/redis.event-bus.js';
+import { migratePostgres, openPostgresDatabase, type PostgresHandle } from '../adapters/postgres/postgres.database.js';
+import { S3BlobStore } from '../adapters/s3/s3.blob-store.js';
+import { postgresCapabilities } from '../adapters/sql/dialect.js';
+import type { BlobStore } from '../ports/blob-store.port.js';
+import { systemClock } from '../ports/clock.port.js';
+import type { EventBus } from '../ports/events.port.js';
+import type { JobQueue } from '../ports/queue.port.js';
+import type { Worker } from '../worker/worker.js';
+import { buildApi, createMediaRunner, listen, startWorker, StartupError, type Backends, type FfmpegInfo } from './compose.js';
+import type { Config, DistributedConfig } from './config.js';
+import { createLogger } from './logger.js';
+
+/**
+ * The distributed composition root: `mediaforge api` and `mediaforge worker` as separate
+ * processes, any number of each, sharing PostgreSQL, a queue (db rows, BullMQ or RabbitMQ),
+ * object storage and a cross-process event channel. Only this module picks those adapters.
+ */
+
+export function processId(role: string): string {
+  return `${hostname()}:${role}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function requirePostgres(d: DistributedConfig): Extract<DistributedConfig['database'], { kind: 'postgres' }> {
+  if (d.database.kind !== 'postgres') {
+    throw new StartupError(
+      'mediaforge api and worker run as separate processes and need a shared database: set MEDIAFORGE_DATABASE_URL=postgres://user:password@host:5432/db (for one machine and one process, use `mediaforge start`)',
+    );
+  }
+  return d.database;
+}
+
+export function openBlobStore(d: DistributedConfig): { blobs: BlobStore; s3: S3BlobStore | null } {
+  if (d.storage.kind === 's3') {
+    const s3 = new S3BlobStore({
+      bucket: d.storage.bucket,
+      region: d.storage.region,
+      endpoint: d.storage.endpoint ?? undefined,
+      forcePathStyle: d.storage.forcePathStyle,
+      partSizeBytes: d.storage.partSizeBytes,
+    });
+    return { blobs: s3, s3 };
+  }
+  return { blobs: new FsBlobStore(d.storage.root), s3: null };
+}
+
+/** Opens every backend the configuration names; what was opened is closed again if a later one fails. */
+export async function openBackends(d: DistributedConfig, opts: { owner: string; leaseMs: number; logger: Logger }): Promise<Backends & { db: PostgresHandle }> {
+  const pgConf = requirePostgres(d);
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c().catch((err) => opts.logger.warn({ err }, 'closing a backend failed'));
+  };
+  try {
+    const db = await openPostgresDatabase(pgConf.url, { schema: pgConf.schema, poolSize: pgConf.poolSize });
+    closers.push(() => db.close());
+    const { blobs, s3 } = openBlobStore(d);
+    if (s3) closers.push(async () => s3.destroy());
+
+    let queue: JobQueue;
+    let events: EventBus;
+    const describe: Record<string, string> = { database: `postgres (schema ${pgConf.schema})`, storage: d.storage.kind === 's3' ? `s3 (bucket ${d.storage.bucket})` : `fs (${d.storage.root})` };
+    // Live events follow the backends: the broker that carries the queue also carries the
+    // events; with the db queue, PostgreSQL LISTEN/NOTIFY does.
+    const onError = (what: string) => (err: Error) => opts.logger.warn({ err }, `${what} connection error`);
+    if (d.queue.kind === 'bullmq') {
+      const q = await BullmqJobQueue.connect({ redisUrl: d.queue.redisUrl, queueName: d.queueName, prefix: d.queue.prefix, onError: onError('redis') });
+      closers.push(() => q.close());
+      queue = q;
+      const e = await RedisEventBus.connect({ redisUrl: d.queue.redisUrl, channelPrefix: `${d.queue.prefix}:${d.queueName}:events`, onError: onError('redis') });
+      closers.push(() => e.close());
+      events = e;
+      describe.queue = `bullmq (queue ${d.queueName})`;
+      describe.events = 'redis pub/sub';
+    } else if (d.queue.kind === 'rabbitmq') {
+      const q = await RabbitmqJobQueue.connect({ url: d.queue.amqpUrl, queueName: d.queueName, onError: onError('rabbitmq') });
+      closers.push(() => q.close());
+      queue = q;
+      const e = await RabbitmqEventBus.connect({ url: d.queue.amqpUrl, exchange: `${d.queueName}.events`, onError: onError('rabbitmq') });
+      closers.push(() => e.close());
+      events = e;
+      describe.queue = `rabbitmq (quorum queue ${d.queueName})`;
+      describe.events = `rabbitmq fanout exchange ${d.queueName}.events`;
+    } else {
+      const notify = await PgNotify.connect(pgConf.url);
+      closers.push(() => notify.close());
+      const q = new DbJobQueue(db.kysely, { queue: d.queueName, owner: opts.owner, clock: systemClock, caps: postgresCapabilities, leaseMs: opts.leaseMs, waker: pgQueueWaker(notify) });
+      closers.push(() => q.close());
+      queue = q;
+      const channel = `mf_events_${d.queueName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+      const e = await PgEventBus.connect({ url: pgConf.url, channel });
+      closers.push(() => e.close());
+      events = e;
+      describe.queue = `db on postgres (queue ${d.queueName}, woken by LISTEN/NOTIFY)`;
+      describe.events = `postgres LISTEN/NOTIFY (channel ${channel})`;
+    }
+
+    return { db, queue, blobs, events, signer: s3 ?? undefined, describe, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+export interface ApiProcess {
+  app: FastifyInstance;
+  url: string;
+  adminKey: { key: string; created: boolean; file: string | null };
+  describe: Record<string, string>;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function startApiProcess(config: Config, d: DistributedConfig, opts: { logger?: Logger; listen?: boolean } = {}): Promise<ApiProcess> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  if (!config.signingSecret) {
+    logger.warn(`MEDIAFORGE_SIGNING_SECRET is not set: links are signed with ${config.dataDir}/signing.key, so every API process must share that folder or links from one will not open on another`);
+  }
+  const backends = await openBackends(d, { owner: processId('api'), leaseMs: config.worker.leaseMs, logger });
+  try {
+    const { app, adminKey } = await buildApi(config, backends, { logger, runner: null, directUploads: d.directUploads });
+    let url = `http://${config.host}:${config.port}`;
+    if (opts.listen !== false) url = await listen(app, config);
+    else await app.ready();
+    let closing: Promise<void> | null = null;
+    return {
+      app,
+      url,
+      adminKey,
+      describe: backends.describe,
+      logger,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await backends.close();
+        })()),
+    };
+  } catch (err) {
+    await backends.close();
+    throw err;
+  }
+}
+
+export interface WorkerProcess {
+  worker: Worker;
+  id: string;
+  ffmpeg: FfmpegInfo;
+  describe: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startWorkerProcess(config: Config, d: DistributedConfig, opts: { logger?: Logger; concurrency?: number } = {}): Promise<WorkerProcess> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const { runner, ffmpeg } = await createMediaRunner(config);
+  const id = processId('worker');
+  const backends = await openBackends(d, { owner: id, leaseMs: config.worker.leaseMs, logger });
+  try {
+    const worker = await startWorker(config, backends, { logger, runner, id, concurrency: opts.concurrency });
+    let closing: Promise<void> | null = null;
+    return {
+      worker,
+      id,
+      ffmpeg,
+      describe: backends.describe,
+      close: () =>
+        (closing ??= (async () => {
+          await worker.stop();
+          await backends.close();
+        })()),
+    };
+  } catch (err) {
+    await backends.close();
+    throw err;
+  }
+}
+
+/** `mediaforge migrate`: applies pending migrations (under PostgreSQL's advisory lock) and names them. */
+export async function migrateDatabase(d: DistributedConfig): Promise<string[]> {
+  const pgConf = requirePostgres(d);
+  return migratePostgres(pgConf.url, { schema: pgConf.schema });
+}

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { DomainError } from '../domain/errors.js';
+import { contentTypeFor } from '../domain/content-types.js';
+import { keys } from '../domain/keys.js';
+import type { AudioOutputSpec } from '../domain/outputs/audio.spec.js';
+import type { Mp4OutputSpec } from '../domain/outputs/mp4.spec.js';
+import { buildAudioArgs } from '../ffmpeg/audio.args.js';
+import { buildMp4Args, mp4CanCopy } from '../ffmpeg/mp4.args.js';
+import { buildProbeArgs, parseProbe } from '../ffmpeg/probe.js';
+import { requireVideo } from './clips.pipeline.js';
+import type { OutputHandler, OutputProduct, PipelineContext } from './pipeline.types.js';
+
+const round3 = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
+
+/** Run one single-file rendition, store it, and report what was actually written. */
+async function renderOne(ctx: PipelineContext, type: string, name: string, args: string[]): Promise<OutputProduct & { written: ReturnType<typeof parseProbe> }> {
+  const outputPath = args[args.length - 1];
+  await ctx.runner.run(args, {
+    signal: ctx.signal,
+    stallTimeoutMs: ctx.stallTimeoutMs,
+    onProgress: (p) => {
+      if (ctx.meta.duration) ctx.onProgress(Math.min(0.99, p.outTime / ctx.meta.duration));
+    },
+  });
+  const written = parseProbe(await ctx.runner.probe(buildProbeArgs(outputPath), { signal: ctx.signal, timeoutMs: 60_000 }));
+  const key = keys.outputFile(ctx.jobId, ctx.outputIndex, type, name);
+  const { size } = await ctx.blobs.putFile(key, outputPath);
+  ctx.onProgress(1);
+  return { files: [{ name, key, size, contentType: contentTypeFor(name) }], written };
+}
+
+export const mp4Pipeline: OutputHandler<Mp4OutputSpec> = async (ctx, spec) => {
+  requireVideo(ctx, 'MP4 renditions');
+  const name = 'video.mp4';
+  const args = buildMp4Args(spec, ctx.meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPath: join(ctx.workDir, name) });
+  const { files, written } = await renderOne(ctx, 'mp4', name, args);
+  return {
+    files,
+    result: {
+      copied: mp4CanCopy(spec, ctx.meta),
+      width: written.width,
+      height: written.height,
+      duration: round3(written.duration),
+      videoCodec: written.videoCodec,
+      audioCodec: written.audioCodec,
+      bitrate: written.bitrate,
+    },
+  };
+};
+
+export const audioPipeline: OutputHandler<AudioOutputSpec> = async (ctx, spec) => {
+  if (ctx.meta.kind === 'image') throw new DomainError('output_unsupported', 'audio needs a video or audio input; this input is an image');
+  const name = `audio.${spec.format}`;
+  const args = buildAudioArgs(spec, ctx.meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPath: join(ctx.workDir, name) });
+  const { files, written } = await renderOne(ctx, 'audio', name, args);
+  return { files, result: { format: spec.format, codec: written.audioCodec, duration: round3(written.duration), bitrate: written.bitrate } };
+};

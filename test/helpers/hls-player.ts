@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tempDir } from './temp.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * A page on its own origin (so CORS is exercised) that plays an HLS master URL with hls.js
+ * and exposes what happened on `window.playerState`.
+ */
+export async function startPlayerPage(): Promise<{ pageUrl: (master: string) => string; close: () => Promise<void> }> {
+  const hlsJs = await readFile(require.resolve('hls.js/dist/hls.min.js'));
+  const html = `<!doctype html><meta charset="utf-8"><title>player</title>
+<video id="v" muted playsinline></video>
+<script src="/hls.min.js"></script>
+<script>
+  const state = { events: [], error: null, levels: 0, supported: Hls.isSupported() };
+  window.playerState = state;
+  const video = document.getElementById('v');
+  const master = new URLSearchParams(location.search).get('src');
+  const hls = new Hls({ enableWorker: true });
+  hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => { state.levels = data.levels.length; video.play().catch((e) => { state.error = 'play(): ' + e.message; }); });
+  hls.on(Hls.Events.ERROR, (_e, data) => { state.events.push(data.type + ':' + data.details); if (data.fatal) state.error = data.type + ':' + data.details; });
+  hls.loadSource(master);
+  hls.attachMedia(video);
+</script>`;
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/hls.min.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
+    if (req.url?.startsWith('/play')) return res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  // "localhost" vs the platform's "127.0.0.1": a different origin, so the files need CORS.
+  return {
+    pageUrl: (master) => `http://localhost:${port}/play?src=${encodeURIComponent(master)}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Flags for Debian's chromium; the fresh profile folder goes to playwright as `userDataDir` (it passes --user-data-dir). */
+export async function chromiumFlags(): Promise<{ args: string[]; userDataDir: string; cleanup: () => Promise<void> }> {
+  const profile = await tempDir('mf-chromium-');
+  return {
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+    ],
+    userDataDir: profile.dir,
+    cleanup: profile.cleanup,
+  };
+}
