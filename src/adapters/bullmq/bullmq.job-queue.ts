@@ -1,3 +1,4 @@
+import { redactUrl } from '../redact-url.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { ConsumeOptions, JobQueue, QueueConsumer, QueueMessage } from '../../ports/queue.port.js';
@@ -195,15 +196,5 @@ export class BullmqJobQueue implements JobQueue {
     await Promise.all([...this.consumers].map((c) => c.close()));
     await this.queue.close();
     await this.connection.quit().catch(() => this.connection.disconnect());
-  }
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
   }
 }

@@ -1,7 +1,8 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ConsumeOptions, JobQueue, QueueConsumer, QueueMessage } from '../../ports/queue.port.js';
 import { AmqpLink } from './amqp-link.js';
-import { declareDelayQueue, declareTopology, delayBucket, delayQueueName, redactUrl, retryDelay, topologyNames, type TopologyNames } from './rabbitmq.topology.js';
+import { redactUrl } from '../redact-url.js';
+import { declareDelayQueue, declareTopology, delayBucket, delayQueueName, retryDelay, topologyNames, type TopologyNames } from './rabbitmq.topology.js';
 
 export { delayBucket } from './rabbitmq.topology.js';
 

@@ -71,13 +71,3 @@ export async function declareDelayQueue(ch: Channel, queue: string, bucket: numb
   });
   return name;
 }
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
