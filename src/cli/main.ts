@@ -41,8 +41,8 @@ program
 
 connection(
   program
-    .command('submit <file>')
-    .description('upload a file, run a job with a progress bar, and download the results')
+    .command('submit <file-or-url>')
+    .description('upload a file (or give an http(s) URL for the server to fetch), run a job with a progress bar, and download the results')
     .option('--frames <fps>', 'extract frames at this rate (frames per second)')
     .option('--frames-count <n>', 'extract n frames evenly spread instead')
     .option('--frames-format <fmt>', 'jpg, png or webp')

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { media } from '../helpers/media.js';
@@ -45,6 +47,7 @@ describe('e2e: separate processes (crash, shutdown, CLI)', () => {
       MEDIAFORGE_HEARTBEAT_SECONDS: '0.5',
       MEDIAFORGE_SHUTDOWN_GRACE_SECONDS: '0.5',
       MEDIAFORGE_WORKER_CONCURRENCY: '1',
+      MEDIAFORGE_URL_ALLOWLIST: '127.0.0.1',
     };
   });
   after(async () => {
@@ -115,6 +118,17 @@ describe('e2e: separate processes (crash, shutdown, CLI)', () => {
     assert.equal(jobs.code, 0);
     assert.match(jobs.stdout, /^ID\s+STATUS\s+PROGRESS/);
     assert.ok(jobs.stdout.includes(JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')).id));
+    // A URL instead of a file: the server fetches it (this server allowlists 127.0.0.1).
+    const origin = createServer(async (_req, res) => res.end(await readFile(await media('clip20.mp4'))));
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const src = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/clip.mp4`;
+    const byUrl = await runCli(['submit', src, '--thumbnail', '--out', out, '--url', s.url, '--key', KEY]);
+    origin.close();
+    assert.equal(byUrl.code, 0, byUrl.stderr);
+    const urlJob = JSON.parse(await readFile(join(byUrl.stdout.trim(), 'job.json'), 'utf8'));
+    assert.equal(urlJob.input.url, src);
+    assert.equal(urlJob.input.metadata.width, 320);
+    assert.doesNotMatch(byUrl.stderr, /upload /, 'nothing was uploaded by the CLI');
     const bad = await runCli(['submit', await media('clip20.mp4'), '--url', s.url, '--key', 'mf_wrong_key_000000000']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /\[unauthorized\]/);

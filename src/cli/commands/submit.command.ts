@@ -41,11 +41,18 @@ export async function submitCommand(file: string, opts: SubmitOptions): Promise<
   const client = clientFrom(opts);
   const outputs = outputsFromOptions(opts);
 
-  const up = new ProgressBar('upload  ');
-  const upload = await client.upload(resolve(file), (sent, total) => up.update((sent / total) * 100, `${formatBytes(sent)} / ${formatBytes(total)}`));
-  up.done(`${formatBytes(upload.size)} sha256 ${upload.sha256.slice(0, 12)}…`);
+  let input: { uploadId: string } | { url: string };
+  if (/^https?:\/\//i.test(file)) {
+    // The server downloads it (with its own size limit and address checks).
+    input = { url: file };
+  } else {
+    const up = new ProgressBar('upload  ');
+    const upload = await client.upload(resolve(file), (sent, total) => up.update((sent / total) * 100, `${formatBytes(sent)} / ${formatBytes(total)}`));
+    up.done(`${formatBytes(upload.size)} sha256 ${upload.sha256.slice(0, 12)}…`);
+    input = { uploadId: upload.id };
+  }
 
-  let job = await client.request<any>('POST', '/v1/jobs', { input: { uploadId: upload.id }, outputs });
+  let job = await client.request<any>('POST', '/v1/jobs', { input, outputs });
   console.error(`job ${job.id} queued (${outputs.length ? outputs.map((o) => o.type).join(', ') : 'metadata only'})`);
   if (!opts.wait) {
     console.log(JSON.stringify(job, null, 2));
