@@ -105,7 +105,7 @@ async function measure(make: () => Promise<Contender>, samples: number, messages
 
 function adapter(queue: JobQueue, extraClose: () => Promise<void> = async () => undefined, consumerQueue: JobQueue = queue): Contender {
   return {
-    enqueue: (jobId) => queue.enqueue({ jobId }),
+    enqueue: (jobId) => queue.enqueue({ jobId, route: 'frames' }),
     consume: async (onStart, concurrency) => consumerQueue.consume(async (m) => onStart(m.jobId), { concurrency }),
     close: async () => {
       await queue.close();

@@ -31,6 +31,7 @@ program
   .description('run a worker that takes jobs from the shared queue (distributed mode)')
   .option('--config <file>', 'JSON config file (environment variables override it)')
   .option('--concurrency <n>', 'jobs run at once (default $MEDIAFORGE_WORKER_CONCURRENCY)')
+  .option('--types <list>', 'take only jobs whose most demanding output is one of these types, e.g. hls,frames (default $MEDIAFORGE_WORKER_TYPES, else all)')
   .action(workerCommand);
 
 program

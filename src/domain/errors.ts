@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   url_http_error: { permanent: false },
   url_wrong_content: { permanent: true },
   url_too_large: { permanent: true },
+  url_no_media: { permanent: true },
+  url_needs_ytdlp: { permanent: true },
   link_invalid: { permanent: true },
   link_expired: { permanent: true },
   range_not_satisfiable: { permanent: true },

@@ -24,6 +24,11 @@ export function buildAudioArgs(
   caps: Pick<Capabilities, 'encoders'>,
   io: { inputPath: string; outputPath: string },
 ): string[] {
+  return [...headArgs(), ...inputArgs(io.inputPath), ...audioOutputArgs(spec, meta, caps, io.outputPath)];
+}
+
+/** Everything after the input: the first audio stream, its codec and the file (also one output of a fused run). */
+export function audioOutputArgs(spec: AudioOutputSpec, meta: MediaMetadata, caps: Pick<Capabilities, 'encoders'>, outputPath: string): string[] {
   if (!meta.hasAudio) throw new DomainError('input_has_no_audio', 'the input has no audio track, so there is nothing to extract');
-  return [...headArgs(), ...inputArgs(io.inputPath), '-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1', ...audioCodecArgs(spec, meta, caps), io.outputPath];
+  return ['-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1', ...audioCodecArgs(spec, meta, caps), outputPath];
 }

@@ -58,14 +58,26 @@ export function buildClipArgs(
     // -t is exclusive at its end: a packet stamped exactly at `end` belongs to the next clip.
     return [...head, '-t', secondsArg(io.end - io.start), ...mapArgs(meta), '-c', 'copy', '-avoid_negative_ts', 'make_zero', ...tail];
   }
+  return [...head, '-t', secondsArg(io.end - io.start), ...accurateEncodeArgs(spec, meta, caps, frame.vf), ...tail];
+}
+
+/**
+ * Streams, filters and codecs of accurate clips: H.264 through `vf` (if any) and AAC, audio
+ * through `af` (if any). Shared by the per-clip runs and the fused run.
+ */
+export function accurateEncodeArgs(
+  spec: Pick<ClipsOutputSpec, 'crf' | 'preset'>,
+  meta: MediaMetadata,
+  caps: Pick<Capabilities, 'encoders'>,
+  vf: string,
+  af = '',
+): string[] {
   return [
-    ...head,
-    '-t', secondsArg(io.end - io.start),
     ...mapArgs(meta),
-    ...(frame.vf ? ['-vf', frame.vf] : []),
+    ...(vf ? ['-vf', vf] : []),
+    ...(af && meta.hasAudio ? ['-af', af] : []),
     ...h264Args(caps, spec.preset, { crf: spec.crf }),
     ...aacArgs(meta),
-    ...tail,
   ];
 }
 

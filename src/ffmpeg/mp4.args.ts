@@ -36,10 +36,14 @@ export function buildMp4Args(
   caps: Pick<Capabilities, 'encoders'>,
   io: { inputPath: string; outputPath: string },
 ): string[] {
-  const head = [...headArgs(), ...inputArgs(io.inputPath), ...mapArgs(meta)];
-  const tail = ['-movflags', '+faststart', '-f', 'mp4', io.outputPath];
-  if (mp4CanCopy(spec, meta)) return [...head, '-c', 'copy', ...tail];
+  return [...headArgs(), ...inputArgs(io.inputPath), ...mp4OutputArgs(spec, meta, caps, io.outputPath)];
+}
+
+/** Everything after the input: streams, codecs and the file (also one output of a fused run). */
+export function mp4OutputArgs(spec: Mp4OutputSpec, meta: MediaMetadata, caps: Pick<Capabilities, 'encoders'>, outputPath: string): string[] {
+  const tail = ['-movflags', '+faststart', '-f', 'mp4', outputPath];
+  if (mp4CanCopy(spec, meta)) return [...mapArgs(meta), '-c', 'copy', ...tail];
   const frame = mp4Frame(spec, meta);
   const rate = spec.bitrate !== undefined ? { bitrateKbps: spec.bitrate } : { crf: spec.crf ?? DEFAULT_CRF };
-  return [...head, ...(frame.vf ? ['-vf', frame.vf] : []), ...h264Args(caps, spec.preset, rate), ...aacArgs(meta, spec.audioBitrate), ...tail];
+  return [...mapArgs(meta), ...(frame.vf ? ['-vf', frame.vf] : []), ...h264Args(caps, spec.preset, rate), ...aacArgs(meta, spec.audioBitrate), ...tail];
 }

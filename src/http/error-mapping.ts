@@ -30,6 +30,8 @@ const STATUS: Record<ErrorCode, number> = {
   url_http_error: 422,
   url_wrong_content: 422,
   url_too_large: 413,
+  url_no_media: 422,
+  url_needs_ytdlp: 422,
   link_invalid: 403,
   link_expired: 403,
   range_not_satisfiable: 416,

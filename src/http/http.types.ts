@@ -8,6 +8,7 @@ import type { JobsService } from '../services/jobs.service.js';
 import type { LinkSigner } from '../services/links.js';
 import type { UploadsService } from '../services/uploads.service.js';
 import type { DirectUploadsService } from '../services/direct-uploads.service.js';
+import type { DirectDownloadsService } from '../services/direct-downloads.service.js';
 import type { PresentContext } from './presenters.js';
 
 export interface HttpDeps {
@@ -15,6 +16,8 @@ export interface HttpDeps {
   uploads: UploadsService;
   /** Present only when storage can sign URLs (S3); `method: presigned` is refused otherwise. */
   directUploads?: DirectUploadsService;
+  /** Present only when storage can sign URLs (S3) and downloads are redirected there (`MEDIAFORGE_S3_DOWNLOADS=redirect`). */
+  downloads?: DirectDownloadsService;
   auth: AuthService;
   blobs: BlobStore;
   events: EventBus;

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
+import type { Route } from '../domain/routes.js';
 import { GuardedHttpFetcher } from '../adapters/http-fetch/guarded-http.fetcher.js';
 import { parseAllowlist } from '../services/url-policy.js';
+import { findYtdlp, ytdlpVersion, YtdlpImporter } from '../adapters/ytdlp/ytdlp.importer.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { FfmpegMediaRunner } from '../adapters/ffmpeg-process/ffmpeg.media-runner.js';
 import { buildHttpApp } from '../http/app.js';
-import type { BlobStore } from '../ports/blob-store.port.js';
+import type { BlobStore, DownloadUrlSigner } from '../ports/blob-store.port.js';
 import { systemClock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { DirectUploadSigner } from '../ports/direct-upload.port.js';
@@ -14,6 +16,7 @@ import type { Capabilities } from '../ports/media-runner.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
 import { AuthService } from '../services/auth.service.js';
 import { DirectUploadsService, type DirectUploadsOptions } from '../services/direct-uploads.service.js';
+import { DirectDownloadsService, type DirectDownloadsOptions } from '../services/direct-downloads.service.js';
 import { JobsService } from '../services/jobs.service.js';
 import { LinkSigner } from '../services/links.js';
 import { UploadsService } from '../services/uploads.service.js';
@@ -32,8 +35,8 @@ export interface Backends {
   queue: JobQueue;
   blobs: BlobStore;
   events: EventBus;
-  /** Present when the blob store can sign URLs (S3): enables presigned direct uploads. */
-  signer?: DirectUploadSigner;
+  /** Present when the blob store can sign URLs (S3): enables presigned direct uploads and downloads. */
+  signer?: DirectUploadSigner & DownloadUrlSigner;
   /** One line per backend for the health endpoint and `doctor`. */
   describe: Record<string, string>;
   /** Closes the adapters (queue, events, blobs, database), in that order. */
@@ -73,7 +76,7 @@ async function ensureAdminKeyShared(auth: AuthService, config: Config) {
 export async function buildApi(
   config: Config,
   b: Backends,
-  opts: { logger: Logger; runner: FfmpegMediaRunner | null; directUploads?: DirectUploadsOptions },
+  opts: { logger: Logger; runner: FfmpegMediaRunner | null; directUploads?: DirectUploadsOptions; directDownloads?: DirectDownloadsOptions },
 ): Promise<ApiPart> {
   const { db, queue, blobs, events } = b;
   const clock = systemClock;
@@ -92,11 +95,14 @@ export async function buildApi(
         options: opts.directUploads,
       })
     : undefined;
+  // Downloads redirect to presigned GETs only when storage can sign and the switch says so.
+  const downloads = b.signer && opts.directDownloads ? new DirectDownloadsService({ signer: b.signer }, opts.directDownloads) : undefined;
 
   const app = await buildHttpApp({
     jobs,
     uploads,
     directUploads,
+    downloads,
     auth,
     blobs,
     events,
@@ -121,15 +127,35 @@ export async function buildApi(
   return { app, adminKey };
 }
 
-export async function startWorker(config: Config, b: Backends, opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number }): Promise<Worker> {
+/**
+ * yt-dlp for URLs that answer with a web page or a stream: found on PATH unless
+ * MEDIAFORGE_YTDLP names it or is `off`. Absent is fine (those URLs then fail with
+ * url_needs_ytdlp); a configured path that does not work stops the start.
+ */
+export async function createPageImporter(config: Config, logger?: Logger): Promise<YtdlpImporter | null> {
+  const setting = config.urlImport.ytdlp;
+  if (setting === 'off') return null;
+  const cmd = await findYtdlp(setting);
+  const version = cmd ? await ytdlpVersion(cmd).catch(() => null) : null;
+  if (!cmd || !version) {
+    if (setting) throw new StartupError(`MEDIAFORGE_YTDLP=${setting}: no working yt-dlp there (Debian/Ubuntu: apt-get install yt-dlp), or set MEDIAFORGE_YTDLP=off`);
+    logger?.info('yt-dlp not found: URLs of web pages and streams will fail with url_needs_ytdlp (Debian/Ubuntu: apt-get install yt-dlp)');
+    return null;
+  }
+  return new YtdlpImporter(cmd, `yt-dlp ${version} (${cmd.path})`, { allowlist: parseAllowlist(config.urlImport.allowlist), socketTimeoutMs: 30_000 });
+}
+
+export async function startWorker(config: Config, b: Backends, opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[] }): Promise<Worker> {
   const worker = new Worker(
     {
       db: b.db, queue: b.queue, blobs: b.blobs, runner: opts.runner, events: b.events, clock: systemClock, logger: opts.logger,
       fetcher: new GuardedHttpFetcher({ allowlist: parseAllowlist(config.urlImport.allowlist), maxRedirects: config.urlImport.maxRedirects, connectTimeoutMs: 30_000 }),
+      pageImporter: await createPageImporter(config, opts.logger),
     },
     {
       id: opts.id,
       concurrency: opts.concurrency ?? config.worker.concurrency,
+      routes: opts.routes,
       leaseMs: config.worker.leaseMs,
       heartbeatMs: config.worker.heartbeatMs,
       stallTimeoutMs: config.worker.stallTimeoutMs,

@@ -14,7 +14,17 @@ describe('loadDistributedConfig', () => {
       queueName: 'mediaforge-jobs',
       storage: { kind: 'fs', root: resolve('/srv/mf/storage') },
       directUploads: { ttlSeconds: 900, multipartThresholdBytes: 100 * 1024 ** 2, partSizeBytes: 8 * 1024 ** 2 },
+      workerTypes: null,
     });
+  });
+
+  it('reads the worker types as routes and refuses an unknown one, naming it and the allowed ones', () => {
+    assert.deepEqual(loadDistributedConfig({ MEDIAFORGE_WORKER_TYPES: 'frames, hls' }).workerTypes, ['hls', 'frames']);
+    assert.equal(loadDistributedConfig({ MEDIAFORGE_WORKER_TYPES: '' }).workerTypes, null);
+    refused(
+      { MEDIAFORGE_WORKER_TYPES: 'hls,h264' },
+      /^invalid configuration: MEDIAFORGE_WORKER_TYPES="hls,h264": unknown output type "h264"; allowed: hls, clips, mp4, gif, webp, audio, frames, thumbnail, image$/,
+    );
   });
 
   it('reads PostgreSQL, BullMQ, RabbitMQ and S3 settings', () => {
@@ -35,7 +45,15 @@ describe('loadDistributedConfig', () => {
     });
     assert.deepEqual(c.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/mf', schema: 'tenant_a', poolSize: 4 });
     assert.deepEqual(c.queue, { kind: 'bullmq', redisUrl: 'redis://redis:6379', prefix: 'mf-a' });
-    assert.deepEqual(c.storage, { kind: 's3', bucket: 'media-a', region: 'auto', endpoint: 'https://acct.r2.cloudflarestorage.com', forcePathStyle: true, partSizeBytes: 16 * 1024 ** 2 });
+    assert.deepEqual(c.storage, {
+      kind: 's3', bucket: 'media-a', region: 'auto', endpoint: 'https://acct.r2.cloudflarestorage.com', forcePathStyle: true, partSizeBytes: 16 * 1024 ** 2,
+      publicEndpoint: null, downloads: 'redirect', downloadTtlSeconds: 3600,
+    });
+    const proxied = loadDistributedConfig({
+      MEDIAFORGE_STORAGE: 's3', MEDIAFORGE_S3_BUCKET: 'media', MEDIAFORGE_S3_DOWNLOADS: 'proxy', MEDIAFORGE_S3_DOWNLOAD_TTL_SECONDS: '600', MEDIAFORGE_S3_PUBLIC_ENDPOINT: 'http://localhost:9000',
+    }).storage;
+    assert.ok(proxied.kind === 's3');
+    assert.deepEqual([proxied.downloads, proxied.downloadTtlSeconds, proxied.publicEndpoint], ['proxy', 600, 'http://localhost:9000']);
     assert.equal(c.directUploads.ttlSeconds, 60);
     assert.equal(c.directUploads.partSizeBytes, 16 * 1024 ** 2);
     assert.deepEqual(loadDistributedConfig({ MEDIAFORGE_QUEUE: 'rabbitmq', AMQP_URL: 'amqp://g:g@mq:5672' }).queue, { kind: 'rabbitmq', amqpUrl: 'amqp://g:g@mq:5672' });
@@ -53,5 +71,9 @@ describe('loadDistributedConfig', () => {
     refused({ MEDIAFORGE_S3_PART_SIZE: '1MiB' }, /minimum part size of 5MiB/);
     refused({ MEDIAFORGE_STORAGE: 's3', MEDIAFORGE_S3_BUCKET: 'media', MEDIAFORGE_S3_FORCE_PATH_STYLE: 'maybe' }, /MEDIAFORGE_S3_FORCE_PATH_STYLE.*true or false/);
     refused({ MEDIAFORGE_PRESIGN_TTL_SECONDS: '604800' }, /MEDIAFORGE_PRESIGN_TTL_SECONDS/);
+    const s3 = { MEDIAFORGE_STORAGE: 's3', MEDIAFORGE_S3_BUCKET: 'media' };
+    refused({ ...s3, MEDIAFORGE_S3_DOWNLOADS: 'cdn' }, /MEDIAFORGE_S3_DOWNLOADS="cdn".*redirect or proxy/);
+    refused({ ...s3, MEDIAFORGE_S3_DOWNLOAD_TTL_SECONDS: '604800' }, /MEDIAFORGE_S3_DOWNLOAD_TTL_SECONDS/);
+    refused({ ...s3, MEDIAFORGE_S3_PUBLIC_ENDPOINT: 'localhost:9000' }, /MEDIAFORGE_S3_PUBLIC_ENDPOINT/);
   });
 });

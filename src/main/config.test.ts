@@ -40,7 +40,7 @@ describe('loadConfig: defaults', () => {
       },
       limits: { maxUploadBytes: 5 * 1024 ** 3, maxDurationSeconds: 4 * 3600, maxPixels: 7680 * 4320, maxFramesPerJob: 10_000 },
       encoding: { preset: 'veryfast', threads: 0, maxFps: 60 },
-      urlImport: { allowlist: '', maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5 },
+      urlImport: { allowlist: '', maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5, ytdlp: null },
       linkTtlSeconds: 86_400,
       ffmpegPath: null,
       ffprobePath: null,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseRoutes, type Route } from '../domain/routes.js';
 
 /**
  * The only reader of configuration. Sources, later wins: defaults, an optional JSON file
@@ -36,7 +37,14 @@ export interface Config {
   /** x264 preset and threads for video encodes; the frame-rate cap of HLS rungs. */
   encoding: { preset: string; threads: number; maxFps: number };
   /** Input from a URL: hosts allowed whatever they resolve to, size limit, whole-download deadline. */
-  urlImport: { allowlist: string; maxBytes: number; timeoutMs: number; maxRedirects: number };
+  urlImport: {
+    allowlist: string;
+    maxBytes: number;
+    timeoutMs: number;
+    maxRedirects: number;
+    /** yt-dlp for web pages and streams: a path or a name on PATH, 'off', or null to look for `yt-dlp` on PATH. */
+    ytdlp: string | null;
+  };
   linkTtlSeconds: number;
   ffmpegPath: string | null;
   ffprobePath: string | null;
@@ -157,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       maxBytes: read(src, 'MEDIAFORGE_URL_MAX_BYTES', bytes, 5 * 1024 ** 3),
       timeoutMs: read(src, 'MEDIAFORGE_URL_TIMEOUT_SECONDS', seconds(1, 86_400), 3600) * 1000,
       maxRedirects: read(src, 'MEDIAFORGE_URL_MAX_REDIRECTS', int(0, 20), 5),
+      ytdlp: optional(src, 'MEDIAFORGE_YTDLP', str(/^[^\0]+$/, 'a path to yt-dlp, or off')),
     },
     linkTtlSeconds: read(src, 'MEDIAFORGE_LINK_TTL_SECONDS', int(10, 30 * 86_400), 86_400),
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
@@ -175,8 +184,22 @@ export interface DistributedConfig {
   queueName: string;
   storage:
     | { kind: 'fs'; root: string }
-    | { kind: 's3'; bucket: string; region: string; endpoint: string | null; forcePathStyle: boolean; partSizeBytes: number };
+    | {
+        kind: 's3';
+        bucket: string;
+        region: string;
+        endpoint: string | null;
+        forcePathStyle: boolean;
+        partSizeBytes: number;
+        /** Where clients reach the storage, in presigned URLs (default: `endpoint`). */
+        publicEndpoint: string | null;
+        /** `redirect`: downloads answer 302 to a presigned GET; `proxy`: the API streams the bytes. */
+        downloads: 'redirect' | 'proxy';
+        downloadTtlSeconds: number;
+      };
   directUploads: { ttlSeconds: number; multipartThresholdBytes: number; partSizeBytes: number };
+  /** Output types (queue routes) a `mediaforge worker` takes (MEDIAFORGE_WORKER_TYPES); null: all. */
+  workerTypes: Route[] | null;
 }
 
 const NAME = str(/^[a-z0-9][a-z0-9._-]{0,99}$/i, 'letters, digits, dot, dash or underscore (up to 100)');
@@ -219,12 +242,16 @@ export function loadDistributedConfig(env: NodeJS.ProcessEnv = process.env, opts
       endpoint: optional(src, 'MEDIAFORGE_S3_ENDPOINT', str(/^https?:\/\/[^\s/]+\/?$/, 'an http(s) URL such as http://minio:9000')),
       forcePathStyle: read(src, 'MEDIAFORGE_S3_FORCE_PATH_STYLE', bool, false),
       partSizeBytes,
+      publicEndpoint: optional(src, 'MEDIAFORGE_S3_PUBLIC_ENDPOINT', str(/^https?:\/\/[^\s/]+\/?$/, 'an http(s) URL clients can reach, such as http://localhost:9000')),
+      downloads: read(src, 'MEDIAFORGE_S3_DOWNLOADS', str(/^(redirect|proxy)$/, 'redirect or proxy'), 'redirect') as 'redirect' | 'proxy',
+      downloadTtlSeconds: read(src, 'MEDIAFORGE_S3_DOWNLOAD_TTL_SECONDS', int(2, 7 * 86_400 - 1), 3600),
     };
   }
   return {
     database,
     queue,
     queueName: read(src, 'MEDIAFORGE_QUEUE_NAME', NAME, 'mediaforge-jobs'),
+    workerTypes: workerTypes(src.MEDIAFORGE_WORKER_TYPES),
     storage,
     directUploads: {
       ttlSeconds: read(src, 'MEDIAFORGE_PRESIGN_TTL_SECONDS', int(1, 7 * 86_400 - 1), 900),
@@ -234,15 +261,24 @@ export function loadDistributedConfig(env: NodeJS.ProcessEnv = process.env, opts
   };
 }
 
+function workerTypes(value: string | undefined): Route[] | null {
+  if (value === undefined || value.trim() === '') return null;
+  try {
+    return parseRoutes(value);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: MEDIAFORGE_WORKER_TYPES=${JSON.stringify(value)}: ${(err as Error).message}`);
+  }
+}
+
 /** Documented in the README's configuration table; kept here so `doctor` can print it. */
 export const CONFIG_KEYS = [
   'PORT', 'HOST', 'MEDIAFORGE_DATA_DIR', 'MEDIAFORGE_PUBLIC_URL', 'MEDIAFORGE_API_KEY', 'MEDIAFORGE_SIGNING_SECRET', 'LOG_LEVEL',
   'MEDIAFORGE_WORKER', 'MEDIAFORGE_WORKER_CONCURRENCY', 'MEDIAFORGE_LEASE_SECONDS', 'MEDIAFORGE_HEARTBEAT_SECONDS',
   'MEDIAFORGE_STALL_TIMEOUT_SECONDS', 'MEDIAFORGE_RETRY_BASE_SECONDS', 'MEDIAFORGE_MAX_ATTEMPTS', 'MEDIAFORGE_SHUTDOWN_GRACE_SECONDS',
   'MEDIAFORGE_PROBE_TIMEOUT_SECONDS', 'MEDIAFORGE_PROGRESS_INTERVAL_MS', 'MEDIAFORGE_MAX_UPLOAD_BYTES', 'MEDIAFORGE_MAX_DURATION_SECONDS',
-  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_ENCODER_PRESET', 'MEDIAFORGE_ENCODER_THREADS', 'MEDIAFORGE_HLS_MAX_FPS', 'MEDIAFORGE_LINK_TTL_SECONDS', 'MEDIAFORGE_URL_ALLOWLIST', 'MEDIAFORGE_URL_MAX_BYTES', 'MEDIAFORGE_URL_TIMEOUT_SECONDS', 'MEDIAFORGE_URL_MAX_REDIRECTS', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
-  'MEDIAFORGE_DATABASE_URL', 'MEDIAFORGE_DATABASE_SCHEMA', 'MEDIAFORGE_DATABASE_POOL_SIZE', 'MEDIAFORGE_QUEUE', 'MEDIAFORGE_QUEUE_NAME',
+  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_ENCODER_PRESET', 'MEDIAFORGE_ENCODER_THREADS', 'MEDIAFORGE_HLS_MAX_FPS', 'MEDIAFORGE_LINK_TTL_SECONDS', 'MEDIAFORGE_URL_ALLOWLIST', 'MEDIAFORGE_URL_MAX_BYTES', 'MEDIAFORGE_URL_TIMEOUT_SECONDS', 'MEDIAFORGE_URL_MAX_REDIRECTS', 'MEDIAFORGE_YTDLP', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
+  'MEDIAFORGE_DATABASE_URL', 'MEDIAFORGE_DATABASE_SCHEMA', 'MEDIAFORGE_DATABASE_POOL_SIZE', 'MEDIAFORGE_QUEUE', 'MEDIAFORGE_QUEUE_NAME', 'MEDIAFORGE_WORKER_TYPES',
   'REDIS_URL', 'MEDIAFORGE_REDIS_PREFIX', 'AMQP_URL', 'MEDIAFORGE_STORAGE', 'MEDIAFORGE_S3_BUCKET', 'MEDIAFORGE_S3_REGION',
   'MEDIAFORGE_S3_ENDPOINT', 'MEDIAFORGE_S3_FORCE_PATH_STYLE', 'MEDIAFORGE_S3_PART_SIZE', 'MEDIAFORGE_PRESIGN_TTL_SECONDS',
-  'MEDIAFORGE_PRESIGN_MULTIPART_THRESHOLD',
+  'MEDIAFORGE_PRESIGN_MULTIPART_THRESHOLD', 'MEDIAFORGE_S3_PUBLIC_ENDPOINT', 'MEDIAFORGE_S3_DOWNLOADS', 'MEDIAFORGE_S3_DOWNLOAD_TTL_SECONDS',
 ] as const;

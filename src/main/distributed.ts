@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { Route } from '../domain/routes.js';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -49,6 +50,7 @@ export function openBlobStore(d: DistributedConfig): { blobs: BlobStore; s3: S3B
       endpoint: d.storage.endpoint ?? undefined,
       forcePathStyle: d.storage.forcePathStyle,
       partSizeBytes: d.storage.partSizeBytes,
+      publicEndpoint: d.storage.publicEndpoint ?? undefined,
     });
     return { blobs: s3, s3 };
   }
@@ -81,7 +83,7 @@ export async function openBackends(d: DistributedConfig, opts: { owner: string; 
       const e = await RedisEventBus.connect({ redisUrl: d.queue.redisUrl, channelPrefix: `${d.queue.prefix}:${d.queueName}:events`, onError: onError('redis') });
       closers.push(() => e.close());
       events = e;
-      describe.queue = `bullmq (queue ${d.queueName})`;
+      describe.queue = `bullmq (queues ${d.queueName}-<route>)`;
       describe.events = 'redis pub/sub';
     } else if (d.queue.kind === 'rabbitmq') {
       const q = await RabbitmqJobQueue.connect({ url: d.queue.amqpUrl, queueName: d.queueName, onError: onError('rabbitmq') });
@@ -90,7 +92,7 @@ export async function openBackends(d: DistributedConfig, opts: { owner: string; 
       const e = await RabbitmqEventBus.connect({ url: d.queue.amqpUrl, exchange: `${d.queueName}.events`, onError: onError('rabbitmq') });
       closers.push(() => e.close());
       events = e;
-      describe.queue = `rabbitmq (quorum queue ${d.queueName})`;
+      describe.queue = `rabbitmq (quorum queues ${d.queueName}.<route>)`;
       describe.events = `rabbitmq fanout exchange ${d.queueName}.events`;
     } else {
       const notify = await PgNotify.connect(pgConf.url);
@@ -130,7 +132,8 @@ export async function startApiProcess(config: Config, d: DistributedConfig, opts
   }
   const backends = await openBackends(d, { owner: processId('api'), leaseMs: config.worker.leaseMs, logger });
   try {
-    const { app, adminKey } = await buildApi(config, backends, { logger, runner: null, directUploads: d.directUploads });
+    const directDownloads = d.storage.kind === 's3' && d.storage.downloads === 'redirect' ? { ttlSeconds: d.storage.downloadTtlSeconds } : undefined;
+    const { app, adminKey } = await buildApi(config, backends, { logger, runner: null, directUploads: d.directUploads, directDownloads });
     let url = `http://${config.host}:${config.port}`;
     if (opts.listen !== false) url = await listen(app, config);
     else await app.ready();
@@ -161,14 +164,18 @@ export interface WorkerProcess {
   close(): Promise<void>;
 }
 
-export async function startWorkerProcess(config: Config, d: DistributedConfig, opts: { logger?: Logger; concurrency?: number } = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  config: Config,
+  d: DistributedConfig,
+  opts: { logger?: Logger; concurrency?: number; /** Overrides MEDIAFORGE_WORKER_TYPES; absent and unset: every route. */ routes?: Route[] } = {},
+): Promise<WorkerProcess> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const { runner, ffmpeg } = await createMediaRunner(config);
   const id = processId('worker');
   const backends = await openBackends(d, { owner: id, leaseMs: config.worker.leaseMs, logger });
   try {
-    const worker = await startWorker(config, backends, { logger, runner, id, concurrency: opts.concurrency });
+    const worker = await startWorker(config, backends, { logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined });
     let closing: Promise<void> | null = null;
     return {
       worker,

@@ -8,9 +8,9 @@ import { keys } from '../domain/keys.js';
 import type { ClipsOutputSpec } from '../domain/outputs/clips.spec.js';
 import { buildClipArgs, buildFastSeriesArgs, buildKeyframeProbeArgs, isContiguousSeries } from '../ffmpeg/clips.args.js';
 import { clipFileName, parseKeyframes, planClips, snapToKeyframes, type PlannedClip } from '../ffmpeg/clips.plan.js';
-import { planFrame } from '../ffmpeg/geometry.js';
+import { planFrame, type FramePlan } from '../ffmpeg/geometry.js';
 import { buildProbeArgs, parseProbe } from '../ffmpeg/probe.js';
-import type { OutputHandler, PipelineContext } from './pipeline.types.js';
+import type { OutputHandler, OutputProduct, PipelineContext } from './pipeline.types.js';
 
 const PROBE_TIMEOUT_MS = 120_000;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -39,27 +39,47 @@ export const clipsPipeline: OutputHandler<ClipsOutputSpec> = async (ctx, spec) =
   const planned: PlannedClip[] = clips.map((c, i) => ({ ...c, file: clipFileName(i, clips.length) }));
   const frame = planFrame(meta, spec);
   const total = planned.reduce((sum, c) => sum + (c.end - c.start), 0);
-  let done = 0;
-
   const progress = (doneSeconds: number) => ctx.onProgress(Math.min(0.99, doneSeconds / total));
   if (spec.mode === 'fast' && isContiguousSeries(planned)) {
     const digits = planned[0].file.length - 'clip-.mp4'.length;
     const args = buildFastSeriesArgs(meta, planned, { inputPath: ctx.inputPath, outputPattern: join(ctx.workDir, `clip-%0${digits}d.mp4`) });
     await ctx.runner.run(args, { signal: ctx.signal, stallTimeoutMs: ctx.stallTimeoutMs, onProgress: (p) => progress(p.outTime) });
   } else {
-    for (const clip of planned) {
-      const outputPath = join(ctx.workDir, clip.file);
-      const args = buildClipArgs(spec, meta, ctx.runner.caps, frame, { inputPath: ctx.inputPath, outputPath, start: clip.start, end: clip.end });
-      await ctx.runner.run(args, {
-        signal: ctx.signal,
-        stallTimeoutMs: ctx.stallTimeoutMs,
-        onProgress: (p) => progress(done + Math.min(p.outTime, clip.end - clip.start)),
-      });
-      done += clip.end - clip.start;
-      progress(done);
-    }
+    await renderEachClip(ctx, spec, planned, frame, progress);
   }
 
+  return storeClips(ctx, spec, planned, frame);
+};
+
+/** One ffmpeg run per clip, written to `ctx.workDir`; `progress` gets the seconds of clips done. */
+export async function renderEachClip(
+  ctx: PipelineContext,
+  spec: ClipsOutputSpec,
+  planned: PlannedClip[],
+  frame: FramePlan,
+  progress: (doneSeconds: number) => void = () => undefined,
+): Promise<void> {
+  let done = 0;
+  for (const clip of planned) {
+    const outputPath = join(ctx.workDir, clip.file);
+    const args = buildClipArgs(spec, ctx.meta, ctx.runner.caps, frame, { inputPath: ctx.inputPath, outputPath, start: clip.start, end: clip.end });
+    await ctx.runner.run(args, {
+      signal: ctx.signal,
+      stallTimeoutMs: ctx.stallTimeoutMs,
+      onProgress: (p) => progress(done + Math.min(p.outTime, clip.end - clip.start)),
+    });
+    done += clip.end - clip.start;
+    progress(done);
+  }
+}
+
+/**
+ * Probe every clip written to `ctx.workDir`, store it with series.json (and clips.zip on
+ * request), and report the real times. Shared by the clips handler and the fused run.
+ */
+export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, planned: PlannedClip[], frame: FramePlan): Promise<OutputProduct> {
+  const { meta } = ctx;
+  const duration = meta.duration!;
   const files: StoredFile[] = [];
   const series: Array<Record<string, unknown>> = [];
   for (const clip of planned) {
@@ -107,7 +127,7 @@ export const clipsPipeline: OutputHandler<ClipsOutputSpec> = async (ctx, spec) =
   }
   ctx.onProgress(1);
   return { files, result: { mode: spec.mode, count: series.length, width: frame.width, height: frame.height, clips: series } };
-};
+}
 
 export function bufferStream(buf: Buffer): PassThrough {
   const stream = new PassThrough();

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DomainError } from '../domain/errors.js';
 import { contentTypeFor } from '../domain/content-types.js';
 import { keys } from '../domain/keys.js';
@@ -12,9 +12,8 @@ import type { OutputHandler, OutputProduct, PipelineContext } from './pipeline.t
 
 const round3 = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
 
-/** Run one single-file rendition, store it, and report what was actually written. */
-async function renderOne(ctx: PipelineContext, type: string, name: string, args: string[]): Promise<OutputProduct & { written: ReturnType<typeof parseProbe> }> {
-  const outputPath = args[args.length - 1];
+/** One single-file rendition of the whole source, with progress measured on the source's duration. */
+async function renderWhole(ctx: PipelineContext, args: string[]): Promise<void> {
   await ctx.runner.run(args, {
     signal: ctx.signal,
     stallTimeoutMs: ctx.stallTimeoutMs,
@@ -22,6 +21,11 @@ async function renderOne(ctx: PipelineContext, type: string, name: string, args:
       if (ctx.meta.duration) ctx.onProgress(Math.min(0.99, p.outTime / ctx.meta.duration));
     },
   });
+}
+
+/** Store a written rendition and report what was actually written. */
+async function storeOne(ctx: PipelineContext, type: string, outputPath: string): Promise<OutputProduct & { written: ReturnType<typeof parseProbe> }> {
+  const name = basename(outputPath);
   const written = parseProbe(await ctx.runner.probe(buildProbeArgs(outputPath), { signal: ctx.signal, timeoutMs: 60_000 }));
   const key = keys.outputFile(ctx.jobId, ctx.outputIndex, type, name);
   const { size } = await ctx.blobs.putFile(key, outputPath);
@@ -31,9 +35,14 @@ async function renderOne(ctx: PipelineContext, type: string, name: string, args:
 
 export const mp4Pipeline: OutputHandler<Mp4OutputSpec> = async (ctx, spec) => {
   requireVideo(ctx, 'MP4 renditions');
-  const name = 'video.mp4';
-  const args = buildMp4Args(spec, ctx.meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPath: join(ctx.workDir, name) });
-  const { files, written } = await renderOne(ctx, 'mp4', name, args);
+  const outputPath = join(ctx.workDir, 'video.mp4');
+  await renderWhole(ctx, buildMp4Args(spec, ctx.meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPath }));
+  return storeMp4(ctx, spec, outputPath);
+};
+
+/** Store the written video.mp4 and its result; shared by the mp4 handler and the fused run. */
+export async function storeMp4(ctx: PipelineContext, spec: Mp4OutputSpec, outputPath: string): Promise<OutputProduct> {
+  const { files, written } = await storeOne(ctx, 'mp4', outputPath);
   return {
     files,
     result: {
@@ -46,12 +55,17 @@ export const mp4Pipeline: OutputHandler<Mp4OutputSpec> = async (ctx, spec) => {
       bitrate: written.bitrate,
     },
   };
-};
+}
 
 export const audioPipeline: OutputHandler<AudioOutputSpec> = async (ctx, spec) => {
   if (ctx.meta.kind === 'image') throw new DomainError('output_unsupported', 'audio needs a video or audio input; this input is an image');
-  const name = `audio.${spec.format}`;
-  const args = buildAudioArgs(spec, ctx.meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPath: join(ctx.workDir, name) });
-  const { files, written } = await renderOne(ctx, 'audio', name, args);
-  return { files, result: { format: spec.format, codec: written.audioCodec, duration: round3(written.duration), bitrate: written.bitrate } };
+  const outputPath = join(ctx.workDir, `audio.${spec.format}`);
+  await renderWhole(ctx, buildAudioArgs(spec, ctx.meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPath }));
+  return storeAudio(ctx, spec, outputPath);
 };
+
+/** Store the written audio.<format> and its result; shared by the audio handler and the fused run. */
+export async function storeAudio(ctx: PipelineContext, spec: AudioOutputSpec, outputPath: string): Promise<OutputProduct> {
+  const { files, written } = await storeOne(ctx, 'audio', outputPath);
+  return { files, result: { format: spec.format, codec: written.audioCodec, duration: round3(written.duration), bitrate: written.bitrate } };
+}

@@ -31,3 +31,22 @@ export interface BlobStore {
   list(prefix: string): Promise<string[]>;
   withLocalFile<T>(key: string, fn: (path: string) => Promise<T>): Promise<T>;
 }
+
+export interface PresignGetOptions {
+  expiresInSeconds: number;
+  /** When the signature starts (default: now). The same key, headers and moment give the same URL, so caches can reuse it. */
+  signedAt?: Date;
+  /** Response headers the storage sends instead of the stored object's own (`response-content-type`, …). */
+  contentType?: string;
+  contentDisposition?: string;
+  cacheControl?: string;
+}
+
+/**
+ * Storage that can hand out short-lived signed GET URLs (S3 and compatibles), so clients
+ * fetch bytes straight from the bucket instead of through an API process. Local storage
+ * does not offer it; the API then streams the file itself.
+ */
+export interface DownloadUrlSigner {
+  presignGet(key: string, opts: PresignGetOptions): Promise<string>;
+}

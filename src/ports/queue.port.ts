@@ -4,12 +4,22 @@
  * comes back later. Duplicate deliveries are expected and harmless: the worker claims the
  * job in the database with a fenced update, and a second delivery finds nothing to do.
  */
+import type { Route } from '../domain/routes.js';
+
 export interface QueueMessage {
   jobId: string;
+  /**
+   * The job's route (its most demanding output type, see src/domain/routes.ts). Every
+   * enqueue passes it, derived from the job's spec; consumers can take only some routes.
+   */
+  route: Route;
 }
 
 export interface ConsumeOptions {
+  /** Handlers running at once in this consumer, over all its routes together. */
   concurrency: number;
+  /** Only messages on these routes; absent means every route. */
+  routes?: readonly Route[];
 }
 
 export interface QueueConsumer {
@@ -20,7 +30,9 @@ export interface QueueConsumer {
 export interface JobQueue {
   enqueue(message: QueueMessage, opts?: { delayMs?: number }): Promise<void>;
   consume(handler: (message: QueueMessage) => Promise<void>, opts: ConsumeOptions): QueueConsumer;
-  /** Messages waiting or in flight (for metrics and autoscaling). */
+  /** Messages waiting or in flight (for metrics and autoscaling), over every route. */
   depth(): Promise<number>;
+  /** The same, per route (every route present, 0 when empty). */
+  depthByRoute(): Promise<Record<Route, number>>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { jobRoute } from '../domain/routes.js';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { jobRequestSchema } from '../domain/job-spec.js';
@@ -59,7 +60,7 @@ export class JobsService {
     }
     // A replay of a job that is still queued enqueues again: if the first enqueue failed
     // after the insert, this heals it, and a duplicate message is harmless.
-    if (created || job.status === 'queued') await this.deps.queue.enqueue({ jobId: job.id });
+    if (created || job.status === 'queued') await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) });
     if (created) await this.publish(job);
     return { job, created };
   }
@@ -93,7 +94,7 @@ export class JobsService {
     }
     const job = await this.deps.db.jobs.retry(id, this.deps.clock.now());
     if (!job || job.status !== 'queued') throw new DomainError('job_not_retryable', `job ${id} changed state; try again`);
-    await this.deps.queue.enqueue({ jobId: id });
+    await this.deps.queue.enqueue({ jobId: id, route: jobRoute(job.outputs) });
     await this.publish(job);
     return job;
   }

@@ -39,6 +39,10 @@ describe('LinkSigner', () => {
     assert.doesNotThrow(() => signer.verify(signer.token(SCOPE, NOW), SCOPE, NOW));
   });
 
+  it('verify answers when the link expires (epoch ms)', () => {
+    assert.equal(signer.verify(signer.token(SCOPE, NOW), SCOPE, NOW), (1_700_000_000 + TTL) * 1000);
+  });
+
   it('a token is valid until its expiry second, inclusive', () => {
     const token = signer.token(SCOPE, NOW);
     const expiresMs = (1_700_000_000 + TTL) * 1000;

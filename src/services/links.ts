@@ -19,11 +19,13 @@ export class LinkSigner {
     return `${expires}.${this.mac(scope, expires)}`;
   }
 
-  /** Throws `link_invalid` / `link_expired`. */
-  verify(token: string, scope: string, nowMs: number): void {
+  /** Throws `link_invalid` / `link_expired`; answers when the link expires (epoch ms). */
+  verify(token: string, scope: string, nowMs: number): number {
     const m = /^(\d{1,12})\.([\w-]{32})$/.exec(token);
     if (!m || !safeEqual(m[2], this.mac(scope, Number(m[1])))) throw new DomainError('link_invalid', 'this download link is not valid; ask the API for the job again to get fresh links');
-    if (Number(m[1]) * 1000 < nowMs) throw new DomainError('link_expired', 'this download link has expired; ask the API for the job again to get fresh links');
+    const expiresAtMs = Number(m[1]) * 1000;
+    if (expiresAtMs < nowMs) throw new DomainError('link_expired', 'this download link has expired; ask the API for the job again to get fresh links');
+    return expiresAtMs;
   }
 }
 

@@ -3,16 +3,19 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AbortedError, DomainError, errorSummary, isDomainError } from '../domain/errors.js';
 import { retryDelayMs, type JobRecord, type JobStatus, type OutputState } from '../domain/job.js';
+import { jobRoute, type Route } from '../domain/routes.js';
 import type { MediaMetadata } from '../domain/media.js';
+import { planRuns } from '../ffmpeg/fused.args.js';
 import { buildProbeArgs, checkLimits, parseProbe, sniffForbiddenText, type MediaLimits } from '../ffmpeg/probe.js';
-import { outputHandlers } from '../pipelines/handlers.js';
-import type { EncodingSettings, OutputHandler, PipelineLimits } from '../pipelines/pipeline.types.js';
+import { produceRun } from '../pipelines/fused.pipeline.js';
+import type { EncodingSettings, PipelineLimits } from '../pipelines/pipeline.types.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database, Fence } from '../ports/db.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { MediaRunner } from '../ports/media-runner.port.js';
 import type { JobQueue, QueueConsumer } from '../ports/queue.port.js';
+import type { PageMediaImporter } from '../ports/page-media-importer.port.js';
 import type { UrlFetcher } from '../ports/url-fetcher.port.js';
 import { importFromUrl, type UrlImportLimits } from '../services/url-import.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -28,11 +31,15 @@ export interface WorkerDeps {
   logger: Logger;
   /** Downloads `input.url` sources; without it, URL jobs fail with input_unsupported. */
   fetcher?: UrlFetcher;
+  /** yt-dlp for URLs that answer with a web page or a streaming playlist; without it those fail with url_needs_ytdlp. */
+  pageImporter?: PageMediaImporter | null;
 }
 
 export interface WorkerOptions {
   id: string;
   concurrency: number;
+  /** Output types (queue routes) this worker takes; absent: every route. */
+  routes?: Route[];
   leaseMs: number;
   heartbeatMs: number;
   stallTimeoutMs: number;
@@ -72,10 +79,10 @@ export class Worker {
     const { dir, removedStale } = await createScratchRoot(this.opts.tmpRoot);
     this.scratch = dir;
     if (removedStale) this.deps.logger.info({ removedStale }, 'removed scratch folders left by dead workers');
-    this.consumer = this.deps.queue.consume((m) => this.handle(m.jobId), { concurrency: this.opts.concurrency });
+    this.consumer = this.deps.queue.consume((m) => this.handle(m.jobId), { concurrency: this.opts.concurrency, routes: this.opts.routes });
     const sweepEvery = Math.max(500, Math.floor(this.opts.leaseMs / 2));
     this.sweeper = setInterval(() => void this.sweep().catch((err) => this.deps.logger.warn({ err }, 'lease sweep failed')), sweepEvery);
-    this.deps.logger.info({ worker: this.opts.id, concurrency: this.opts.concurrency }, 'worker started');
+    this.deps.logger.info({ worker: this.opts.id, concurrency: this.opts.concurrency, routes: this.opts.routes ?? 'all' }, 'worker started');
   }
 
   /** Stop claiming; let running jobs finish within the grace period, then hand them back. */
@@ -98,7 +105,11 @@ export class Worker {
       const status = await this.deps.db.jobs.recoverExpired(fence, now);
       if (!status) continue;
       this.deps.logger.warn({ job: fence.id, attempt: fence.attempt, status }, 'lease expired; the worker is gone');
-      if (status === 'queued') await this.deps.queue.enqueue({ jobId: fence.id });
+      if (status === 'queued') {
+        // expiredLeases returns fences only; the route comes from the job's own outputs.
+        const job = await this.deps.db.jobs.get(fence.id);
+        if (job) await this.deps.queue.enqueue({ jobId: fence.id, route: jobRoute(job.outputs) });
+      }
       await this.emit(fence.id, 'status', status, 0, status === 'queued' ? 'requeued after worker loss' : 'failed');
     }
   }
@@ -164,7 +175,7 @@ export class Worker {
     signal: AbortSignal,
     reporter: ProgressReporter,
   ): Promise<void> {
-    const sourceKey = await this.sourceKey(job, signal, reporter);
+    const sourceKey = await this.sourceKey(job, signal, reporter, workDir);
     try {
       await this.produceFrom(sourceKey, job, fence, outputs, workDir, signal, reporter);
     } finally {
@@ -173,12 +184,25 @@ export class Worker {
   }
 
   /** The stored input: the upload, or the job's URL downloaded once for all its outputs. */
-  private async sourceKey(job: JobRecord, signal: AbortSignal, reporter: ProgressReporter): Promise<string> {
+  private async sourceKey(job: JobRecord, signal: AbortSignal, reporter: ProgressReporter, workDir: string): Promise<string> {
     if (job.inputUrl) {
       if (!this.deps.fetcher || !this.opts.urlImport) throw new DomainError('input_unsupported', 'this worker is not set up to import URLs; upload the file instead');
       reporter.report(0, 'downloading');
       const key = `imports/${job.id}/source`;
-      await importFromUrl({ fetcher: this.deps.fetcher, blobs: this.deps.blobs }, job.inputUrl, key, this.opts.urlImport, signal);
+      // yt-dlp (for pages and streams) downloads here first; the stored copy is what the outputs use.
+      const importDir = join(workDir, 'import');
+      try {
+        await importFromUrl(
+          { fetcher: this.deps.fetcher, blobs: this.deps.blobs, pageImporter: this.deps.pageImporter ?? null },
+          job.inputUrl,
+          key,
+          this.opts.urlImport,
+          signal,
+          { workDir: importDir, onProgress: (f) => reporter.report(0, `downloading (${Math.floor(f * 100)}%)`) },
+        );
+      } finally {
+        await rm(importDir, { recursive: true, force: true }).catch(() => undefined);
+      }
       return key;
     }
     const upload = await this.deps.db.uploads.get(job.uploadId);
@@ -199,41 +223,47 @@ export class Worker {
       reporter.report(0, 'probing');
       const meta = await this.probe(inputPath, signal);
       if (!(await this.deps.db.jobs.updateProgress(fence, { probe: meta, progress: 2, stage: 'probed' }))) throw new AbortedError('lost');
-      for (let i = 0; i < outputs.length; i++) {
-        const output = outputs[i];
-        const stage = `${output.spec.type} (${i + 1}/${outputs.length})`;
-        output.status = 'running';
-        await this.deps.db.jobs.updateProgress(fence, { outputs, stage, progress: reporter.percentFor(i, 0) });
-        const outDir = join(workDir, String(i));
-        await mkdir(outDir, { recursive: true });
-        const handler = outputHandlers[output.spec.type] as OutputHandler<typeof output.spec>;
-        try {
-          const product = await handler(
-            {
-              jobId: job.id,
-              outputIndex: i,
-              inputPath,
-              meta,
-              runner: this.deps.runner,
-              blobs: this.deps.blobs,
-              workDir: outDir,
-              signal,
-              stallTimeoutMs: this.opts.stallTimeoutMs,
-              limits: this.opts.limits,
-              encoding: this.opts.encoding,
-              onProgress: (f) => reporter.report(reporter.percentFor(i, f), stage),
+      // One run per output, except outputs that share one ffmpeg run (see planRuns).
+      let done = 0;
+      for (const run of planRuns(outputs.map((o) => o.spec), meta)) {
+        const stage = `${run.map((i) => outputs[i].spec.type).join(' + ')} (${run.map((i) => i + 1).join(', ')}/${outputs.length})`;
+        const fractions = run.map(() => 0);
+        const percent = (units: number) => reporter.percentFor(done + Math.floor(units), units - Math.floor(units));
+        for (const i of run) outputs[i].status = 'running';
+        await this.deps.db.jobs.updateProgress(fence, { outputs, stage, progress: percent(0) });
+        const members = run.map((i, k) => ({
+          spec: outputs[i].spec,
+          ctx: {
+            jobId: job.id,
+            outputIndex: i,
+            inputPath,
+            meta,
+            runner: this.deps.runner,
+            blobs: this.deps.blobs,
+            workDir: join(workDir, String(i)),
+            signal,
+            stallTimeoutMs: this.opts.stallTimeoutMs,
+            limits: this.opts.limits,
+            encoding: this.opts.encoding,
+            onProgress: (f: number) => {
+              fractions[k] = Math.max(0, Math.min(1, f));
+              reporter.report(percent(fractions.reduce((a, b) => a + b, 0)), stage);
             },
-            output.spec,
-          );
-          outputs[i] = { spec: output.spec, status: 'succeeded', files: product.files, result: product.result };
+          },
+        }));
+        try {
+          for (const m of members) await mkdir(m.ctx.workDir, { recursive: true });
+          const products = await produceRun(members);
+          run.forEach((i, k) => (outputs[i] = { spec: outputs[i].spec, status: 'succeeded', files: products[k].files, result: products[k].result }));
         } catch (err) {
-          if (!signal.aborted) outputs[i] = { spec: output.spec, status: 'failed', files: [], error: errorSummary(err) };
+          if (!signal.aborted) for (const i of run) outputs[i] = { spec: outputs[i].spec, status: 'failed', files: [], error: errorSummary(err) };
           throw err;
         } finally {
-          await rm(outDir, { recursive: true, force: true }).catch(() => undefined);
+          for (const m of members) await rm(m.ctx.workDir, { recursive: true, force: true }).catch(() => undefined);
         }
+        done += run.length;
         await reporter.flush();
-        await this.deps.db.jobs.updateProgress(fence, { outputs, progress: reporter.percentFor(i, 1) });
+        await this.deps.db.jobs.updateProgress(fence, { outputs, progress: percent(0) });
       }
     });
   }
@@ -268,7 +298,7 @@ export class Worker {
         await this.deps.blobs.deletePrefix(`jobs/${job.id}`).catch(() => undefined);
       } else if (reason === 'shutdown') {
         if (await this.deps.db.jobs.requeue(fence, now, { error: null, refundAttempt: true })) {
-          await this.deps.queue.enqueue({ jobId: job.id });
+          await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) });
           await this.emit(job.id, 'status', 'queued', 0, 'handed back at worker shutdown');
           log.warn('handed back at shutdown');
         }
@@ -280,7 +310,7 @@ export class Worker {
     if (!permanent && fence.attempt < job.maxAttempts) {
       const delay = retryDelayMs(fence.attempt, this.opts.retryBaseMs);
       if (await this.deps.db.jobs.requeue(fence, now + delay, { error, refundAttempt: false })) {
-        await this.deps.queue.enqueue({ jobId: job.id }, { delayMs: delay });
+        await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) }, { delayMs: delay });
         await this.emit(job.id, 'status', 'queued', 0, 'waiting to retry');
         log.warn({ err: error, delayMs: delay }, 'attempt failed; will retry');
       }

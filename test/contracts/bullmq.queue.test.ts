@@ -48,7 +48,7 @@ describe('bullmq on redis: a SIGKILLed worker process', () => {
     try {
       await child.ready;
       q = await BullmqJobQueue.connect({ redisUrl: REDIS_URL, queueName, prefix, lockDurationMs: leaseMs });
-      await q.enqueue({ jobId: 'job_killed' });
+      await q.enqueue({ jobId: 'job_killed', route: 'frames' });
       await waitFor(async () => child.taken().includes('job_killed'), { what: 'the child takes the message', timeoutMs: 20_000 });
     } finally {
       await child.kill();
@@ -67,7 +67,7 @@ describe('bullmq on redis: a SIGKILLed worker process', () => {
     const rq = await BullmqJobQueue.connect({ redisUrl: REDIS_URL, queueName: name, prefix: pfx, lockDurationMs: leaseMs });
     const seen: string[] = [];
     const c = rq.consume(async (m) => void seen.push(m.jobId), { concurrency: 1 });
-    await rq.enqueue({ jobId: 'job_before' });
+    await rq.enqueue({ jobId: 'job_before', route: 'frames' });
     await waitFor(async () => seen.includes('job_before'), { what: 'first delivery' });
     // Server-side kill of this queue's own worker and producer connections, as a Redis restart does.
     const { Redis } = await import('ioredis');
@@ -80,7 +80,7 @@ describe('bullmq on redis: a SIGKILLed worker process', () => {
     assert.ok(ids.length >= 2, `found our connections: ${ids.length}`);
     for (const id of ids) await admin.client('KILL', 'ID', id);
     await admin.quit();
-    await rq.enqueue({ jobId: 'job_after' });
+    await rq.enqueue({ jobId: 'job_after', route: 'frames' });
     await waitFor(async () => seen.includes('job_after'), { what: 'delivery after reconnect', timeoutMs: 15_000 });
     await c.close();
     await rq.obliterate();

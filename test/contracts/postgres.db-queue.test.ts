@@ -75,7 +75,7 @@ describe('db-queue on postgres: cross-process wake-ups', () => {
     const latencies: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = Date.now();
-      await producer.enqueue({ jobId: `job_w${i}` });
+      await producer.enqueue({ jobId: `job_w${i}`, route: 'frames' });
       await waitFor(async () => seen.some((s) => s.id === `job_w${i}`), { what: `delivery ${i}`, timeoutMs: 5000 });
       latencies.push(seen.find((s) => s.id === `job_w${i}`)!.at - t0);
     }

@@ -48,7 +48,7 @@ describe('rabbitmq queue: beyond the contract', () => {
     const child = startCrashChild(['rabbitmq', AMQP_URL, queueName]);
     try {
       await child.ready;
-      await q.enqueue({ jobId: 'job_killed' });
+      await q.enqueue({ jobId: 'job_killed', route: 'frames' });
       await waitFor(async () => child.taken().includes('job_killed'), { what: 'the child takes the message', timeoutMs: 20_000 });
     } finally {
       await child.kill();
@@ -72,7 +72,7 @@ describe('rabbitmq queue: beyond the contract', () => {
       },
       { concurrency: 1 },
     );
-    await q.enqueue({ jobId: 'job_poison' });
+    await q.enqueue({ jobId: 'job_poison', route: 'frames' });
     await waitFor(async () => (await q.deadLetterCount()) === 1, { what: 'dead-lettered', timeoutMs: 15_000 });
     await c.close();
     assert.equal(calls, 2);
@@ -89,10 +89,10 @@ describe('rabbitmq queue: beyond the contract', () => {
     const amqp = await import('amqplib');
     const conn = await amqp.connect(AMQP_URL);
     const ch = await conn.createConfirmChannel();
-    ch.sendToQueue(queueName, Buffer.from('not json'), { persistent: true });
+    ch.sendToQueue(`${queueName}.frames`, Buffer.from('not json'), { persistent: true });
     await ch.waitForConfirms();
     await conn.close();
-    await q.enqueue({ jobId: 'job_fine' });
+    await q.enqueue({ jobId: 'job_fine', route: 'frames' });
     await waitFor(async () => seen.includes('job_fine'), { what: 'the good message' });
     await waitFor(async () => (await q.deadLetterCount()) === 1, { what: 'garbage dead-lettered' });
     await c.close();
@@ -112,7 +112,7 @@ describe('rabbitmq queue: beyond the contract', () => {
       },
       { concurrency: 1 },
     );
-    await q.enqueue({ jobId: 'job_long' });
+    await q.enqueue({ jobId: 'job_long', route: 'frames' });
     await waitFor(async () => started === 1, { what: 'start' });
     // Acked while still running: a second consumer connection sees nothing to take.
     const other = await RabbitmqJobQueue.connect({ url: AMQP_URL, queueName });
@@ -132,7 +132,7 @@ describe('rabbitmq queue: beyond the contract', () => {
     const queueName = unique();
     const q = await RabbitmqJobQueue.connect({ url: AMQP_URL, queueName, deliveryLimit: 1 });
     queues.push(q);
-    await q.enqueue({ jobId: 'job_crashy' });
+    await q.enqueue({ jobId: 'job_crashy', route: 'frames' });
     for (let i = 0; i < 2; i++) {
       // Each consumer takes the message and dies with it (connection cut, no ack).
       const victim = await RabbitmqJobQueue.connect({ url: AMQP_URL, queueName, deliveryLimit: 1 });
@@ -152,7 +152,7 @@ describe('rabbitmq queue: beyond the contract', () => {
     queues.push(q);
     const seen: string[] = [];
     const c = q.consume(async (m) => void seen.push(m.jobId), { concurrency: 1 });
-    await q.enqueue({ jobId: 'job_before' });
+    await q.enqueue({ jobId: 'job_before', route: 'frames' });
     await waitFor(async () => seen.includes('job_before'), { what: 'first delivery' });
     // Server-side close of this test's own connections only (found by their connection names).
     const { execFileSync } = await import('node:child_process');
@@ -166,7 +166,7 @@ describe('rabbitmq queue: beyond the contract', () => {
     await waitFor(
       async () => {
         try {
-          await q.enqueue({ jobId: 'job_after' });
+          await q.enqueue({ jobId: 'job_after', route: 'frames' });
           return true;
         } catch {
           return false;

@@ -5,6 +5,7 @@ import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { S3BlobStore } from '../../src/adapters/s3/s3.blob-store.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
+import { startSigV4Gate } from '../helpers/sigv4-gate.js';
 import { runBlobStoreContract } from './blob-store.contract.js';
 
 runBlobStoreContract('S3 (s3rver)', async () => {
@@ -77,6 +78,34 @@ describe('S3 blob store specifics (s3rver)', () => {
     );
     await assert.rejects(store.put('uploads/upl_abort1/source', slow, { signal: controller.signal }));
     assert.equal(await store.stat('uploads/upl_abort1/source'), null);
+  });
+
+  it('presignGet: a GET for one key, on the public endpoint, with the response headers it names', async () => {
+    // The gate verifies SigV4 like AWS/R2/MinIO and stands for the "public" address of the same storage.
+    const gate = await startSigV4Gate(s3.endpoint, s3.credentials.secretAccessKey);
+    const signer = new S3BlobStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, publicEndpoint: gate.endpoint, forcePathStyle: true, credentials: s3.credentials });
+    try {
+      await signer.put('jobs/job_get1/00-frames/frames.zip', Readable.from([Buffer.from('zip bytes')]));
+      const url = await signer.presignGet('jobs/job_get1/00-frames/frames.zip', {
+        expiresInSeconds: 60,
+        contentType: 'application/zip',
+        contentDisposition: 'inline; filename="frames.zip"',
+        cacheControl: 'private, max-age=3600',
+      });
+      assert.ok(url.startsWith(`${gate.endpoint}/${s3.bucket}/jobs/job_get1/00-frames/frames.zip?`), url);
+      const res = await fetch(url);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'zip bytes');
+      assert.equal(res.headers.get('content-type'), 'application/zip');
+      assert.equal(res.headers.get('content-disposition'), 'inline; filename="frames.zip"');
+      assert.equal(res.headers.get('cache-control'), 'private, max-age=3600');
+      // Uploads are signed for the public endpoint too.
+      assert.ok((await signer.presignPut('uploads/upl_pub1/source', { expiresInSeconds: 60, contentType: 'video/mp4', contentLength: 3 })).startsWith(`${gate.endpoint}/`));
+      assert.ok(gate.requests.some((r) => r.presigned && r.status === 200));
+    } finally {
+      signer.destroy();
+      await gate.stop();
+    }
   });
 
   it('check() names a missing bucket', async () => {

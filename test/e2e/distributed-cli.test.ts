@@ -49,6 +49,12 @@ describe('e2e: distributed CLI commands (migrate, doctor, refusals)', () => {
     const queue = await runCli(['worker'], { ...base(), MEDIAFORGE_QUEUE: 'bullmq' });
     assert.equal(queue.code, 2);
     assert.match(queue.stderr, /MEDIAFORGE_QUEUE=bullmq needs REDIS_URL/);
+    const types = await runCli(['worker', '--types', 'hls,mp3'], base());
+    assert.equal(types.code, 2);
+    assert.equal(types.stderr.trim(), 'mediaforge: --types "hls,mp3": unknown output type "mp3"; allowed: hls, clips, mp4, gif, webp, audio, frames, thumbnail, image');
+    const envTypes = await runCli(['worker'], { ...base(), MEDIAFORGE_WORKER_TYPES: 'frames,video' });
+    assert.equal(envTypes.code, 2);
+    assert.match(envTypes.stderr, /MEDIAFORGE_WORKER_TYPES="frames,video": unknown output type "video"; allowed: hls, clips/);
   });
 
   it('doctor connects to every configured backend and names what is wrong', async () => {

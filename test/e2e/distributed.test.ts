@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import amqp from 'amqplib';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { BullmqJobQueue } from '../../src/adapters/bullmq/bullmq.job-queue.js';
 import pg from 'pg';
 import { RabbitmqJobQueue } from '../../src/adapters/rabbitmq/rabbitmq.job-queue.js';
 import { PG_URL } from '../contracts/postgres.schema.js';
@@ -22,11 +21,10 @@ const backends: Array<{ name: string; env: (id: string) => Record<string, string
     name: 'BullMQ',
     env: (id) => ({ MEDIAFORGE_QUEUE: 'bullmq', REDIS_URL, MEDIAFORGE_REDIS_PREFIX: `mf-dist-${id}` }),
     cleanup: async (id) => {
-      const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-      const q = new Queue(`mf-dist-${id}`, { connection, prefix: `mf-dist-${id}` });
-      await q.obliterate({ force: true });
+      // Every route's BullMQ queue.
+      const q = await BullmqJobQueue.connect({ redisUrl: REDIS_URL, queueName: `mf-dist-${id}`, prefix: `mf-dist-${id}` });
+      await q.obliterate();
       await q.close();
-      connection.disconnect();
     },
   },
   {
@@ -167,6 +165,89 @@ for (const backend of backends) {
       ]);
       assert.ok(events.some((e) => e.event === 'progress' && e.data.progress > 0), `no progress events: ${events.map((e) => e.event).join(',')}`);
       assert.equal(events.at(-1)!.data.status, 'succeeded');
+    });
+  });
+}
+
+// Pools of workers per output type: one worker takes only hls, the other only frames and
+// thumbnail. On BullMQ (one queue per route) only, to keep the suite short: the queue
+// contract tests check route filtering on every adapter, the db queue on PostgreSQL too.
+for (const backend of backends.filter((b) => b.name === 'BullMQ')) {
+  describe(`e2e distributed: worker pools by output type, PostgreSQL + ${backend.name}`, () => {
+    let c: Cluster;
+    let db: pg.Client;
+    const owners = new Map<string, Set<string>>();
+    let watcher: NodeJS.Timeout | undefined;
+    const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const isJson = body !== undefined && !(body instanceof Uint8Array);
+      const res = await fetch(`${c.api.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TEST_KEY}`, ...(isJson ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : isJson ? JSON.stringify(body) : (body as unknown as BodyInit),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const submit = async (uploadId: string, outputs: unknown[]) => {
+      const res = await api('POST', '/v1/jobs', { input: { uploadId }, outputs });
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      return res.body.id as string;
+    };
+    const succeeded = (id: string) =>
+      waitFor(async () => {
+        const job = (await api('GET', `/v1/jobs/${id}`)).body;
+        assert.notEqual(job.status, 'failed', JSON.stringify(job.error));
+        return job.status === 'succeeded';
+      }, { timeoutMs: 90_000, what: `job ${id} to succeed` });
+    const ranOn = (id: string) => [...(owners.get(id) ?? [])].map((o) => /:worker:(\d+):/.exec(o)?.[1]);
+
+    before(async () => {
+      c = await startCluster(backend.env, 0);
+      db = new pg.Client({ connectionString: PG_URL });
+      await db.connect();
+      const poll = async () => {
+        const r = await db.query<{ id: string; lease_owner: string }>(`SELECT id, lease_owner FROM "${c.schema}".jobs WHERE status = 'running' AND lease_owner IS NOT NULL`);
+        for (const row of r.rows) owners.set(row.id, (owners.get(row.id) ?? new Set()).add(row.lease_owner));
+      };
+      const tick = () => {
+        watcher = setTimeout(() => void poll().catch(() => undefined).finally(() => watcher && tick()), 40);
+      };
+      tick();
+    });
+
+    after(async () => {
+      clearTimeout(watcher);
+      watcher = undefined;
+      await db?.end();
+      await c?.stop();
+      if (c) await backend.cleanup?.(c.id);
+    });
+
+    it('runs hls jobs only on the hls worker and frames jobs only on the frames,thumbnail worker', async () => {
+      const res = await api('POST', '/v1/uploads?filename=clip.mp4', await readFile(await media('clip20.mp4')), { 'content-type': 'application/octet-stream' });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const clip = res.body.id as string;
+      const small = await c.startWorker(['--types', 'frames,thumbnail']);
+
+      // The hls job is queued first; the frames worker, idle, still leaves it alone.
+      const hls = await submit(clip, [{ type: 'thumbnail' }, { type: 'hls', segmentSeconds: 4, storyboard: false }]);
+      const frames1 = await submit(clip, [{ type: 'frames', count: 3, width: 96 }, { type: 'thumbnail' }]);
+      await succeeded(frames1);
+      const frames2 = await submit(clip, [{ type: 'frames', times: [1, 2], width: 64 }]);
+      await succeeded(frames2);
+      const waiting = (await api('GET', `/v1/jobs/${hls}`)).body;
+      assert.equal(waiting.status, 'queued', 'the frames,thumbnail worker took an hls job');
+      assert.equal(waiting.attempts, 0);
+
+      const big = await c.startWorker(['--types', 'hls']);
+      await succeeded(hls);
+      const frames3 = await submit(clip, [{ type: 'thumbnail' }]);
+      await succeeded(frames3);
+
+      assert.deepEqual(ranOn(hls), [String(big.pid)], `hls job ran on ${ranOn(hls).join(',')}`);
+      for (const id of [frames1, frames2, frames3]) {
+        for (const pid of ranOn(id)) assert.equal(pid, String(small.pid), `frames job ${id} ran on ${pid}`);
+      }
+      assert.ok(ranOn(frames1).length > 0, 'the frames job was seen running');
     });
   });
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { hlsMedia } from '../helpers/hls-media.js';
-import { CHROMIUM_PATH, chromiumFlags, startPlayerPage } from '../helpers/hls-player.js';
+import { CHROMIUM_PATH, chromiumFlags, playUntil, startPlayerPage } from '../helpers/hls-player.js';
 import { collectEvents, startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
 describe('e2e: a real browser plays the HLS package with hls.js', () => {
@@ -33,19 +33,7 @@ describe('e2e: a real browser plays the HLS package with hls.js', () => {
     const master = job.outputs[0].files.find((f: any) => f.name === 'master.m3u8').url;
 
     const tab = await browser.newPage();
-    const console: string[] = [];
-    tab.on('console', (m) => console.push(m.text()));
-    await tab.goto(page.pageUrl(master));
-    const deadline = Date.now() + 40_000;
-    let state: any = null;
-    let time = 0;
-    while (Date.now() < deadline) {
-      state = await tab.evaluate(() => (window as any).playerState);
-      time = await tab.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);
-      if (state.error || time >= 3) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const diagnostics = JSON.stringify({ state, console: console.slice(-5) });
+    const { state, time, diagnostics } = await playUntil(tab, page.pageUrl(master), 3);
     assert.equal(state.supported, true, `MSE available: ${diagnostics}`);
     assert.equal(state.error, null, `no fatal player error: ${diagnostics}`);
     assert.equal(state.levels, 2, diagnostics);

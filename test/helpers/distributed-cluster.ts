@@ -22,7 +22,8 @@ export interface Cluster {
   /** Unique per cluster; names its queue and key prefix. */
   id: string;
   env: Record<string, string>;
-  startWorker(): Promise<ClusterProcess>;
+  /** Starts one more worker; `args` are extra CLI flags (e.g. ['--types', 'hls']). */
+  startWorker(args?: string[]): Promise<ClusterProcess>;
   stop(): Promise<void>;
 }
 
@@ -101,13 +102,13 @@ export async function startCluster(queueEnv: (id: string) => Record<string, stri
     const a = spawnRole('api', [], env, /mediaforge api is running on (http:\/\/\S+)/);
     procs.push(a.proc);
     const url = (await a.started)[1]!;
-    const startWorker = async () => {
-      const w = spawnRole('worker', [], env, /mediaforge worker \S+ is running/);
+    const startWorker = async (args: string[] = []) => {
+      const w = spawnRole('worker', args, env, /mediaforge worker \S+ is running/);
       procs.push(w.proc);
       await w.started;
       return w.proc;
     };
-    const ws = await Promise.all(Array.from({ length: workers }, startWorker));
+    const ws = await Promise.all(Array.from({ length: workers }, () => startWorker()));
     return { api: { ...a.proc, url }, workers: ws, s3, schema, id, env, startWorker, stop };
   } catch (err) {
     await stop();

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
 import { tempDir } from './temp.js';
 
 const require = createRequire(import.meta.url);
@@ -53,4 +54,24 @@ export async function chromiumFlags(): Promise<{ args: string[]; userDataDir: st
     userDataDir: profile.dir,
     cleanup: profile.cleanup,
   };
+}
+
+/**
+ * Opens the player page in `tab` and polls until the video has played `seconds` or the player
+ * reported a fatal error (40 s at most). Answers the last state, the position and a summary.
+ */
+export async function playUntil(tab: Page, url: string, seconds: number): Promise<{ state: any; time: number; diagnostics: string }> {
+  const console: string[] = [];
+  tab.on('console', (m) => console.push(m.text()));
+  await tab.goto(url);
+  const deadline = Date.now() + 40_000;
+  let state: any = null;
+  let time = 0;
+  while (Date.now() < deadline) {
+    state = await tab.evaluate(() => (window as any).playerState);
+    time = await tab.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);
+    if (state.error || time >= seconds) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { state, time, diagnostics: JSON.stringify({ state, console: console.slice(-5) }) };
 }

@@ -7,12 +7,35 @@ import type { AddressInfo } from 'node:net';
  * MinIO verify it. This gate sits in front of s3rver and checks SigV4 *query* signatures
  * (presigned URLs) the way S3 does — canonical request over method, path, query and signed
  * headers, with UNSIGNED-PAYLOAD, plus expiry — then forwards the request unchanged.
- * Requests signed in headers (the server's own SDK calls) pass straight through.
+ * Requests signed in headers (the server's own SDK calls) pass straight through, and so do
+ * CORS preflights (S3 answers OPTIONS from the bucket's CORS rules without authentication).
+ * Every request is recorded with its answer's status, for tests that count what reached storage.
  */
-export async function startSigV4Gate(upstream: string, secretAccessKey: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
+export interface GateRequest {
+  method: string;
+  path: string;
+  /** A presigned (query-signed) request, as opposed to one signed in headers. */
+  presigned: boolean;
+  origin: string | undefined;
+  range: string | undefined;
+  status: number;
+}
+
+export async function startSigV4Gate(upstream: string, secretAccessKey: string): Promise<{ endpoint: string; requests: GateRequest[]; stop(): Promise<void> }> {
   const target = new URL(upstream);
+  const requests: GateRequest[] = [];
   const server: Server = createServer((req, res) => {
-    const problem = presignedProblem(req, secretAccessKey);
+    const seen: GateRequest = {
+      method: req.method ?? '',
+      path: new URL(req.url ?? '/', 'http://gate').pathname,
+      presigned: /[?&]X-Amz-Signature=/.test(req.url ?? ''),
+      origin: req.headers.origin,
+      range: req.headers.range,
+      status: 0,
+    };
+    requests.push(seen);
+    res.on('finish', () => (seen.status = res.statusCode));
+    const problem = req.method === 'OPTIONS' ? null : presignedProblem(req, secretAccessKey);
     if (problem) {
       res.writeHead(403, { 'content-type': 'application/xml' });
       res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${problem.code}</Code><Message>${problem.message}</Message></Error>`);
@@ -33,7 +56,12 @@ export async function startSigV4Gate(upstream: string, secretAccessKey: string):
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a browser's keep-alive connections would hold close() open
+      }),
   };
 }
 

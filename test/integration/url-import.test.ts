@@ -22,6 +22,9 @@ function startServer(): Promise<{ server: Server; port: number }> {
       case '/page':
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         return res.end('<html>a video page</html>');
+      case '/data.json':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end('{"video":"elsewhere"}');
       case '/to-file':
         res.writeHead(302, { location: '/file.bin' });
         return res.end();
@@ -122,11 +125,13 @@ describe('URL import: streamed download with SSRF protection', () => {
     );
   });
 
-  it('404, HTTP errors, web pages and dead hosts each have their own code', async () => {
+  it('404, HTTP errors, web pages, other non-media and dead hosts each have their own code', async () => {
     const deps = { fetcher: fetcher('127.0.0.1'), blobs };
     await assert.rejects(importFromUrl(deps, local('/missing.mp4'), 'imports/e/source', limits, signal()), fails('url_not_found'));
     await assert.rejects(importFromUrl(deps, local('/error'), 'imports/e/source', limits, signal()), fails('url_http_error', /503/));
-    await assert.rejects(importFromUrl(deps, local('/page'), 'imports/e/source', limits, signal()), fails('url_wrong_content', /text\/html/));
+    // No page importer (yt-dlp) here: a web page says what would import it.
+    await assert.rejects(importFromUrl(deps, local('/page'), 'imports/e/source', limits, signal()), fails('url_needs_ytdlp', /text\/html.*apt-get install yt-dlp/));
+    await assert.rejects(importFromUrl(deps, local('/data.json'), 'imports/e/source', limits, signal()), fails('url_wrong_content', /application\/json/));
     // A port nobody listens on.
     const closed = await startServer();
     const port = closed.port;

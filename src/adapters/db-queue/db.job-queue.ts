@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
-import type { JobQueue, QueueConsumer, QueueMessage } from '../../ports/queue.port.js';
+import type { ConsumeOptions, JobQueue, QueueConsumer, QueueMessage } from '../../ports/queue.port.js';
+import { consumedRoutes, ROUTES, type Route } from '../../domain/routes.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { DialectCapabilities } from '../sql/dialect.js';
 import type { Tables } from '../sql/schema.js';
@@ -28,9 +29,18 @@ export interface QueueWaker {
   listen(queue: string, fn: () => void): () => void;
 }
 
+interface Claimed {
+  id: number;
+  jobId: string;
+  route: Route;
+}
+
 /**
  * The embedded queue: rows in the same database, leased to a consumer and deleted on
  * ack. A consumer that dies stops renewing its lease and the row becomes visible again.
+ * Each row carries its job's route; a consumer given routes claims only those rows
+ * (`route IN (...)`, still one SKIP LOCKED statement on PostgreSQL). Wake-ups stay per
+ * queue: a consumer woken for another route's message finds nothing and sleeps again.
  */
 export class DbJobQueue implements JobQueue {
   private readonly wake = new EventEmitter();
@@ -52,6 +62,7 @@ export class DbJobQueue implements JobQueue {
       .values({
         queue: this.opts.queue,
         job_id: message.jobId,
+        route: message.route,
         available_at: now + (opts?.delayMs ?? 0),
         lease_owner: null,
         lease_until: null,
@@ -65,14 +76,15 @@ export class DbJobQueue implements JobQueue {
     await this.opts.waker?.notify(this.opts.queue).catch(() => undefined);
   }
 
-  /** When the earliest waiting (unleased) message becomes due, or null when none waits. */
-  private async nextDueAt(): Promise<number | null> {
-    const row = await this.db
+  /** When the earliest waiting (unleased) message on these routes becomes due, or null when none waits. */
+  private async nextDueAt(routes: readonly Route[] | null): Promise<number | null> {
+    let q = this.db
       .selectFrom('queue_messages')
       .select((eb) => eb.fn.min('available_at').as('due'))
       .where('queue', '=', this.opts.queue)
-      .where('lease_until', 'is', null)
-      .executeTakeFirst();
+      .where('lease_until', 'is', null);
+    if (routes) q = q.where('route', 'in', routes);
+    const row = await q.executeTakeFirst();
     return row?.due == null ? null : Number(row.due);
   }
 
@@ -85,8 +97,20 @@ export class DbJobQueue implements JobQueue {
     return Number(row.n);
   }
 
-  /** Leases up to `limit` due messages. */
-  private async claim(limit: number): Promise<Array<{ id: number; jobId: string }>> {
+  async depthByRoute(): Promise<Record<Route, number>> {
+    const rows = await this.db
+      .selectFrom('queue_messages')
+      .select(['route', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('queue', '=', this.opts.queue)
+      .groupBy('route')
+      .execute();
+    const out = Object.fromEntries(ROUTES.map((r) => [r, 0])) as Record<Route, number>;
+    for (const row of rows) if (row.route in out) out[row.route as Route] = Number(row.n);
+    return out;
+  }
+
+  /** Leases up to `limit` due messages on these routes (null: any route). */
+  private async claim(limit: number, routes: readonly Route[] | null): Promise<Claimed[]> {
     const now = this.opts.clock.now();
     if (this.opts.caps.skipLocked) {
       // One round trip and one commit for up to `limit` messages: pick and lease in a single
@@ -100,6 +124,7 @@ export class DbJobQueue implements JobQueue {
             .selectFrom('queue_messages')
             .select('id')
             .where('queue', '=', this.opts.queue)
+            .$if(routes !== null, (w) => w.where('route', 'in', routes!))
             .where('available_at', '<=', now)
             .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
             .orderBy('available_at')
@@ -108,20 +133,21 @@ export class DbJobQueue implements JobQueue {
             .forUpdate()
             .skipLocked(),
         )
-        .returning(['id', 'job_id'])
+        .returning(['id', 'job_id', 'route'])
         .execute();
-      return rows.map((row) => ({ id: Number(row.id), jobId: row.job_id }));
+      return rows.map((row) => ({ id: Number(row.id), jobId: row.job_id, route: row.route as Route }));
     }
-    const one = await this.claimOne(now);
+    const one = await this.claimOne(now, routes);
     return one ? [one] : [];
   }
 
-  private async claimOne(now: number): Promise<{ id: number; jobId: string } | null> {
+  private async claimOne(now: number, routes: readonly Route[] | null): Promise<Claimed | null> {
     return this.db.transaction().execute(async (trx) => {
       const q = trx
       .selectFrom('queue_messages')
-      .select(['id', 'job_id'])
+      .select(['id', 'job_id', 'route'])
       .where('queue', '=', this.opts.queue)
+      .$if(routes !== null, (w) => w.where('route', 'in', routes!))
       .where('available_at', '<=', now)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
       .orderBy('available_at')
@@ -136,11 +162,14 @@ export class DbJobQueue implements JobQueue {
         .where('id', '=', candidate.id)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
         .executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1 ? { id: Number(candidate.id), jobId: candidate.job_id } : null;
+      return Number(res.numUpdatedRows) === 1 ? { id: Number(candidate.id), jobId: candidate.job_id, route: candidate.route as Route } : null;
     });
   }
 
-  consume(handler: (message: QueueMessage) => Promise<void>, opts: { concurrency: number }): QueueConsumer {
+  consume(handler: (message: QueueMessage) => Promise<void>, opts: ConsumeOptions): QueueConsumer {
+    // Every route given is the same as no filter: keep the plain (index-friendly) query.
+    const wanted = consumedRoutes(opts.routes);
+    const routes = wanted.length === ROUTES.length ? null : wanted;
     let stopping = false;
     const inFlight = new Set<Promise<void>>();
     let wakeResolve: (() => void) | null = null;
@@ -153,7 +182,7 @@ export class DbJobQueue implements JobQueue {
     this.wake.on('wake', onWake);
     const stopWaker = this.opts.waker?.listen(this.opts.queue, onWake);
 
-    const deliver = async (msg: { id: number; jobId: string }) => {
+    const deliver = async (msg: Claimed) => {
       const renew = setInterval(() => {
         void this.db
           .updateTable('queue_messages')
@@ -166,7 +195,7 @@ export class DbJobQueue implements JobQueue {
       // Renewal alone must not keep a process alive: the handler's own work does that.
       renew.unref();
       try {
-        await handler({ jobId: msg.jobId });
+        await handler({ jobId: msg.jobId, route: msg.route });
         await this.db.deleteFrom('queue_messages').where('id', '=', msg.id).where('lease_owner', '=', this.opts.owner).execute();
       } catch {
         // Nack: make it visible again shortly; the database decides whether there is work left.
@@ -188,10 +217,10 @@ export class DbJobQueue implements JobQueue {
           await Promise.race(inFlight);
           continue;
         }
-        let msgs: Array<{ id: number; jobId: string }> = [];
+        let msgs: Claimed[] = [];
         woke = false;
         try {
-          msgs = await this.claim(opts.concurrency - inFlight.size);
+          msgs = await this.claim(opts.concurrency - inFlight.size, routes);
         } catch {
           msgs = [];
         }
@@ -204,7 +233,7 @@ export class DbJobQueue implements JobQueue {
         }
         if (woke) continue;
         let sleepMs = this.pollMs;
-        const due = await this.nextDueAt().catch(() => null);
+        const due = await this.nextDueAt(routes).catch(() => null);
         if (due !== null) sleepMs = Math.max(10, Math.min(sleepMs, due - this.opts.clock.now()));
         if (woke) continue;
         await new Promise<void>((resolve) => {

@@ -1,10 +1,10 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import { DomainError } from '../../domain/errors.js';
 import type { FetchedBody, UrlFetcher } from '../../ports/url-fetcher.port.js';
-import { checkImportUrl, checkResolved, type UrlPolicy } from '../../services/url-policy.js';
+import { checkImportUrl, type UrlPolicy } from '../../services/url-policy.js';
+import { resolveChecked } from './resolve-checked.js';
 
 export interface GuardedFetcherOptions extends UrlPolicy {
   maxRedirects: number;
@@ -55,23 +55,8 @@ export class GuardedHttpFetcher implements UrlFetcher {
     }
   }
 
-  private async resolve(url: URL): Promise<{ address: string; family: number }> {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    let addresses: Array<{ address: string; family: number }>;
-    if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
-    else {
-      try {
-        addresses = await dnsLookup(host, { all: true, verbatim: true });
-      } catch (err) {
-        throw new DomainError('url_unreachable', `cannot resolve ${host}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-    }
-    checkResolved(url, addresses.map((a) => a.address), this.opts);
-    return addresses[0];
-  }
-
   private async request(url: URL, signal: AbortSignal): Promise<IncomingMessage> {
-    const pinned = await this.resolve(url);
+    const pinned = await resolveChecked(url, this.opts);
     const lookup: LookupFunction = (_host, options, cb) => {
       if ((options as { all?: boolean }).all) (cb as any)(null, [pinned]);
       else cb(null, pinned.address, pinned.family);

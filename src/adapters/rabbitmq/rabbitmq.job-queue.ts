@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ConsumeOptions, JobQueue, QueueConsumer, QueueMessage } from '../../ports/queue.port.js';
+import { consumedRoutes, ROUTES, type Route } from '../../domain/routes.js';
 import { AmqpLink } from './amqp-link.js';
 import { redactUrl } from '../redact-url.js';
 import { declareDelayQueue, declareTopology, delayBucket, delayQueueName, retryDelay, topologyNames, type TopologyNames } from './rabbitmq.topology.js';
@@ -8,6 +9,7 @@ export { delayBucket } from './rabbitmq.topology.js';
 
 export interface RabbitmqQueueOptions {
   url: string;
+  /** Base name: each route has its quorum queue `<queueName>.<route>`. */
   queueName: string;
   /** Default prefetch when `consume` is not told a concurrency (it always is, by the worker). */
   prefetch?: number;
@@ -29,10 +31,20 @@ export interface RabbitmqQueueOptions {
 
 const FAILURES_HEADER = 'x-mediaforge-failures';
 
+/** On the wire: the route is the queue the message sits in. */
+type Body = { jobId: string };
+
 /**
  * Jobs queue on RabbitMQ.
  *
- * - A durable quorum queue; every publish is persistent and waits for the broker's confirm,
+ * - One durable quorum queue per route (`<queueName>.<route>`); a consumer subscribes to the
+ *   routes it takes. Its concurrency is a budget for the whole process, not per route:
+ *   quorum queues do not support channel-wide (global) prefetch, so each route consumer
+ *   gets a per-consumer prefetch of the free slots, and while every slot is busy all route
+ *   consumers are cancelled (re-subscribed when a slot frees). A message the broker had
+ *   already sent when the budget ran out is handed back: republished (confirmed) to its
+ *   route queue, then acked; it counts neither as a failure nor as a delivery.
+ * - Every publish is persistent and waits for the broker's confirm,
  *   so `enqueue` resolving means the broker has the message.
  * - Manual acks, prefetch = the consumer's concurrency.
  * - Poison messages: the quorum queue's `x-delivery-limit` dead-letters a message that keeps
@@ -55,7 +67,8 @@ const FAILURES_HEADER = 'x-mediaforge-failures';
 export class RabbitmqJobQueue implements JobQueue {
   private publisher: ConfirmChannel | null = null;
   private consumerLink: Promise<AmqpLink> | null = null;
-  private readonly usedDelays = new Set<number>();
+  /** Delay queues this handle published to (their names), for depth(). */
+  private readonly usedDelays = new Set<string>();
   private closed = false;
   private readonly consumers = new Set<{ close: () => Promise<void> }>();
   private readonly names: TopologyNames;
@@ -111,7 +124,7 @@ export class RabbitmqJobQueue implements JobQueue {
   }
 
   /** Publishes and resolves once the broker confirmed it (publisher confirms). */
-  private async publish(routingKey: string, body: QueueMessage, headers: Record<string, unknown> = {}, exchange = ''): Promise<void> {
+  private async publish(routingKey: string, body: Body, headers: Record<string, unknown> = {}, exchange = ''): Promise<void> {
     const ch = await this.publisherChannel();
     await new Promise<void>((resolve, reject) => {
       ch.publish(exchange, routingKey, Buffer.from(JSON.stringify(body)), { persistent: true, contentType: 'application/json', headers }, (err) =>
@@ -120,83 +133,123 @@ export class RabbitmqJobQueue implements JobQueue {
     });
   }
 
-  private async publishDelayed(body: QueueMessage, delayMs: number, headers: Record<string, unknown> = {}): Promise<void> {
+  private async publishDelayed(queue: string, body: Body, delayMs: number, headers: Record<string, unknown> = {}): Promise<void> {
     const bucket = delayBucket(delayMs);
-    if (bucket === 0) return this.publish(this.opts.queueName, body, headers);
+    if (bucket === 0) return this.publish(queue, body, headers);
     const ch = await this.publisherChannel();
-    const name = await declareDelayQueue(ch, this.opts.queueName, bucket);
-    this.usedDelays.add(bucket);
+    const name = await declareDelayQueue(ch, queue, bucket);
+    this.usedDelays.add(name);
     await this.publish(name, body, headers);
   }
 
   async enqueue(message: QueueMessage, opts?: { delayMs?: number }): Promise<void> {
-    await this.publishDelayed({ jobId: message.jobId }, opts?.delayMs ?? 0);
+    await this.publishDelayed(this.names.routeQueue(message.route), { jobId: message.jobId }, opts?.delayMs ?? 0);
   }
 
   consume(handler: (message: QueueMessage) => Promise<void>, opts: ConsumeOptions): QueueConsumer {
-    const concurrency = Math.max(1, opts.concurrency || this.opts.prefetch || 1);
+    const routes = consumedRoutes(opts.routes);
+    const budget = Math.max(1, opts.concurrency || this.opts.prefetch || 1);
     const ackDeadlineMs = this.opts.ackDeadlineMs ?? 25 * 60_000;
     const maxFailures = this.opts.maxFailures ?? 10;
     const onError = this.opts.onError ?? (() => undefined);
     const running = new Set<Promise<void>>();
     let stopping = false;
     let channel: Channel | null = null;
-    let consumerTag: string | null = null;
+    /** Consumer tags of the current channel's route subscriptions; empty while paused. */
+    let tags: string[] = [];
     let removeSetup: (() => void) | null = null;
+    let active = 0;
+    // Subscribing and cancelling run one at a time, in order.
+    let flow: Promise<void> = Promise.resolve();
+    const serial = (fn: () => Promise<void>) => {
+      flow = flow.then(fn).catch((err) => onError(err as Error));
+      return flow;
+    };
 
-    const onMessage = (ch: Channel) => (msg: ConsumeMessage | null) => {
+    const startConsuming = (ch: Channel) =>
+      serial(async () => {
+        if (stopping || channel !== ch || tags.length > 0 || active >= budget) return;
+        // Per-consumer prefetch (quorum queues have no channel-wide one): the free slots.
+        await ch.prefetch(budget - active);
+        for (const route of routes) {
+          const { consumerTag } = await ch.consume(this.names.routeQueue(route), onMessage(ch, route), { noAck: false });
+          tags.push(consumerTag);
+        }
+      });
+    const stopConsuming = (ch: Channel) =>
+      serial(async () => {
+        const current = tags;
+        tags = [];
+        for (const tag of current) await ch.cancel(tag).catch(() => undefined);
+      });
+
+    const settle = (ch: Channel, msg: ConsumeMessage, how: 'ack' | 'dead' | 'requeue') => {
+      try {
+        if (how === 'ack') ch.ack(msg);
+        else ch.nack(msg, false, how === 'requeue');
+      } catch {
+        // Channel gone: the broker redelivers the message; the database fences the duplicate.
+      }
+    };
+
+    const onMessage = (ch: Channel, route: Route) => (msg: ConsumeMessage | null) => {
       if (!msg) return; // the broker canceled the consumer (queue deleted); the link's setup resubscribes
+      const queue = this.names.routeQueue(route);
+      let body: Body;
+      try {
+        body = JSON.parse(msg.content.toString('utf8')) as Body;
+        if (typeof body?.jobId !== 'string') throw new Error('no jobId');
+      } catch {
+        // Not ours to interpret: dead-letter it instead of redelivering it forever.
+        settle(ch, msg, 'dead');
+        return;
+      }
+      if (active >= budget || stopping) {
+        // Sent before our cancel landed: hand it back for a process with room (or for us later).
+        const back = this.publish(queue, body, msg.properties.headers ?? {}).then(
+          () => settle(ch, msg, 'ack'),
+          (err) => {
+            onError(err as Error);
+            settle(ch, msg, 'requeue');
+          },
+        );
+        running.add(back);
+        void back.finally(() => running.delete(back));
+        return;
+      }
+      active++;
+      if (active >= budget) void stopConsuming(ch);
       let settled = false;
       const ack = () => {
         if (settled) return;
         settled = true;
-        try {
-          ch.ack(msg);
-        } catch {
-          // Channel gone: the broker redelivers the message; the database fences the duplicate.
-        }
+        settle(ch, msg, 'ack');
       };
       const early = setTimeout(ack, ackDeadlineMs);
       early.unref();
       const work = (async () => {
-        let body: QueueMessage;
         try {
-          body = JSON.parse(msg.content.toString('utf8')) as QueueMessage;
-          if (typeof body?.jobId !== 'string') throw new Error('no jobId');
-        } catch {
-          // Not ours to interpret: dead-letter it instead of redelivering it forever.
-          settled = true;
-          try {
-            ch.nack(msg, false, false);
-          } catch {
-            /* channel gone */
-          }
-          return;
-        }
-        try {
-          await handler({ jobId: body.jobId });
+          await handler({ jobId: body.jobId, route });
           ack();
         } catch (err) {
           onError(err as Error);
           const failures = Number(msg.properties.headers?.[FAILURES_HEADER] ?? 0) + 1;
           try {
-            if (failures >= maxFailures) await this.publish(this.opts.queueName, body, { [FAILURES_HEADER]: failures }, this.names.deadLetterExchange);
-            else await this.publishDelayed(body, retryDelay(failures), { [FAILURES_HEADER]: failures });
+            if (failures >= maxFailures) await this.publish(queue, body, { [FAILURES_HEADER]: failures }, this.names.deadLetterExchange);
+            else await this.publishDelayed(queue, body, retryDelay(failures), { [FAILURES_HEADER]: failures });
             ack();
           } catch (publishErr) {
             // Could not hand it on: give it back to the broker unacked-style, so it is not lost.
             onError(publishErr as Error);
             if (!settled) {
               settled = true;
-              try {
-                ch.nack(msg, false, true);
-              } catch {
-                /* channel gone: redelivered anyway */
-              }
+              settle(ch, msg, 'requeue');
             }
           }
         } finally {
           clearTimeout(early);
+          active--;
+          if (active < budget) void startConsuming(ch);
         }
       })();
       running.add(work);
@@ -207,15 +260,13 @@ export class RabbitmqJobQueue implements JobQueue {
       if (stopping) return;
       const ch = await model.createChannel();
       ch.on('error', onError);
-      await ch.prefetch(concurrency);
-      const { consumerTag: tag } = await ch.consume(this.opts.queueName, onMessage(ch), { noAck: false });
+      channel = ch;
+      tags = [];
+      await startConsuming(ch);
       if (stopping) {
         // close() ran while this subscription was being set up.
         await ch.close().catch(() => undefined);
-        return;
       }
-      channel = ch;
-      consumerTag = tag;
     };
 
     const ready = (async () => {
@@ -230,7 +281,7 @@ export class RabbitmqJobQueue implements JobQueue {
         // While the broker is away at start, do not wait for it: subscribe() sees `stopping`.
         await Promise.race([ready.catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
         removeSetup?.();
-        if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+        if (channel) await stopConsuming(channel);
         await Promise.allSettled([...running]);
         await channel?.close().catch(() => undefined);
         this.consumers.delete(consumer);
@@ -265,37 +316,58 @@ export class RabbitmqJobQueue implements JobQueue {
   }
 
   /**
-   * Ready messages in the main queue plus those waiting in the delay queues this handle
+   * Ready messages in every route queue plus those waiting in the delay queues this handle
    * used. Messages delivered but not yet acked are not visible over AMQP (the management
    * API shows them; KEDA's RabbitMQ scaler reads that).
    */
   async depth(): Promise<number> {
-    const model = await this.pubLink.current(this.opts.enqueueTimeoutMs ?? 10_000);
-    let total = 0;
-    for (const name of [this.opts.queueName, ...[...this.usedDelays].map((b) => delayQueueName(this.opts.queueName, b))]) {
-      // checkQueue on a missing (expired) queue closes the channel, so one throwaway channel each.
-      const ch = await model.createChannel();
-      ch.on('error', () => undefined);
-      try {
-        total += (await ch.checkQueue(name)).messageCount;
-      } catch (err) {
-        if (name === this.opts.queueName) throw err;
-        this.usedDelays.delete(Number(name.slice(name.lastIndexOf('.') + 1)));
-      } finally {
-        await ch.close().catch(() => undefined);
-      }
+    const byRoute = await this.depthByRoute();
+    let total = Object.values(byRoute).reduce((a, b) => a + b, 0);
+    for (const name of [...this.usedDelays]) {
+      const n = await this.messageCount(name);
+      if (n === null) this.usedDelays.delete(name); // expired (x-expires)
+      else total += n;
     }
     return total;
   }
 
-  /** Deletes the queue, its dead-letter queue and exchange, and the given delay queues (tests). */
+  /** Ready messages per route queue (delay queues not included). */
+  async depthByRoute(): Promise<Record<Route, number>> {
+    const out = {} as Record<Route, number>;
+    for (const route of ROUTES) {
+      const n = await this.messageCount(this.names.routeQueue(route));
+      if (n === null) throw new Error(`RabbitMQ queue ${this.names.routeQueue(route)} does not exist`);
+      out[route] = n;
+    }
+    return out;
+  }
+
+  /** A queue's ready messages, or null when it does not exist. */
+  private async messageCount(name: string): Promise<number | null> {
+    const model = await this.pubLink.current(this.opts.enqueueTimeoutMs ?? 10_000);
+    // checkQueue on a missing queue closes the channel, so one throwaway channel each.
+    const ch = await model.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      return (await ch.checkQueue(name)).messageCount;
+    } catch {
+      return null;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+
+  /** Deletes every route queue, the dead-letter queue and exchange, and the given delay queues of every route (tests). */
   async deleteAll(delays: number[] = []): Promise<void> {
     const model = await this.pubLink.current(10_000);
     const ch = await model.createChannel();
     ch.on('error', () => undefined);
     try {
-      for (const d of delays) await ch.deleteQueue(delayQueueName(this.opts.queueName, delayBucket(d)));
-      await ch.deleteQueue(this.opts.queueName);
+      for (const route of ROUTES) {
+        const queue = this.names.routeQueue(route);
+        for (const d of delays) await ch.deleteQueue(delayQueueName(queue, delayBucket(d)));
+        await ch.deleteQueue(queue);
+      }
       await ch.deleteQueue(this.names.deadQueue);
       await ch.deleteExchange(this.names.deadLetterExchange);
     } finally {

@@ -1,17 +1,24 @@
 import type { Channel } from 'amqplib';
+import { ROUTES, type Route } from '../../domain/routes.js';
 
 /** Names and limits of one job queue's RabbitMQ objects. */
 export interface TopologyNames {
-  queue: string;
+  /** The base name; each route's quorum queue is `<base>.<route>`. */
+  base: string;
+  routeQueue(route: Route): string;
   deadLetterExchange: string;
   deadQueue: string;
   deliveryLimit: number;
 }
 
-export const topologyNames = (queue: string, deliveryLimit: number): TopologyNames => ({
-  queue,
-  deadLetterExchange: `${queue}.dlx`,
-  deadQueue: `${queue}.dead`,
+/** The quorum queue of one route. Routes are a closed list, so this never holds user text. */
+export const routeQueueName = (base: string, route: Route) => `${base}.${route}`;
+
+export const topologyNames = (base: string, deliveryLimit: number): TopologyNames => ({
+  base,
+  routeQueue: (route) => routeQueueName(base, route),
+  deadLetterExchange: `${base}.dlx`,
+  deadQueue: `${base}.dead`,
   deliveryLimit,
 });
 
@@ -29,30 +36,36 @@ export function delayBucket(ms: number): number {
 export const retryDelay = (failures: number) => Math.min(1000 * 2 ** (failures - 1), 300_000);
 
 /**
- * The main quorum queue (delivery limit, dead-lettering to `<queue>.dlx`) and the dead-letter
- * queue. Every process declares the same arguments: RabbitMQ refuses a redeclaration with
- * different ones (PRECONDITION_FAILED), so deliveryLimit must match across processes.
+ * One quorum queue per route (delivery limit, dead-lettering to `<base>.dlx` with the route
+ * queue's name as routing key) and the one dead-letter queue `<base>.dead` they all share.
+ * Every process declares all routes, whatever it consumes, so a publish never lands on a
+ * queue that does not exist yet. Every process declares the same arguments: RabbitMQ refuses
+ * a redeclaration with different ones (PRECONDITION_FAILED), so deliveryLimit must match
+ * across processes.
  */
 export async function declareTopology(ch: Channel, n: TopologyNames): Promise<void> {
   await ch.assertExchange(n.deadLetterExchange, 'direct', { durable: true });
   await ch.assertQueue(n.deadQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-  await ch.bindQueue(n.deadQueue, n.deadLetterExchange, n.queue);
-  await ch.assertQueue(n.queue, {
-    durable: true,
-    arguments: {
-      'x-queue-type': 'quorum',
-      'x-delivery-limit': n.deliveryLimit,
-      'x-dead-letter-exchange': n.deadLetterExchange,
-      'x-dead-letter-routing-key': n.queue,
-    },
-  });
+  for (const route of ROUTES) {
+    const queue = n.routeQueue(route);
+    await ch.bindQueue(n.deadQueue, n.deadLetterExchange, queue);
+    await ch.assertQueue(queue, {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'quorum',
+        'x-delivery-limit': n.deliveryLimit,
+        'x-dead-letter-exchange': n.deadLetterExchange,
+        'x-dead-letter-routing-key': queue,
+      },
+    });
+  }
 }
 
 export const delayQueueName = (queue: string, bucket: number) => `${queue}.delay.${bucket}`;
 
 /**
  * A quorum queue whose messages expire after `bucket` ms and dead-letter (at-least-once)
- * back into the main queue. Declared before every publish: x-expires counts from the last
+ * back into `queue` (a route queue, so a delayed message keeps its route). Declared before every publish: x-expires counts from the last
  * declare and is longer than the TTL, so the queue outlives every message published into it.
  */
 export async function declareDelayQueue(ch: Channel, queue: string, bucket: number): Promise<string> {

@@ -22,7 +22,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { assertValidKey } from '../../domain/keys.js';
-import type { BlobStore, ByteRange, PutOptions } from '../../ports/blob-store.port.js';
+import type { BlobStore, ByteRange, DownloadUrlSigner, PresignGetOptions, PutOptions } from '../../ports/blob-store.port.js';
 import type { DirectUploadSigner, PresignedPart } from '../../ports/direct-upload.port.js';
 import { byteLimit } from '../fs/fs.blob-store.js';
 
@@ -33,6 +33,11 @@ export interface S3BlobStoreOptions {
   endpoint?: string;
   /** Path-style addressing (`endpoint/bucket/key`), needed by MinIO and most self-hosted servers. */
   forcePathStyle?: boolean;
+  /**
+   * The address clients reach the storage at, used only in presigned URLs, when it differs
+   * from `endpoint` (e.g. `http://minio:9000` inside a compose network, `https://s3.example.com` outside).
+   */
+  publicEndpoint?: string;
   /** Omit to use the standard AWS chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, profiles, roles). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Part size for streaming multipart uploads; S3's minimum is 5 MiB. */
@@ -61,8 +66,10 @@ function storageFailed(op: string, key: string, err: any): DomainError {
  * requires one, because the newer default (CRC32 trailers on every upload) is not
  * understood by every S3-compatible server.
  */
-export class S3BlobStore implements BlobStore, DirectUploadSigner {
+export class S3BlobStore implements BlobStore, DirectUploadSigner, DownloadUrlSigner {
   readonly client: S3Client;
+  /** Signs URLs for clients; the same client as `client` unless a public endpoint is set. Signing is local: it makes no request. */
+  private readonly presignClient: S3Client;
   readonly bucket: string;
   private readonly partSize: number;
   private readonly queueSize: number;
@@ -81,6 +88,16 @@ export class S3BlobStore implements BlobStore, DirectUploadSigner {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    this.presignClient = opts.publicEndpoint
+      ? new S3Client({
+          region: opts.region,
+          endpoint: opts.publicEndpoint,
+          forcePathStyle: opts.forcePathStyle ?? false,
+          credentials: opts.credentials,
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        })
+      : this.client;
   }
 
   async put(key: string, body: Readable, opts: PutOptions = {}): Promise<{ size: number }> {
@@ -214,7 +231,7 @@ export class S3BlobStore implements BlobStore, DirectUploadSigner {
   async presignPut(key: string, opts: { expiresInSeconds: number; contentType: string; contentLength: number }): Promise<string> {
     assertValidKey(key);
     const cmd = new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: opts.contentType, ContentLength: opts.contentLength });
-    return getSignedUrl(this.client, cmd, { expiresIn: opts.expiresInSeconds, signableHeaders: new Set(['content-type']) });
+    return getSignedUrl(this.presignClient, cmd, { expiresIn: opts.expiresInSeconds, signableHeaders: new Set(['content-type']) });
   }
 
   async startMultipart(key: string, opts: { contentType: string }): Promise<string> {
@@ -229,7 +246,7 @@ export class S3BlobStore implements BlobStore, DirectUploadSigner {
     const parts: PresignedPart[] = [];
     for (let n = 1; n <= partCount; n++) {
       const cmd = new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: multipartId, PartNumber: n });
-      parts.push({ partNumber: n, url: await getSignedUrl(this.client, cmd, { expiresIn: expiresInSeconds }) });
+      parts.push({ partNumber: n, url: await getSignedUrl(this.presignClient, cmd, { expiresIn: expiresInSeconds }) });
     }
     return parts;
   }
@@ -259,8 +276,24 @@ export class S3BlobStore implements BlobStore, DirectUploadSigner {
     await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: multipartId })).catch(() => {});
   }
 
+  // --- direct downloads (presigned URLs) ---
+
+  /** A GET URL for exactly this key; the `response-*` overrides are part of what is signed. */
+  async presignGet(key: string, opts: PresignGetOptions): Promise<string> {
+    assertValidKey(key);
+    const cmd = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentType: opts.contentType,
+      ResponseContentDisposition: opts.contentDisposition,
+      ResponseCacheControl: opts.cacheControl,
+    });
+    return getSignedUrl(this.presignClient, cmd, { expiresIn: opts.expiresInSeconds, signingDate: opts.signedAt });
+  }
+
   destroy(): void {
     this.client.destroy();
+    if (this.presignClient !== this.client) this.presignClient.destroy();
   }
 }
 

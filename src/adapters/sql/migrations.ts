@@ -1,5 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectCapabilities } from './dialect.js';
+import type { OutputType } from '../../domain/job-spec.js';
+import { jobRoute, LIGHTEST_ROUTE, type Route } from '../../domain/routes.js';
 
 /**
  * Numbered migrations (graphile-worker style), applied in order, each once. They are
@@ -86,10 +88,39 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
         await db.schema.alterTable('jobs').addColumn('input_url', 'text').execute();
       },
     },
+    '0004_queue_routes': {
+      // Each message carries its job's route (src/domain/routes.ts) so a worker can claim only
+      // some output types. Rows already waiting get their job's route, computed here from the
+      // job's outputs; a row whose job is gone gets the lightest route (any worker taking
+      // every route takes it, and it finds nothing to do).
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('queue_messages').addColumn('route', 'text', (c) => c.notNull().defaultTo(LIGHTEST_ROUTE)).execute();
+        const waiting = await db
+          .selectFrom('queue_messages')
+          .innerJoin('jobs', 'jobs.id', 'queue_messages.job_id')
+          .select(['queue_messages.id as id', 'jobs.outputs as outputs'])
+          .execute();
+        for (const row of waiting) {
+          let route: Route = LIGHTEST_ROUTE;
+          try {
+            route = jobRoute(JSON.parse(String(row.outputs)) as Array<{ spec: { type: OutputType } }>);
+          } catch {
+            // Unreadable outputs: the lightest route; the worker reports the job's real problem.
+          }
+          if (route !== LIGHTEST_ROUTE) await db.updateTable('queue_messages').set({ route }).where('id', '=', row.id).execute();
+        }
+        await db.schema.dropIndex('queue_messages_due').execute();
+        await db.schema.createIndex('queue_messages_due').on('queue_messages').columns(['queue', 'route', 'available_at']).execute();
+      },
+    },
   };
 }
 
-export async function migrateToLatest(db: Kysely<any>, caps: DialectCapabilities, opts: { schema?: string } = {}): Promise<string[]> {
+export async function migrateToLatest(
+  db: Kysely<any>,
+  caps: DialectCapabilities,
+  opts: { schema?: string; /** Stop after this migration (tests of a migration's data step). */ upTo?: string } = {},
+): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(caps) };
   // With a schema, the migrator must look for its bookkeeping tables in that schema only:
   // otherwise it finds another schema's tables on the same server and skips creating its own.
@@ -100,7 +131,7 @@ export async function migrateToLatest(db: Kysely<any>, caps: DialectCapabilities
     migrationLockTableName: 'mediaforge_migrations_lock',
     ...(opts.schema ? { migrationTableSchema: opts.schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = opts.upTo ? await migrator.migrateTo(opts.upTo) : await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

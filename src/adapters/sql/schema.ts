@@ -50,6 +50,8 @@ export interface QueueMessagesTable {
   id: Generated<number>;
   queue: string;
   job_id: string;
+  /** The job's route (src/domain/routes.ts), since migration 0004. */
+  route: string;
   available_at: number;
   lease_owner: string | null;
   lease_until: number | null;

@@ -4,6 +4,7 @@ import { loadConfig, loadDistributedConfig } from '../../main/config.js';
 import { checkBackends } from './doctor-backends.js';
 import { resolveFfmpegBinaries } from '../../main/ffmpeg-binaries.js';
 import { detectCapabilities } from '../../adapters/ffmpeg-process/ffmpeg.media-runner.js';
+import { findYtdlp, ytdlpVersion } from '../../adapters/ytdlp/ytdlp.importer.js';
 
 /** Prints what was found and what it means; exits 1 when the platform cannot run. */
 export async function doctorCommand(opts: { config?: string }): Promise<void> {
@@ -64,6 +65,15 @@ export async function doctorCommand(opts: { config?: string }): Promise<void> {
     } catch (err) {
       bad(`ffmpeg at ${bins.ffmpeg} does not run: ${(err as Error).message}`);
     }
+  }
+  const ytdlpSetting = config.urlImport.ytdlp;
+  if (ytdlpSetting === 'off') ok('yt-dlp: off (MEDIAFORGE_YTDLP=off): URLs of web pages and streams fail with url_needs_ytdlp');
+  else {
+    const cmd = await findYtdlp(ytdlpSetting).catch(() => null);
+    const version = cmd ? await ytdlpVersion(cmd).catch(() => null) : null;
+    if (cmd && version) ok(`yt-dlp ${version}: ${cmd.path} — imports video pages and HLS/DASH streams given as input.url, through the URL policy`);
+    else if (ytdlpSetting) bad(`yt-dlp: MEDIAFORGE_YTDLP=${ytdlpSetting} does not run; install it (Debian/Ubuntu: apt-get install yt-dlp), fix the path, or set MEDIAFORGE_YTDLP=off`);
+    else warn('yt-dlp not found: URLs of video pages and streams fail with url_needs_ytdlp; install it for those (Debian/Ubuntu: apt-get install yt-dlp)');
   }
   try {
     await checkBackends(loadDistributedConfig(process.env, { configFile: opts.config }), { ok, warn, bad });

@@ -58,23 +58,32 @@ export async function fileRoutes(app: FastifyInstance, deps: HttpDeps) {
     }
     const scope = scopeOf(key);
     if (!scope) throw new DomainError('not_found', 'no such file');
-    deps.signer.verify(token, scope, deps.clock.now());
+    const nowMs = deps.clock.now();
+    const linkExpiresAtMs = deps.signer.verify(token, scope, nowMs);
     const stat = await deps.blobs.stat(key);
     if (!stat) throw new DomainError('not_found', 'no such file');
+    const name = key.slice(key.lastIndexOf('/') + 1);
+    const headers = { contentType: contentTypeFor(name), contentDisposition: `inline; filename="${name}"`, cacheControl: cacheControlFor(key) };
+
+    // With S3 storage the bytes come from the bucket: a presigned GET minted now, for this key
+    // only. HEAD stays here (a presigned GET does not sign HEAD); so do playlists and VTT.
+    if (deps.downloads && request.method === 'GET') {
+      const location = await deps.downloads.redirectFor(key, headers, { nowMs, linkExpiresAtMs });
+      if (location) return reply.status(302).header('location', location).header('cache-control', 'no-store').send();
+    }
 
     const range = parseRange(request.headers.range, stat.size);
     if (range === 'unsatisfiable') {
       reply.header('content-range', `bytes */${stat.size}`);
       throw new DomainError('range_not_satisfiable', `the range is outside the file (${stat.size} bytes)`);
     }
-    const name = key.slice(key.lastIndexOf('/') + 1);
     reply
-      .header('content-type', contentTypeFor(name))
+      .header('content-type', headers.contentType)
       .header('accept-ranges', 'bytes')
       .header('access-control-allow-origin', '*')
       .header('access-control-expose-headers', 'content-length, content-range, accept-ranges')
-      .header('cache-control', cacheControlFor(key))
-      .header('content-disposition', `inline; filename="${name}"`);
+      .header('cache-control', headers.cacheControl)
+      .header('content-disposition', headers.contentDisposition);
     if (range) {
       reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`).header('content-length', range.end - range.start + 1);
       return reply.send(await deps.blobs.get(key, range));

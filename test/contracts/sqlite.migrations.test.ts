@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Kysely, SqliteDialect } from 'kysely';
+import { tempDir } from '../helpers/temp.js';
+import { openWasmSqlite } from '../../src/adapters/sqlite/wasm-sqlite.driver.js';
+import { sqliteCapabilities } from '../../src/adapters/sql/dialect.js';
+import { migrateToLatest } from '../../src/adapters/sql/migrations.js';
+
+describe('migration 0004_queue_routes', () => {
+  it("gives messages already waiting their job's route, and the lightest route when the job is gone", async () => {
+    const t = await tempDir();
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: openWasmSqlite(join(t.dir, 'old.db')) }) });
+    try {
+      await migrateToLatest(db, sqliteCapabilities, { upTo: '0003_url_inputs' });
+      const outputs = JSON.stringify([{ spec: { type: 'thumbnail' }, status: 'pending', files: [] }, { spec: { type: 'hls' }, status: 'pending', files: [] }]);
+      await db
+        .insertInto('jobs')
+        .values({ id: 'job_old', status: 'queued', max_attempts: 3, upload_id: 'upl_x', outputs, created_at: 1, run_after: 1, updated_at: 1 })
+        .execute();
+      const row = { queue: 'q', available_at: 1, deliveries: 0, created_at: 1 };
+      await db.insertInto('queue_messages').values([{ ...row, job_id: 'job_old' }, { ...row, job_id: 'job_gone' }]).execute();
+
+      const applied = await migrateToLatest(db, sqliteCapabilities);
+      assert.ok(applied.includes('0004_queue_routes'), applied.join(','));
+      const rows = await db.selectFrom('queue_messages').select(['job_id', 'route']).orderBy('job_id').execute();
+      assert.deepEqual(rows, [
+        { job_id: 'job_gone', route: 'image' },
+        { job_id: 'job_old', route: 'hls' },
+      ]);
+    } finally {
+      await db.destroy();
+      await t.cleanup();
+    }
+  });
+});
