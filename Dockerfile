@@ -10,9 +10,11 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev --omit=optional
 
 # Runtime: Debian's ffmpeg, a non-root user, nothing but what runs.
+# yt-dlp (video pages and HLS/DASH URLs; adds Python) is optional: --build-arg WITH_YTDLP=false drops it.
 FROM node:20-bookworm-slim
+ARG WITH_YTDLP=true
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg tini ca-certificates \
+ && apt-get install -y --no-install-recommends ffmpeg tini ca-certificates $(if [ "$WITH_YTDLP" = true ]; then echo yt-dlp; fi) \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 mediaforge \
  && useradd --system --uid 10001 --gid mediaforge --home-dir /data --shell /usr/sbin/nologin mediaforge \

@@ -7,13 +7,18 @@
  *   BullMQ adapter           vs a bare BullMQ Queue + Worker
  *   RabbitMQ adapter         vs a bare amqplib confirm-publisher + prefetch consumer
  *
+ * The BullMQ and RabbitMQ adapters are measured twice: consuming every route (as
+ * `mediaforge start` and a worker without --types do: one queue per route, one
+ * concurrency budget for the process) and consuming one route (a `--types frames` pool).
+ * Throughput of short REAL jobs with 1 vs 2 worker processes: bench/queue-scaling.ts.
+ *
  *   npx tsx bench/queue.ts                       # 200 latency samples, 2000 throughput messages
  *   npx tsx bench/queue.ts --samples 50 --messages 500 --only bullmq,rabbitmq
  *
  * Options (argv or env BENCH_*): --samples (latency messages, sent one at a time to an
  * idle consumer), --messages (throughput: enqueued first, then drained), --concurrency
  * (consumer concurrency for throughput, default 8), --only (comma list of
- * sqlite,postgres,bullmq,rabbitmq), --rounds (default 3: baseline and adapter alternate
+ * sqlite,postgres,bullmq,rabbitmq,bullmq-1,rabbitmq-1), --rounds (default 3: baseline and adapter alternate
  * which goes first each round, so neither always pays the warm-up; medians are reported). Services: MEDIAFORGE_TEST_PG_URL, MEDIAFORGE_TEST_REDIS_URL,
  * MEDIAFORGE_TEST_AMQP_URL (defaults: the local ones). Every run uses fresh schema / queue
  * names / key prefixes and removes them at the end.
@@ -31,6 +36,7 @@ import { openPostgresDatabase } from '../src/adapters/postgres/postgres.database
 import { RabbitmqJobQueue } from '../src/adapters/rabbitmq/rabbitmq.job-queue.js';
 import { postgresCapabilities, sqliteCapabilities } from '../src/adapters/sql/dialect.js';
 import { openSqliteDatabase } from '../src/adapters/sqlite/sqlite.database.js';
+import type { Route } from '../src/domain/routes.js';
 import type { JobQueue } from '../src/ports/queue.port.js';
 import { median, onCleanup, Options, runMain, table, tempDir } from './lib.js';
 
@@ -103,10 +109,14 @@ async function measure(make: () => Promise<Contender>, samples: number, messages
 // ---------------------------------------------------------------------------------------
 // Adapters
 
-function adapter(queue: JobQueue, extraClose: () => Promise<void> = async () => undefined, consumerQueue: JobQueue = queue): Contender {
+/**
+ * Messages travel on the `frames` route. The consumer takes every route (as `mediaforge
+ * start` and a worker without --types do) unless `routes` names some (a `--types` pool).
+ */
+function adapter(queue: JobQueue, extraClose: () => Promise<void> = async () => undefined, consumerQueue: JobQueue = queue, routes?: Route[]): Contender {
   return {
     enqueue: (jobId) => queue.enqueue({ jobId, route: 'frames' }),
-    consume: async (onStart, concurrency) => consumerQueue.consume(async (m) => onStart(m.jobId), { concurrency }),
+    consume: async (onStart, concurrency) => consumerQueue.consume(async (m) => onStart(m.jobId), { concurrency, routes }),
     close: async () => {
       await queue.close();
       if (consumerQueue !== queue) await consumerQueue.close();
@@ -143,7 +153,7 @@ async function postgresAdapter(): Promise<Contender> {
   );
 }
 
-async function bullmqAdapter(): Promise<Contender> {
+async function bullmqAdapter(routes?: Route[]): Promise<Contender> {
   const queueName = unique();
   const prefix = unique();
   const producer = await BullmqJobQueue.connect({ redisUrl: REDIS_URL, queueName, prefix });
@@ -156,10 +166,11 @@ async function bullmqAdapter(): Promise<Contender> {
       await admin.close();
     },
     consumer,
+    routes,
   );
 }
 
-async function rabbitmqAdapter(): Promise<Contender> {
+async function rabbitmqAdapter(routes?: Route[]): Promise<Contender> {
   const queueName = unique();
   const producer = await RabbitmqJobQueue.connect({ url: AMQP_URL, queueName });
   const consumer = await RabbitmqJobQueue.connect({ url: AMQP_URL, queueName });
@@ -171,6 +182,7 @@ async function rabbitmqAdapter(): Promise<Contender> {
       await admin.close();
     },
     consumer,
+    routes,
   );
 }
 
@@ -293,21 +305,24 @@ async function bareAmqplib(): Promise<Contender> {
 
 runMain(async () => {
   if (opts.help) {
-    console.log('usage: npx tsx bench/queue.ts [--samples 200] [--messages 2000] [--concurrency 8] [--only sqlite,postgres,bullmq,rabbitmq]');
+    console.log('usage: npx tsx bench/queue.ts [--samples 200] [--messages 2000] [--concurrency 8] [--only sqlite,postgres,bullmq,rabbitmq,bullmq-1,rabbitmq-1]');
     return;
   }
   const samples = opts.number('samples', 200, 5);
   const messages = opts.number('messages', 2000, 10);
   const concurrency = opts.number('concurrency', 8, 1);
   const rounds = opts.number('rounds', 3, 1);
-  const only = new Set((opts.raw('only') ?? 'sqlite,postgres,bullmq,rabbitmq').split(',').map((s) => s.trim()));
+  const only = new Set((opts.raw('only') ?? 'sqlite,postgres,bullmq,rabbitmq,bullmq-1,rabbitmq-1').split(',').map((s) => s.trim()));
   onCleanup(() => undefined);
 
   const pairs: Array<{ name: string; ours: () => Promise<Contender>; bare?: { name: string; make: () => Promise<Contender> } }> = [];
   if (only.has('sqlite')) pairs.push({ name: 'db-queue on SQLite', ours: sqliteAdapter });
   if (only.has('postgres')) pairs.push({ name: 'db-queue on PostgreSQL', ours: postgresAdapter, bare: { name: 'bare pg SKIP LOCKED + NOTIFY', make: barePg } });
-  if (only.has('bullmq')) pairs.push({ name: 'BullmqJobQueue', ours: bullmqAdapter, bare: { name: 'bare BullMQ Queue + Worker', make: bareBullmq } });
-  if (only.has('rabbitmq')) pairs.push({ name: 'RabbitmqJobQueue', ours: rabbitmqAdapter, bare: { name: 'bare amqplib (quorum, confirms, prefetch)', make: bareAmqplib } });
+  if (only.has('bullmq')) pairs.push({ name: 'BullmqJobQueue', ours: () => bullmqAdapter(), bare: { name: 'bare BullMQ Queue + Worker', make: bareBullmq } });
+  if (only.has('rabbitmq')) pairs.push({ name: 'RabbitmqJobQueue', ours: () => rabbitmqAdapter(), bare: { name: 'bare amqplib (quorum, confirms, prefetch)', make: bareAmqplib } });
+  // A worker pool of one type (`--types frames`): one route, no budget shared across routes.
+  if (only.has('bullmq-1')) pairs.push({ name: 'BullmqJobQueue, 1 route', ours: () => bullmqAdapter(['frames']), bare: { name: 'bare BullMQ Queue + Worker', make: bareBullmq } });
+  if (only.has('rabbitmq-1')) pairs.push({ name: 'RabbitmqJobQueue, 1 route', ours: () => rabbitmqAdapter(['frames']), bare: { name: 'bare amqplib (quorum, confirms, prefetch)', make: bareAmqplib } });
 
   console.log(`queue bench: ${samples} latency samples, ${messages} no-op messages at concurrency ${concurrency}, ${rounds} rounds (medians)\n`);
   const rows: string[][] = [['queue', 'p50 ms', 'p99 ms', 'msgs/s', 'baseline', 'base p50', 'base p99', 'base msgs/s', 'p50 ×', 'msgs/s ×']];

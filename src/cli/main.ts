@@ -48,8 +48,16 @@ connection(
     .option('--frames-count <n>', 'extract n frames evenly spread instead')
     .option('--frames-format <fmt>', 'jpg, png or webp')
     .option('--frames-width <px>', 'frame width (keeps aspect ratio)')
-    .option('--fast', 'keyframes only (much faster; times snap to keyframes)')
+    .option('--fast', 'frames and clips: keyframes only / stream copy (much faster; times snap to keyframes)')
     .option('--thumbnail', 'make a representative thumbnail')
+    .option('--clips <seconds>', 'split into a numbered series of clips this long (with --fast: stream copy, cuts at keyframes)')
+    .option('--aspect <ratio>', 'clips aspect: source, 9:16, 1:1 or 4:5')
+    .option('--fit <how>', 'clips fit for a new aspect: crop (centre) or pad')
+    .option('--zip', 'also store all clips in one clips.zip')
+    .option('--mp4 [height]', 'an MP4 rendition (optionally at this height)')
+    .option('--audio <format>', 'the audio track as mp3, m4a or wav')
+    .option('--hls', 'an adaptive HLS ladder')
+    .option('--output <json>', 'any output as JSON, e.g. \'{"type":"gif","duration":3}\' (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--out <dir>', 'where to save results', 'mediaforge-results')
     .option('--no-wait', 'print the queued job and return'),
 ).action(submitCommand);

@@ -128,6 +128,32 @@ describe('rabbitmq queue: beyond the contract', () => {
     void c;
   });
 
+  it('a one-route consumer keeps its budget through early acks: never more handlers than its concurrency, each message once', async () => {
+    const queueName = unique();
+    // Handlers outlive the ack deadline, so every message is acked early while still running.
+    const q = await RabbitmqJobQueue.connect({ url: AMQP_URL, queueName, ackDeadlineMs: 150 });
+    queues.push(q);
+    let running = 0;
+    let peak = 0;
+    const seen: string[] = [];
+    const c = q.consume(
+      async (m) => {
+        running++;
+        peak = Math.max(peak, running);
+        seen.push(m.jobId);
+        await new Promise((r) => setTimeout(r, 500));
+        running--;
+      },
+      { concurrency: 2, routes: ['frames'] },
+    );
+    const ids = Array.from({ length: 6 }, (_, i) => `job_budget_${i}`);
+    for (const id of ids) await q.enqueue({ jobId: id, route: 'frames' });
+    await waitFor(async () => seen.length === ids.length && running === 0, { what: 'all handled', timeoutMs: 20_000 });
+    await c.close();
+    assert.equal(peak, 2, 'never more than the concurrency at once');
+    assert.deepEqual([...seen].sort(), [...ids].sort(), 'each message handled exactly once');
+  });
+
   it('dead-letters a message whose consumers keep dying, at the delivery limit', async () => {
     const queueName = unique();
     const q = await RabbitmqJobQueue.connect({ url: AMQP_URL, queueName, deliveryLimit: 1 });

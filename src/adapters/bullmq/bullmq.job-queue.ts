@@ -175,6 +175,9 @@ export class BullmqJobQueue implements JobQueue {
         .then(() => Promise.all(workers.map((w) => (value ? w.pause(true) : w.resume()))))
         .then(() => undefined, (err) => this.opts.onError?.(err as Error));
     };
+    // With one route, that Worker's own concurrency is the budget: no pausing needed. With
+    // several, each Worker could take `budget` jobs, so all pause while the budget is spent.
+    const shared = routes.length > 1;
     for (const route of routes) {
       const worker: Worker<Payload> = new Worker<Payload>(
         routeQueueName(this.opts.queueName, route),
@@ -186,12 +189,12 @@ export class BullmqJobQueue implements JobQueue {
             throw new WaitingError();
           }
           active++;
-          if (active >= budget) setPaused(true);
+          if (active >= budget && shared) setPaused(true);
           try {
             await handler({ jobId: job.data.jobId, route });
           } finally {
             active--;
-            if (active < budget) setPaused(false);
+            if (active < budget && shared) setPaused(false);
           }
         },
         {

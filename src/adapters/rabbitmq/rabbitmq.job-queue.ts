@@ -166,11 +166,18 @@ export class RabbitmqJobQueue implements JobQueue {
       return flow;
     };
 
+    // One route (a `--types` pool of one type): the consumer's own prefetch keeps deliveries
+    // within the budget, since every running handler holds an unacked message; so it stays
+    // subscribed at full budget instead of cancelling and re-subscribing per message. Only a
+    // message acked early (the ack deadline) frees broker credit while its handler still
+    // runs: then the prefetch is lowered by re-subscribing.
+    const single = routes.length === 1;
+    let earlyAcked = 0;
     const startConsuming = (ch: Channel) =>
       serial(async () => {
         if (stopping || channel !== ch || tags.length > 0 || active >= budget) return;
         // Per-consumer prefetch (quorum queues have no channel-wide one): the free slots.
-        await ch.prefetch(budget - active);
+        await ch.prefetch(single ? budget - earlyAcked : budget - active);
         for (const route of routes) {
           const { consumerTag } = await ch.consume(this.names.routeQueue(route), onMessage(ch, route), { noAck: false });
           tags.push(consumerTag);
@@ -218,14 +225,23 @@ export class RabbitmqJobQueue implements JobQueue {
         return;
       }
       active++;
-      if (active >= budget) void stopConsuming(ch);
+      if (active >= budget && !single) void stopConsuming(ch);
       let settled = false;
+      let ackedEarly = false;
       const ack = () => {
         if (settled) return;
         settled = true;
         settle(ch, msg, 'ack');
       };
-      const early = setTimeout(ack, ackDeadlineMs);
+      const early = setTimeout(() => {
+        if (settled) return;
+        ack();
+        ackedEarly = true;
+        earlyAcked++;
+        // The broker may now send one more than the free slots: re-subscribe with less credit.
+        void stopConsuming(ch);
+        void startConsuming(ch);
+      }, ackDeadlineMs);
       early.unref();
       const work = (async () => {
         try {
@@ -248,6 +264,7 @@ export class RabbitmqJobQueue implements JobQueue {
           }
         } finally {
           clearTimeout(early);
+          if (ackedEarly) earlyAcked--;
           active--;
           if (active < budget) void startConsuming(ch);
         }

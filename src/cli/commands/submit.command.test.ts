@@ -52,4 +52,35 @@ describe('outputsFromOptions', () => {
     assertBadOption({ frames: '1', framesWidth: 'wide' }, '--frames-width');
     assertBadOption({ frames: 'Infinity' }, '--frames');
   });
+
+  it('the clip-product shorthands: vertical 60 s series with a ZIP, an MP4 and the audio track', () => {
+    assert.deepEqual(outputsFromOptions(opts({ clips: '60', aspect: '9:16', fit: 'pad', zip: true, mp4: true, audio: 'mp3' })), [
+      { type: 'clips', segmentSeconds: 60, aspect: '9:16', fit: 'pad', archive: true },
+      { type: 'mp4' },
+      { type: 'audio', format: 'mp3' },
+    ]);
+    assert.deepEqual(outputsFromOptions(opts({ clips: '10', fast: true, mp4: '720', hls: true })), [
+      { type: 'clips', segmentSeconds: 10, mode: 'fast' },
+      { type: 'mp4', height: 720 },
+      { type: 'hls' },
+    ]);
+    assertBadOption({ clips: 'ten' }, '--clips');
+    assertBadOption({ mp4: '0' }, '--mp4');
+  });
+
+  it('--aspect, --fit or --zip without --clips is refused, saying what to add', () => {
+    for (const over of [{ aspect: '9:16' }, { fit: 'crop' }, { zip: true }]) {
+      assert.throws(() => outputsFromOptions(opts(over)), /add --clips <seconds>/);
+    }
+  });
+
+  it('--output takes any output as JSON, repeatable, after the shorthands', () => {
+    assert.deepEqual(outputsFromOptions(opts({ thumbnail: true, output: ['{"type":"gif","duration":3}', '{"type":"webp"}'] })), [
+      { type: 'thumbnail' },
+      { type: 'gif', duration: 3 },
+      { type: 'webp' },
+    ]);
+    assert.throws(() => outputsFromOptions(opts({ output: ['{type: gif}'] })), (err: unknown) => err instanceof ApiError && err.code === 'validation_failed' && /one output as JSON/.test(err.message));
+    assert.throws(() => outputsFromOptions(opts({ output: ['[1,2]'] })), /one JSON object/);
+  });
 });

@@ -11,6 +11,15 @@ export interface SubmitOptions extends ConnectionOptions {
   framesWidth?: string;
   fast?: boolean;
   thumbnail?: boolean;
+  clips?: string;
+  aspect?: string;
+  fit?: string;
+  zip?: boolean;
+  mp4?: string | boolean;
+  audio?: string;
+  hls?: boolean;
+  /** Raw output specs (JSON objects), for anything the shorthands do not cover. */
+  output?: string[];
   out: string;
   wait: boolean;
 }
@@ -34,6 +43,35 @@ export function outputsFromOptions(opts: SubmitOptions): Record<string, unknown>
     });
   }
   if (opts.thumbnail) outputs.push({ type: 'thumbnail' });
+  if (opts.clips !== undefined) {
+    outputs.push({
+      type: 'clips',
+      segmentSeconds: positive(opts.clips, '--clips'),
+      ...(opts.aspect ? { aspect: opts.aspect } : {}),
+      ...(opts.fit ? { fit: opts.fit } : {}),
+      ...(opts.zip ? { archive: true } : {}),
+      ...(opts.fast ? { mode: 'fast' } : {}),
+    });
+  } else if (opts.aspect || opts.fit || opts.zip) {
+    throw new ApiError(0, 'validation_failed', '--aspect, --fit and --zip shape clips: add --clips <seconds>');
+  }
+  if (opts.mp4 !== undefined && opts.mp4 !== false) {
+    outputs.push({ type: 'mp4', ...(typeof opts.mp4 === 'string' ? { height: positive(opts.mp4, '--mp4') } : {}) });
+  }
+  if (opts.audio !== undefined) outputs.push({ type: 'audio', format: opts.audio });
+  if (opts.hls) outputs.push({ type: 'hls' });
+  for (const raw of opts.output ?? []) {
+    let spec: unknown;
+    try {
+      spec = JSON.parse(raw);
+    } catch {
+      throw new ApiError(0, 'validation_failed', `--output must be one output as JSON, e.g. '{"type":"gif","duration":3}' (got ${JSON.stringify(raw.slice(0, 60))})`);
+    }
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+      throw new ApiError(0, 'validation_failed', `--output must be one JSON object with a "type", e.g. '{"type":"gif","duration":3}'`);
+    }
+    outputs.push(spec as Record<string, unknown>);
+  }
   return outputs;
 }
 
