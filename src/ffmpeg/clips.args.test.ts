@@ -92,7 +92,7 @@ describe('clip arguments', () => {
     assert.equal(isContiguousSeries([{ start: 0, end: 5 }]), false);
     assert.deepEqual(buildFastSeriesArgs(meta(), series, { inputPath: '/tmp/mf/source', outputPattern: '/tmp/mf/clip-%03d.mp4' }), [
       ...HEAD, '-ss', '1.5', ...INPUT_GUARD_ARGS, '-i', '/tmp/mf/source', '-t', '58.5', ...MAP,
-      '-c', 'copy', '-avoid_negative_ts', 'make_zero',
+      '-c', 'copy', '-avoid_negative_ts', 'disabled',
       '-f', 'segment', '-segment_times', '7.499,17.999', '-segment_start_number', '1', '-reset_timestamps', '1',
       '-segment_format', 'mp4', '-segment_format_options', 'movflags=+faststart', '/tmp/mf/clip-%03d.mp4',
     ]);

@@ -103,7 +103,10 @@ export function buildFastSeriesArgs(
     ...inputArgs(io.inputPath, ['-ss', secondsArg(first)]),
     '-t', secondsArg(clips[clips.length - 1].end - first),
     ...mapArgs(meta),
-    '-c', 'copy', '-avoid_negative_ts', 'make_zero',
+    // `disabled`, not `make_zero`: with the segment muxer, make_zero starts the first clip's
+    // picture at the source's B-frame delay (e.g. 0.067 s); mp4's edit list handles the
+    // negative DTS and every clip starts at 0.
+    '-c', 'copy', '-avoid_negative_ts', 'disabled',
     '-f', 'segment', '-segment_times', cuts.join(','), '-segment_start_number', '1', '-reset_timestamps', '1',
     '-segment_format', 'mp4', '-segment_format_options', 'movflags=+faststart',
     io.outputPattern,

@@ -70,7 +70,7 @@ describe('buildFusedArgs: one argv for several outputs', () => {
     assert.deepEqual(plan.args, [
       ...HEAD,
       ...MAP, '-vf', 'crop=608:1080,setsar=1', ...X264('ultrafast', 20), ...AAC,
-      '-force_key_frames', cuts, '-f', 'segment', '-segment_times', cuts, ...SEGMENT, '/w/0/clip-%03d.mp4',
+      '-force_key_frames', cuts, '-avoid_negative_ts', 'disabled', '-f', 'segment', '-segment_times', cuts, ...SEGMENT, '/w/0/clip-%03d.mp4',
       ...MAP, '-vf', 'scale=1280:720,setsar=1', ...X264('veryfast', 23), ...AAC, ...FASTSTART, '/w/1/video.mp4',
       '-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1', '-c:a', 'libmp3lame', '-b:a', '192k', '-f', 'mp3', '/w/2/audio.mp3',
     ]);
@@ -89,12 +89,12 @@ describe('buildFusedArgs: one argv for several outputs', () => {
   it('a trimmed series: trim/atrim cut the range, the timeline shifts by exactly the start, cuts are relative to it', () => {
     const plan = fused([clips({ start: '00:00:01.500', end: 31.5, segmentSeconds: 10, preset: 'ultrafast' }), audio({ format: 'wav' })]);
     const cuts = '9.999,19.999';
-    assert.deepEqual(plan.args.slice(HEAD.length, HEAD.length + 30), [
+    assert.deepEqual(plan.args.slice(HEAD.length, HEAD.length + 32), [
       ...MAP,
       '-vf', 'trim=start=1.5:end=31.5,setpts=PTS-1.5/TB',
       '-af', 'atrim=start=1.5:end=31.5,asetpts=PTS-1.5/TB',
       ...X264('ultrafast', 20), ...AAC,
-      '-force_key_frames', cuts, '-f', 'segment', '-segment_times', cuts,
+      '-force_key_frames', cuts, '-avoid_negative_ts', 'disabled', '-f', 'segment', '-segment_times', cuts,
     ]);
     assert.equal(plan.span, 60, 'the wav covers the whole source');
     // Only an end: no shift; only a start: no end bound.

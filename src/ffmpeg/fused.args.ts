@@ -155,6 +155,9 @@ export function clipSeriesOutput(
   const args = [
     ...encode,
     '-force_key_frames', cuts,
+    // Without it the first clip starts at the encoder's B-frame delay (0.067 s at 30 fps)
+    // instead of 0: the segment muxer shifts its negative DTS; mp4's edit list handles them.
+    '-avoid_negative_ts', 'disabled',
     '-f', 'segment', '-segment_times', cuts, '-segment_start_number', '1', '-reset_timestamps', '1',
     '-segment_format', 'mp4', '-segment_format_options', 'movflags=+faststart',
     join(dir, `clip-%0${digits}d.mp4`),
