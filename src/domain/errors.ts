@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   upload_size_mismatch: { permanent: true },
   upload_checksum_mismatch: { permanent: true },
   presigned_unavailable: { permanent: true },
+  queue_unavailable: { permanent: false },
   unsupported_media_type: { permanent: true },
   input_invalid: { permanent: true },
   input_unsupported: { permanent: true },

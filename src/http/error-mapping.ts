@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, number> = {
   upload_size_mismatch: 422,
   upload_checksum_mismatch: 422,
   presigned_unavailable: 400,
+  queue_unavailable: 503,
   unsupported_media_type: 415,
   input_invalid: 422,
   input_unsupported: 422,

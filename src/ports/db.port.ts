@@ -55,6 +55,11 @@ export interface JobRepository {
   cancel(id: string, now: number): Promise<JobRecord | null>;
   /** failed/canceled → queued with fresh outputs and attempts reset. */
   retry(id: string, now: number): Promise<JobRecord | null>;
+  /**
+   * A queued job that no worker has taken yet (attempts 0) becomes failed with this error:
+   * its message did not reach the queue. False when the job is in any other state.
+   */
+  failUndispatched(id: string, error: JobError, now: number): Promise<boolean>;
   /** Running jobs whose lease ran out: their worker is gone. */
   expiredLeases(now: number, limit: number): Promise<Fence[]>;
   /** Running jobs whose lease ran out become queued again (or failed when out of attempts). */

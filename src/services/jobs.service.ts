@@ -58,9 +58,10 @@ export class JobsService {
     if (!created && earlierHash !== requestHash) {
       throw new DomainError('idempotency_conflict', 'this Idempotency-Key was already used with a different request body', { jobId: job.id });
     }
-    // A replay of a job that is still queued enqueues again: if the first enqueue failed
-    // after the insert, this heals it, and a duplicate message is harmless.
-    if (created || job.status === 'queued') await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) });
+    // A replay of a job that is still queued enqueues again (a duplicate message is
+    // harmless); a replay of a job whose message never reached the queue runs it again.
+    if (!created && job.status === 'failed' && job.error?.code === 'queue_unavailable') return { job: await this.retry(job.id), created: false };
+    if (created || job.status === 'queued') await this.dispatch(job);
     if (created) await this.publish(job);
     return { job, created };
   }
@@ -94,9 +95,35 @@ export class JobsService {
     }
     const job = await this.deps.db.jobs.retry(id, this.deps.clock.now());
     if (!job || job.status !== 'queued') throw new DomainError('job_not_retryable', `job ${id} changed state; try again`);
-    await this.deps.queue.enqueue({ jobId: id, route: jobRoute(job.outputs) });
+    await this.dispatch(job);
     await this.publish(job);
     return job;
+  }
+
+  /**
+   * Hands the job to the queue. The client hears "accepted" only once the queue has the
+   * message (for RabbitMQ: confirmed by the broker). When the queue does not take it, the
+   * job is marked failed with `queue_unavailable` rather than left queued with no message
+   * (nothing would ever run it), and the caller gets a 503 that says how to run it again.
+   */
+  private async dispatch(job: JobRecord): Promise<void> {
+    try {
+      await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) });
+    } catch (err) {
+      const reason = `the job queue did not take job ${job.id}: ${(err as Error).message}`;
+      const now = this.deps.clock.now();
+      const failed = await this.deps.db.jobs.failUndispatched(job.id, { code: 'queue_unavailable', message: reason }, now).catch(() => false);
+      if (failed) {
+        await this.deps.events
+          .publish({ jobId: job.id, type: 'status', status: 'failed', progress: job.progress, stage: 'failed', at: now })
+          .catch(() => undefined);
+      }
+      throw new DomainError(
+        'queue_unavailable',
+        `${reason}. Nothing was started${failed ? ` and the job is marked failed` : ''}; once the queue is back, send the same request again with its Idempotency-Key, or POST /v1/jobs/${job.id}/retry`,
+        { jobId: job.id },
+      );
+    }
   }
 
   private async publish(job: JobRecord) {

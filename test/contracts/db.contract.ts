@@ -127,6 +127,23 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal((await db.jobs.get(job.id))?.status, 'canceled');
     });
 
+    it('fails a job whose message never reached the queue, only while no worker has taken it', async () => {
+      const error = { code: 'queue_unavailable' as const, message: 'the job queue did not take it' };
+      const { job } = await db.jobs.create(newJob(55_000));
+      assert.equal(await db.jobs.failUndispatched(job.id, error, 55_001), true);
+      const failed = await db.jobs.get(job.id);
+      assert.deepEqual([failed?.status, failed?.attempts, failed?.error, failed?.finishedAt], ['failed', 0, error, 55_001]);
+      assert.equal(await db.jobs.failUndispatched(job.id, error, 55_002), false, 'already failed');
+      assert.equal((await db.jobs.retry(job.id, 55_003))?.status, 'queued', 'and it can be retried');
+
+      const { job: taken } = await db.jobs.create(newJob(55_100));
+      const c = await db.jobs.claim(taken.id, 'w1', 55_101, 1000);
+      assert.equal(await db.jobs.failUndispatched(taken.id, error, 55_102), false, 'a running job is left alone');
+      await db.jobs.requeue({ id: taken.id, attempt: c!.attempts }, 55_103, { error: null, refundAttempt: false });
+      assert.equal(await db.jobs.failUndispatched(taken.id, error, 55_104), false, 'a queued job that already ran an attempt had its message');
+      assert.equal((await db.jobs.get(taken.id))?.status, 'queued');
+    });
+
     it('retries failed and canceled jobs with fresh outputs and attempts, never running ones', async () => {
       const { job } = await db.jobs.create(newJob(60_000));
       const c = await db.jobs.claim(job.id, 'w1', 60_001, 1000);

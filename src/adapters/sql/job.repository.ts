@@ -175,6 +175,17 @@ export class SqlJobRepository implements JobRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  async failUndispatched(id: string, error: { code: any; message: string }, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ status: 'failed', stage: 'failed', error: JSON.stringify(error), finished_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'queued')
+      .where('attempts', '=', 0)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   async cancel(id: string, now: number): Promise<JobRecord | null> {
     await this.db
       .updateTable('jobs')
