@@ -60,6 +60,14 @@ export interface JobRepository {
    * its message did not reach the queue. False when the job is in any other state.
    */
   failUndispatched(id: string, error: JobError, now: number): Promise<boolean>;
+  /**
+   * Every transition that needs a queue message (create, requeue, recoverExpired to queued,
+   * retry) marks the job with a dispatch mark: `createdAt`, `runAfter`, `now`, `now`. The
+   * caller clears it once the queue has taken the message; a later transition's mark stays.
+   */
+  markDispatched(id: string, due: number): Promise<void>;
+  /** Queued jobs whose dispatch mark is older than `before`: their message never reached the queue. */
+  undispatched(before: number, limit: number): Promise<Array<{ job: JobRecord; due: number }>>;
   /** Running jobs whose lease ran out: their worker is gone. */
   expiredLeases(now: number, limit: number): Promise<Fence[]>;
   /** Running jobs whose lease ran out become queued again (or failed when out of attempts). */

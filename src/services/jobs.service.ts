@@ -61,7 +61,8 @@ export class JobsService {
     // A replay of a job that is still queued enqueues again (a duplicate message is
     // harmless); a replay of a job whose message never reached the queue runs it again.
     if (!created && job.status === 'failed' && job.error?.code === 'queue_unavailable') return { job: await this.retry(job.id), created: false };
-    if (created || job.status === 'queued') await this.dispatch(job);
+    if (created) await this.dispatch(job, now);
+    else if (job.status === 'queued') await this.dispatch(job, null);
     if (created) await this.publish(job);
     return { job, created };
   }
@@ -93,9 +94,10 @@ export class JobsService {
     if (before.status !== 'failed' && before.status !== 'canceled') {
       throw new DomainError('job_not_retryable', `only failed or canceled jobs can be retried; job ${id} is ${before.status}`);
     }
-    const job = await this.deps.db.jobs.retry(id, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const job = await this.deps.db.jobs.retry(id, now);
     if (!job || job.status !== 'queued') throw new DomainError('job_not_retryable', `job ${id} changed state; try again`);
-    await this.dispatch(job);
+    await this.dispatch(job, now);
     await this.publish(job);
     return job;
   }
@@ -105,10 +107,15 @@ export class JobsService {
    * message (for RabbitMQ: confirmed by the broker). When the queue does not take it, the
    * job is marked failed with `queue_unavailable` rather than left queued with no message
    * (nothing would ever run it), and the caller gets a 503 that says how to run it again.
+   * `due` is the job's dispatch mark (see JobRepository.markDispatched); null for a replay
+   * of a queued job, whose mark, if still set, the worker sweeper handles.
    */
-  private async dispatch(job: JobRecord): Promise<void> {
+  private async dispatch(job: JobRecord, due: number | null): Promise<void> {
     try {
       await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) });
+      // The queue has it: clear the dispatch mark (if this fails, the worker sweeper only
+      // sends a harmless duplicate later).
+      if (due !== null) await this.deps.db.jobs.markDispatched(job.id, due).catch(() => undefined);
     } catch (err) {
       const reason = `the job queue did not take job ${job.id}: ${(err as Error).message}`;
       const now = this.deps.clock.now();

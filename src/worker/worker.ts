@@ -38,6 +38,11 @@ export interface WorkerDeps {
 export interface WorkerOptions {
   id: string;
   concurrency: number;
+  /**
+   * How long a job may carry its dispatch mark before the sweeper sends its message again
+   * (default: the lease, at least 15 s).
+   */
+  dispatchGraceMs?: number;
   /** Output types (queue routes) this worker takes; absent: every route. */
   routes?: Route[];
   leaseMs: number;
@@ -108,10 +113,40 @@ export class Worker {
       if (status === 'queued') {
         // expiredLeases returns fences only; the route comes from the job's own outputs.
         const job = await this.deps.db.jobs.get(fence.id);
-        if (job) await this.deps.queue.enqueue({ jobId: fence.id, route: jobRoute(job.outputs) });
+        if (job) await this.send(job, now);
       }
       await this.emit(fence.id, 'status', status, 0, status === 'queued' ? 'requeued after worker loss' : 'failed');
     }
+    await this.redispatch(now);
+  }
+
+  /**
+   * Queued jobs whose message never reached the queue (the queue refused it, or a process
+   * died between the database write and the enqueue) still carry their dispatch mark after
+   * the grace period: send their message now. A duplicate is harmless (the claim is fenced).
+   */
+  private async redispatch(now: number): Promise<void> {
+    const grace = this.opts.dispatchGraceMs ?? Math.max(this.opts.leaseMs, 15_000);
+    for (const { job, due } of await this.deps.db.jobs.undispatched(now - grace, 50)) {
+      if (!(await this.send(job, due, Math.max(0, job.runAfter - now)))) return; // still away: the next sweep tries again
+      this.deps.logger.warn({ job: job.id, markedAt: due }, 'sent a queue message that had not reached the queue');
+    }
+  }
+
+  /**
+   * Enqueues the job's message and clears the dispatch mark the database set with `due`.
+   * Never throws: when the queue does not take it, the mark stays and redispatch() sends it
+   * once the queue is back.
+   */
+  private async send(job: Pick<JobRecord, 'id' | 'outputs'>, due: number, delayMs = 0): Promise<boolean> {
+    try {
+      await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) }, delayMs > 0 ? { delayMs } : undefined);
+    } catch (err) {
+      this.deps.logger.warn({ job: job.id, err }, 'the queue did not take the message; the sweeper sends it again once the queue is back');
+      return false;
+    }
+    await this.deps.db.jobs.markDispatched(job.id, due).catch(() => undefined);
+    return true;
   }
 
   private async handle(jobId: string): Promise<void> {
@@ -298,7 +333,7 @@ export class Worker {
         await this.deps.blobs.deletePrefix(`jobs/${job.id}`).catch(() => undefined);
       } else if (reason === 'shutdown') {
         if (await this.deps.db.jobs.requeue(fence, now, { error: null, refundAttempt: true })) {
-          await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) });
+          await this.send(job, now);
           await this.emit(job.id, 'status', 'queued', 0, 'handed back at worker shutdown');
           log.warn('handed back at shutdown');
         }
@@ -310,7 +345,7 @@ export class Worker {
     if (!permanent && fence.attempt < job.maxAttempts) {
       const delay = retryDelayMs(fence.attempt, this.opts.retryBaseMs);
       if (await this.deps.db.jobs.requeue(fence, now + delay, { error, refundAttempt: false })) {
-        await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) }, { delayMs: delay });
+        await this.send(job, now + delay, delay);
         await this.emit(job.id, 'status', 'queued', 0, 'waiting to retry');
         log.warn({ err: error, delayMs: delay }, 'attempt failed; will retry');
       }

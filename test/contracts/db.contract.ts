@@ -144,6 +144,36 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal((await db.jobs.get(taken.id))?.status, 'queued');
     });
 
+    it('marks every transition that needs a queue message until the message is taken', async () => {
+      const ids = (rows: Array<{ job: { id: string }; due: number }>) => rows.map((r) => [r.job.id, r.due]);
+      const mine = (rows: Array<{ job: { id: string }; due: number }>, ...jobIds: string[]) => ids(rows.filter((r) => jobIds.includes(r.job.id)));
+      const { job: a } = await db.jobs.create(newJob(57_000));
+      const { job: b } = await db.jobs.create(newJob(57_001));
+      assert.deepEqual(mine(await db.jobs.undispatched(57_002, 1000), a.id, b.id), [[a.id, 57_000], [b.id, 57_001]], 'created: marked with createdAt, oldest first');
+      assert.deepEqual(mine(await db.jobs.undispatched(57_000, 1000), a.id, b.id), [], 'only marks older than `before`');
+      await db.jobs.markDispatched(a.id, 57_000);
+      await db.jobs.markDispatched(b.id, 56_999); // a stale mark value clears nothing
+      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), a.id, b.id), [[b.id, 57_001]]);
+
+      // A running job is not offered, whatever its mark; a requeue marks it with runAfter.
+      const c = await db.jobs.claim(b.id, 'w1', 57_010, 1000);
+      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [], 'running');
+      await db.jobs.requeue({ id: b.id, attempt: c!.attempts }, 58_000, { error: null, refundAttempt: false });
+      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [[b.id, 58_000]]);
+      await db.jobs.markDispatched(b.id, 58_000);
+
+      // Lease recovery marks with `now`; cancel and failUndispatched clear; retry marks with `now`.
+      const c2 = await db.jobs.claim(b.id, 'w1', 58_001, 10);
+      assert.equal(await db.jobs.recoverExpired({ id: b.id, attempt: c2!.attempts }, 58_100), 'queued');
+      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [[b.id, 58_100]]);
+      await db.jobs.cancel(b.id, 58_200);
+      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), []);
+      await db.jobs.retry(b.id, 58_300);
+      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [[b.id, 58_300]]);
+      assert.equal(await db.jobs.failUndispatched(b.id, { code: 'queue_unavailable', message: 'x' }, 58_400), true);
+      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), []);
+    });
+
     it('retries failed and canceled jobs with fresh outputs and attempts, never running ones', async () => {
       const { job } = await db.jobs.create(newJob(60_000));
       const c = await db.jobs.claim(job.id, 'w1', 60_001, 1000);

@@ -34,3 +34,33 @@ describe('migration 0004_queue_routes', () => {
     }
   });
 });
+
+describe('migration 0005_dispatch_due', () => {
+  it('marks the jobs waiting at upgrade time (their messages may sit in a queue the new workers do not read), and no others', async () => {
+    const t = await tempDir();
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: openWasmSqlite(join(t.dir, 'old.db')) }) });
+    try {
+      await migrateToLatest(db, sqliteCapabilities, { upTo: '0004_queue_routes' });
+      const job = { max_attempts: 3, upload_id: 'upl_x', outputs: '[]', created_at: 1, updated_at: 1 };
+      await db
+        .insertInto('jobs')
+        .values([
+          { ...job, id: 'job_waiting', status: 'queued', run_after: 7 },
+          { ...job, id: 'job_running', status: 'running', run_after: 2 },
+          { ...job, id: 'job_done', status: 'succeeded', run_after: 3 },
+        ])
+        .execute();
+      const applied = await migrateToLatest(db, sqliteCapabilities);
+      assert.deepEqual(applied, ['0005_dispatch_due']);
+      const rows = await db.selectFrom('jobs').select(['id', 'dispatch_due']).orderBy('id').execute();
+      assert.deepEqual(rows, [
+        { id: 'job_done', dispatch_due: null },
+        { id: 'job_running', dispatch_due: null },
+        { id: 'job_waiting', dispatch_due: 7 },
+      ]);
+    } finally {
+      await db.destroy();
+      await t.cleanup();
+    }
+  });
+});

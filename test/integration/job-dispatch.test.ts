@@ -6,7 +6,13 @@ import { MemoryEventBus } from '../../src/adapters/memory/memory.event-bus.js';
 import { sqliteCapabilities } from '../../src/adapters/sql/dialect.js';
 import { openSqliteDatabase, type SqliteHandle } from '../../src/adapters/sqlite/sqlite.database.js';
 import { isDomainError } from '../../src/domain/errors.js';
+import { newId } from '../../src/domain/ids.js';
 import { JobsService } from '../../src/services/jobs.service.js';
+import { FfmpegMediaRunner } from '../../src/adapters/ffmpeg-process/ffmpeg.media-runner.js';
+import { FsBlobStore } from '../../src/adapters/fs/fs.blob-store.js';
+import { createLogger } from '../../src/main/logger.js';
+import type { ConsumeOptions, JobQueue, QueueConsumer, QueueMessage } from '../../src/ports/queue.port.js';
+import { Worker } from '../../src/worker/worker.js';
 import { tempDir } from '../helpers/temp.js';
 
 /**
@@ -73,5 +79,93 @@ describe('a job the queue does not take', () => {
     await assert.rejects(service(upQueue).retry(job.id), (e: unknown) => isDomainError(e) && e.code === 'queue_unavailable');
     const stored = await db.jobs.get(job.id);
     assert.deepEqual([stored?.status, stored?.error?.code], ['failed', 'queue_unavailable']);
+  });
+});
+
+/** A real db-queue that can be taken away and given back: enqueue throws while it is down. */
+class SwitchableQueue implements JobQueue {
+  down = false;
+  constructor(private readonly inner: JobQueue) {}
+  async enqueue(message: QueueMessage, opts?: { delayMs?: number }): Promise<void> {
+    if (this.down) throw new Error('queue connection refused');
+    await this.inner.enqueue(message, opts);
+  }
+  consume(handler: (m: QueueMessage) => Promise<void>, opts: ConsumeOptions): QueueConsumer {
+    return this.inner.consume(handler, opts);
+  }
+  depth(): Promise<number> {
+    return this.inner.depth();
+  }
+  depthByRoute() {
+    return this.inner.depthByRoute();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+describe('the worker sweeper sends messages that never reached the queue', () => {
+  let t: Awaited<ReturnType<typeof tempDir>>;
+  let db: SqliteHandle;
+  let queue: SwitchableQueue;
+  let worker: Worker;
+  const clock = { now: () => Date.now() };
+  const outputs = [{ spec: { type: 'thumbnail' as const, format: 'jpg' as const }, status: 'pending' as const, files: [] }];
+
+  before(async () => {
+    t = await tempDir('mf-redispatch-');
+    db = await openSqliteDatabase(join(t.dir, 'jobs.db'));
+    queue = new SwitchableQueue(new DbJobQueue(db.kysely, { queue: 'jobs', owner: 'w', clock, caps: sqliteCapabilities }));
+    worker = new Worker(
+      {
+        db,
+        queue,
+        blobs: new FsBlobStore(join(t.dir, 'blobs')),
+        runner: await FfmpegMediaRunner.create({ ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' }),
+        events: new MemoryEventBus(),
+        clock,
+        logger: createLogger('silent'),
+      },
+      {
+        id: 'w1', concurrency: 1, leaseMs: 1000, heartbeatMs: 250, stallTimeoutMs: 10_000, retryBaseMs: 100, probeTimeoutMs: 10_000,
+        progressIntervalMs: 100, shutdownGraceMs: 100, tmpRoot: join(t.dir, 'tmp'), limits: { maxDurationSeconds: 3600, maxPixels: 1e8, maxFramesPerJob: 1000 },
+        dispatchGraceMs: 50,
+      },
+    );
+  });
+  after(async () => {
+    await db.close();
+    await t.cleanup();
+  });
+
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('a job written without its message (a process died in between) gets one after the grace period, once', async () => {
+    const now = clock.now();
+    const { job } = await db.jobs.create({ id: newId('job', now), uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now });
+    const before = await queue.depth();
+    await worker.sweep();
+    assert.equal(await queue.depth(), before, 'not within the grace period');
+    await pause(80);
+    await worker.sweep();
+    assert.equal(await queue.depth(), before + 1, 'sent');
+    await worker.sweep();
+    assert.equal(await queue.depth(), before + 1, 'sent once: the mark is cleared');
+    assert.deepEqual((await db.jobs.undispatched(clock.now() + 1, 100)).map((r) => r.job.id).filter((id) => id === job.id), []);
+  });
+
+  it('while the queue is down the mark stays; the first sweep after it is back sends the message', async () => {
+    const now = clock.now();
+    const { job } = await db.jobs.create({ id: newId('job', now), uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now });
+    const before = await queue.depth();
+    queue.down = true;
+    await pause(80);
+    await worker.sweep();
+    await worker.sweep();
+    assert.deepEqual((await db.jobs.undispatched(clock.now(), 100)).map((r) => r.job.id).filter((id) => id === job.id), [job.id], 'still marked');
+    queue.down = false;
+    await worker.sweep();
+    assert.equal(await queue.depth(), before + 1);
+    assert.deepEqual((await db.jobs.undispatched(clock.now() + 1, 100)).map((r) => r.job.id).filter((id) => id === job.id), []);
   });
 });

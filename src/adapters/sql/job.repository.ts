@@ -48,6 +48,7 @@ export class SqlJobRepository implements JobRepository {
         started_at: null,
         finished_at: null,
         run_after: job.createdAt,
+        dispatch_due: job.createdAt,
         lease_owner: null,
         lease_expires_at: null,
         updated_at: job.createdAt,
@@ -162,6 +163,7 @@ export class SqlJobRepository implements JobRepository {
         status: 'queued',
         stage: 'waiting to retry',
         run_after: runAfter,
+        dispatch_due: runAfter,
         error: opts.error ? JSON.stringify(opts.error) : null,
         attempts: opts.refundAttempt ? eb('attempts', '-', 1) : eb.ref('attempts'),
         lease_owner: null,
@@ -178,7 +180,7 @@ export class SqlJobRepository implements JobRepository {
   async failUndispatched(id: string, error: { code: any; message: string }, now: number): Promise<boolean> {
     const res = await this.db
       .updateTable('jobs')
-      .set({ status: 'failed', stage: 'failed', error: JSON.stringify(error), finished_at: now, updated_at: now })
+      .set({ status: 'failed', stage: 'failed', error: JSON.stringify(error), finished_at: now, dispatch_due: null, updated_at: now })
       .where('id', '=', id)
       .where('status', '=', 'queued')
       .where('attempts', '=', 0)
@@ -186,10 +188,27 @@ export class SqlJobRepository implements JobRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  async markDispatched(id: string, due: number): Promise<void> {
+    await this.db.updateTable('jobs').set({ dispatch_due: null }).where('id', '=', id).where('dispatch_due', '=', due).execute();
+  }
+
+  async undispatched(before: number, limit: number): Promise<Array<{ job: JobRecord; due: number }>> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('status', '=', 'queued')
+      .where('dispatch_due', 'is not', null)
+      .where('dispatch_due', '<', before)
+      .orderBy('dispatch_due')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ job: toJob(row), due: Number(row.dispatch_due) }));
+  }
+
   async cancel(id: string, now: number): Promise<JobRecord | null> {
     await this.db
       .updateTable('jobs')
-      .set({ status: 'canceled', stage: 'canceled', finished_at: now, lease_owner: null, lease_expires_at: null, updated_at: now })
+      .set({ status: 'canceled', stage: 'canceled', finished_at: now, lease_owner: null, lease_expires_at: null, dispatch_due: null, updated_at: now })
       .where('id', '=', id)
       .where('status', 'in', ['queued', 'running'])
       .executeTakeFirst();
@@ -209,6 +228,7 @@ export class SqlJobRepository implements JobRepository {
         error: null,
         outputs: JSON.stringify(pendingOutputs(current.outputs)),
         run_after: now,
+        dispatch_due: now,
         started_at: null,
         finished_at: null,
         updated_at: now,
@@ -243,11 +263,12 @@ export class SqlJobRepository implements JobRepository {
               stage: 'failed',
               error: JSON.stringify({ code: 'worker_lost', message: `the worker running attempt ${job.attempts} stopped answering and no attempts are left` }),
               finished_at: now,
+              dispatch_due: null,
               lease_owner: null,
               lease_expires_at: null,
               updated_at: now,
             }
-          : { status: 'queued', stage: 'requeued after worker loss', run_after: now, lease_owner: null, lease_expires_at: null, updated_at: now },
+          : { status: 'queued', stage: 'requeued after worker loss', run_after: now, dispatch_due: now, lease_owner: null, lease_expires_at: null, updated_at: now },
       )
       .where('id', '=', fence.id)
       .where('attempts', '=', fence.attempt)

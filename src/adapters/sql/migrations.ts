@@ -113,6 +113,20 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
         await db.schema.createIndex('queue_messages_due').on('queue_messages').columns(['queue', 'route', 'available_at']).execute();
       },
     },
+    '0005_dispatch_due': {
+      // Set whenever a job needs a queue message (created, requeued, recovered, retried) and
+      // cleared once the queue has taken it. A queued job still marked after a grace period
+      // lost its message (the queue refused it, or the process died in between); the worker
+      // sweeper sends it again. Jobs already waiting are marked too: after an upgrade from a
+      // version with one queue (before 0004's routes), their messages sit in a queue the new
+      // workers do not read, and the sweeper re-sends them on their routes (a duplicate, where
+      // an old message is still read, is harmless: the claim is fenced).
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('jobs').addColumn('dispatch_due', epoch).execute();
+        await db.schema.createIndex('jobs_dispatch_due').on('jobs').column('dispatch_due').execute();
+        await db.updateTable('jobs').set({ dispatch_due: sql`run_after` }).where('status', '=', 'queued').execute();
+      },
+    },
   };
 }
 

@@ -23,6 +23,8 @@ export interface JobsTable {
   lease_owner: string | null;
   lease_expires_at: number | null;
   updated_at: number;
+  /** Set while the job needs a queue message the queue has not yet taken (0005). */
+  dispatch_due: number | null;
 }
 
 export interface UploadsTable {
