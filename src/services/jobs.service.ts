@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { jobRoute } from '../domain/routes.js';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { jobRequestSchema } from '../domain/job-spec.js';
@@ -8,6 +7,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
+import { Dispatcher } from './dispatch.js';
 import { parseOrThrow } from './validation.js';
 
 function canonical(value: unknown): string {
@@ -28,7 +28,11 @@ export class JobsService {
       clock: Clock;
       defaultMaxAttempts: number;
     },
-  ) {}
+  ) {
+    this.dispatcher = new Dispatcher(deps);
+  }
+
+  private readonly dispatcher: Dispatcher;
 
   async submit(body: unknown, idempotencyKey?: string): Promise<{ job: JobRecord; created: boolean }> {
     const request = parseOrThrow(jobRequestSchema, body, 'job request');
@@ -112,10 +116,7 @@ export class JobsService {
    */
   private async dispatch(job: JobRecord, due: number | null): Promise<void> {
     try {
-      await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) });
-      // The queue has it: clear the dispatch mark (if this fails, the worker sweeper only
-      // sends a harmless duplicate later).
-      if (due !== null) await this.deps.db.jobs.markDispatched(job.id, due).catch(() => undefined);
+      await this.dispatcher.send(job, due);
     } catch (err) {
       const reason = `the job queue did not take job ${job.id}: ${(err as Error).message}`;
       const now = this.deps.clock.now();

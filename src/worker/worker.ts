@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AbortedError, DomainError, errorSummary, isDomainError } from '../domain/errors.js';
 import { retryDelayMs, type JobRecord, type JobStatus, type OutputState } from '../domain/job.js';
-import { jobRoute, type Route } from '../domain/routes.js';
+import type { Route } from '../domain/routes.js';
 import type { MediaMetadata } from '../domain/media.js';
 import { planRuns } from '../ffmpeg/fused.args.js';
 import { buildProbeArgs, checkLimits, parseProbe, sniffForbiddenText, type MediaLimits } from '../ffmpeg/probe.js';
@@ -17,6 +17,7 @@ import type { MediaRunner } from '../ports/media-runner.port.js';
 import type { JobQueue, QueueConsumer } from '../ports/queue.port.js';
 import type { PageMediaImporter } from '../ports/page-media-importer.port.js';
 import type { UrlFetcher } from '../ports/url-fetcher.port.js';
+import { Dispatcher } from '../services/dispatch.js';
 import { importFromUrl, type UrlImportLimits } from '../services/url-import.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { createScratchRoot } from './scratch.js';
@@ -77,8 +78,11 @@ export class Worker {
   private scratch = '';
   private readonly running = new Map<string, Running>();
   private stopping = false;
+  private readonly dispatcher: Dispatcher;
 
-  constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {}
+  constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
+    this.dispatcher = new Dispatcher(deps);
+  }
 
   async start(): Promise<void> {
     const { dir, removedStale } = await createScratchRoot(this.opts.tmpRoot);
@@ -117,36 +121,16 @@ export class Worker {
       }
       await this.emit(fence.id, 'status', status, 0, status === 'queued' ? 'requeued after worker loss' : 'failed');
     }
-    await this.redispatch(now);
+    // Messages that never reached the queue (it refused them, or a process died in between).
+    const resent = await this.dispatcher.redispatch(now, this.opts.dispatchGraceMs ?? Math.max(this.opts.leaseMs, 15_000));
+    if (resent.length) this.deps.logger.warn({ jobs: resent }, 'sent queue messages that had not reached the queue');
   }
 
-  /**
-   * Queued jobs whose message never reached the queue (the queue refused it, or a process
-   * died between the database write and the enqueue) still carry their dispatch mark after
-   * the grace period: send their message now. A duplicate is harmless (the claim is fenced).
-   */
-  private async redispatch(now: number): Promise<void> {
-    const grace = this.opts.dispatchGraceMs ?? Math.max(this.opts.leaseMs, 15_000);
-    for (const { job, due } of await this.deps.db.jobs.undispatched(now - grace, 50)) {
-      if (!(await this.send(job, due, Math.max(0, job.runAfter - now)))) return; // still away: the next sweep tries again
-      this.deps.logger.warn({ job: job.id, markedAt: due }, 'sent a queue message that had not reached the queue');
-    }
-  }
-
-  /**
-   * Enqueues the job's message and clears the dispatch mark the database set with `due`.
-   * Never throws: when the queue does not take it, the mark stays and redispatch() sends it
-   * once the queue is back.
-   */
-  private async send(job: Pick<JobRecord, 'id' | 'outputs'>, due: number, delayMs = 0): Promise<boolean> {
-    try {
-      await this.deps.queue.enqueue({ jobId: job.id, route: jobRoute(job.outputs) }, delayMs > 0 ? { delayMs } : undefined);
-    } catch (err) {
+  /** Never throws: when the queue does not take the message, the job keeps its dispatch mark and a later sweep sends it. */
+  private async send(job: Pick<JobRecord, 'id' | 'outputs'>, due: number, delayMs = 0): Promise<void> {
+    await this.dispatcher.send(job, due, delayMs).catch((err: unknown) => {
       this.deps.logger.warn({ job: job.id, err }, 'the queue did not take the message; the sweeper sends it again once the queue is back');
-      return false;
-    }
-    await this.deps.db.jobs.markDispatched(job.id, due).catch(() => undefined);
-    return true;
+    });
   }
 
   private async handle(jobId: string): Promise<void> {
