@@ -44,13 +44,31 @@ const backends: Array<{ name: string; env: (id: string) => Record<string, string
   { name: 'db queue', env: () => ({ MEDIAFORGE_QUEUE: 'db' }) },
 ];
 
+
+/** Records which worker held which job, from the database (the source of truth), every 40 ms; returns stop. */
+function watchLeaseOwners(db: pg.Client, schema: string, owners: Map<string, Set<string>>): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    const r = await db.query<{ id: string; lease_owner: string }>(`SELECT id, lease_owner FROM "${schema}".jobs WHERE status = 'running' AND lease_owner IS NOT NULL`);
+    for (const row of r.rows) owners.set(row.id, (owners.get(row.id) ?? new Set()).add(row.lease_owner));
+  };
+  const tick = () => {
+    timer = setTimeout(() => void poll().catch(() => undefined).finally(() => timer && tick()), 40);
+  };
+  tick();
+  return () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+}
+
 for (const backend of backends) {
   describe(`e2e distributed: 1 api + 3 workers, PostgreSQL + ${backend.name} + S3`, () => {
     let c: Cluster;
     let db: pg.Client;
     let s3: S3Client;
     const owners = new Map<string, Set<string>>();
-    let watcher: NodeJS.Timeout | undefined;
+    let stopWatching = () => {};
 
     const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
       const isJson = body !== undefined && !(body instanceof Uint8Array);
@@ -72,20 +90,11 @@ for (const backend of backends) {
       db = new pg.Client({ connectionString: PG_URL });
       await db.connect();
       s3 = new S3Client({ region: c.s3.region, endpoint: c.s3.endpoint, forcePathStyle: true, credentials: c.s3.credentials });
-      // Which worker holds which job, seen from the database (the source of truth).
-      const poll = async () => {
-        const r = await db.query<{ id: string; lease_owner: string }>(`SELECT id, lease_owner FROM "${c.schema}".jobs WHERE status = 'running' AND lease_owner IS NOT NULL`);
-        for (const row of r.rows) owners.set(row.id, (owners.get(row.id) ?? new Set()).add(row.lease_owner));
-      };
-      const tick = () => {
-        watcher = setTimeout(() => void poll().catch(() => undefined).finally(() => watcher && tick()), 40);
-      };
-      tick();
+      stopWatching = watchLeaseOwners(db, c.schema, owners);
     });
 
     after(async () => {
-      clearTimeout(watcher);
-      watcher = undefined;
+      stopWatching();
       await db?.end();
       s3?.destroy();
       await c?.stop();
@@ -177,7 +186,7 @@ for (const backend of backends.filter((b) => b.name === 'BullMQ')) {
     let c: Cluster;
     let db: pg.Client;
     const owners = new Map<string, Set<string>>();
-    let watcher: NodeJS.Timeout | undefined;
+    let stopWatching = () => {};
     const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
       const isJson = body !== undefined && !(body instanceof Uint8Array);
       const res = await fetch(`${c.api.url}${path}`, {
@@ -204,19 +213,11 @@ for (const backend of backends.filter((b) => b.name === 'BullMQ')) {
       c = await startCluster(backend.env, 0);
       db = new pg.Client({ connectionString: PG_URL });
       await db.connect();
-      const poll = async () => {
-        const r = await db.query<{ id: string; lease_owner: string }>(`SELECT id, lease_owner FROM "${c.schema}".jobs WHERE status = 'running' AND lease_owner IS NOT NULL`);
-        for (const row of r.rows) owners.set(row.id, (owners.get(row.id) ?? new Set()).add(row.lease_owner));
-      };
-      const tick = () => {
-        watcher = setTimeout(() => void poll().catch(() => undefined).finally(() => watcher && tick()), 40);
-      };
-      tick();
+      stopWatching = watchLeaseOwners(db, c.schema, owners);
     });
 
     after(async () => {
-      clearTimeout(watcher);
-      watcher = undefined;
+      stopWatching();
       await db?.end();
       await c?.stop();
       if (c) await backend.cleanup?.(c.id);

@@ -1,27 +1,20 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { hlsMedia } from '../helpers/hls-media.js';
-import { CHROMIUM_PATH, chromiumFlags, playUntil, startPlayerPage } from '../helpers/hls-player.js';
+import { startPlayer } from '../helpers/hls-player.js';
 import { collectEvents } from '../helpers/platform.js';
 import { startS3Platform, type S3Platform } from '../helpers/s3-platform.js';
 
 describe('e2e: a real browser plays the HLS package from S3 storage (playlists from the API, segments redirected to presigned GETs)', () => {
   let p: S3Platform;
-  let browser: BrowserContext;
-  let page: Awaited<ReturnType<typeof startPlayerPage>>;
-  let profile: Awaited<ReturnType<typeof chromiumFlags>>;
+  let player: Awaited<ReturnType<typeof startPlayer>>;
   before(async () => {
     p = await startS3Platform({ MEDIAFORGE_ENCODER_PRESET: 'ultrafast' });
-    page = await startPlayerPage();
-    profile = await chromiumFlags();
-    browser = await chromium.launchPersistentContext(profile.userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args: profile.args });
+    player = await startPlayer();
   });
   after(async () => {
-    await browser?.close();
-    await page?.close();
-    await profile?.cleanup();
+    await player?.close();
     await p?.stop();
   });
 
@@ -36,8 +29,7 @@ describe('e2e: a real browser plays the HLS package from S3 storage (playlists f
     assert.ok(master.startsWith(`${p.base}/v1/files/`), master);
 
     const seenBefore = p.gate.requests.length;
-    const tab = await browser.newPage();
-    const { state, time, diagnostics } = await playUntil(tab, page.pageUrl(master), 3);
+    const { state, time, diagnostics } = await player.play(master, 3);
     assert.equal(state.supported, true, `MSE available: ${diagnostics}`);
     assert.equal(state.error, null, `no fatal player error: ${diagnostics}`);
     assert.equal(state.levels, 2, diagnostics);
@@ -56,6 +48,5 @@ describe('e2e: a real browser plays the HLS package from S3 storage (playlists f
     for (const r of fromStorage) assert.ok(r.status === 200 || r.status === 206, summary);
     // A cross-origin redirect taints the request's origin: the bucket's CORS rule must allow it.
     assert.ok(segments.every((r) => r.origin === 'null'), summary);
-    await tab.close();
   });
 });

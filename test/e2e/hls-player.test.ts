@@ -1,26 +1,19 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { hlsMedia } from '../helpers/hls-media.js';
-import { CHROMIUM_PATH, chromiumFlags, playUntil, startPlayerPage } from '../helpers/hls-player.js';
+import { startPlayer } from '../helpers/hls-player.js';
 import { collectEvents, startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
 describe('e2e: a real browser plays the HLS package with hls.js', () => {
   let p: TestPlatform;
-  let browser: BrowserContext;
-  let page: Awaited<ReturnType<typeof startPlayerPage>>;
-  let profile: Awaited<ReturnType<typeof chromiumFlags>>;
+  let player: Awaited<ReturnType<typeof startPlayer>>;
   before(async () => {
     p = await startTestPlatform();
-    page = await startPlayerPage();
-    profile = await chromiumFlags();
-    browser = await chromium.launchPersistentContext(profile.userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args: profile.args });
+    player = await startPlayer();
   });
   after(async () => {
-    await browser?.close();
-    await page?.close();
-    await profile?.cleanup();
+    await player?.close();
     await p?.stop();
   });
 
@@ -32,8 +25,7 @@ describe('e2e: a real browser plays the HLS package with hls.js', () => {
     const job = (await p.api('GET', `/v1/jobs/${created.body.id}`)).body;
     const master = job.outputs[0].files.find((f: any) => f.name === 'master.m3u8').url;
 
-    const tab = await browser.newPage();
-    const { state, time, diagnostics } = await playUntil(tab, page.pageUrl(master), 3);
+    const { state, time, diagnostics } = await player.play(master, 3);
     assert.equal(state.supported, true, `MSE available: ${diagnostics}`);
     assert.equal(state.error, null, `no fatal player error: ${diagnostics}`);
     assert.equal(state.levels, 2, diagnostics);

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { tempDir } from './temp.js';
 
 const require = createRequire(import.meta.url);
@@ -74,4 +74,33 @@ export async function playUntil(tab: Page, url: string, seconds: number): Promis
     await new Promise((r) => setTimeout(r, 250));
   }
   return { state, time, diagnostics: JSON.stringify({ state, console: console.slice(-5) }) };
+}
+
+/**
+ * Debian's Chromium (fresh profile) and the hls.js page on its own origin, ready to play a
+ * master URL in a new tab.
+ */
+export async function startPlayer(): Promise<{ play(master: string, seconds: number): ReturnType<typeof playUntil>; close(): Promise<void> }> {
+  const page = await startPlayerPage();
+  const profile = await chromiumFlags();
+  const browser = await chromium.launchPersistentContext(profile.userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args: profile.args }).catch(async (err) => {
+    await page.close();
+    await profile.cleanup();
+    throw err;
+  });
+  return {
+    play: async (master, seconds) => {
+      const tab = await browser.newPage();
+      try {
+        return await playUntil(tab, page.pageUrl(master), seconds);
+      } finally {
+        await tab.close();
+      }
+    },
+    close: async () => {
+      await browser.close();
+      await page.close();
+      await profile.cleanup();
+    },
+  };
 }
