@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
-import { DomainError } from '../domain/errors.js';
+import type { Principal } from '../domain/principal.js';
 import { errorHandler } from './error-mapping.js';
 import type { HttpDeps } from './http.types.js';
 import { eventRoutes } from './routes/events.routes.js';
@@ -9,7 +9,20 @@ import { jobRoutes } from './routes/jobs.routes.js';
 import { metaRoutes } from './routes/meta.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 
-const PUBLIC = [/^\/v1\/openapi\.json$/, /^\/v1\/files\//];
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without an API key (health, the OpenAPI document, the status page, signed file links). */
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    /** The verified caller; set on every route that is not `public`. */
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    /** Every route registered, for the tests that walk them all. */
+    routeTable: ReadonlyArray<{ method: string; url: string; public: boolean }>;
+  }
+}
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -28,11 +41,19 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
+  const routeTable: Array<{ method: string; url: string; public: boolean }> = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, public: route.config?.public === true });
+  });
+  app.decorateRequest('principal', null);
+  // Authentication is decided by the route the router matched, never by reading the URL: the
+  // router decodes percent-escapes and takes absolute-form targets, so any string test on
+  // `request.url` can be walked around. Every route needs a key unless it is flagged public;
+  // a request that matched no route gets the 404 answer, which reveals nothing.
   app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0];
-    if (!path.startsWith('/v1/') || PUBLIC.some((p) => p.test(path))) return;
-    const key = await deps.auth.verify(request.headers.authorization);
-    if (!key) throw new DomainError('unauthorized', 'invalid API key');
+    if (request.is404 || request.routeOptions.config.public === true) return;
+    request.principal = await deps.auth.verify(request.headers.authorization);
   });
   await metaRoutes(app, deps);
   await uploadRoutes(app, deps);

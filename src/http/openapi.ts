@@ -136,6 +136,7 @@ export function buildOpenApi() {
         },
       },
       '/v1/files/{token}/{key}': {
+        options: { summary: 'CORS preflight for players on other origins', security: [], responses: { '204': { description: 'Allowed methods and headers' } } },
         get: {
           summary: 'Download an output file through a signed, expiring link (Range supported)',
           security: [],
@@ -146,6 +147,8 @@ export function buildOpenApi() {
           responses: { '200': { description: 'The file' }, '206': { description: 'Part of the file' }, ...errors(403, 404, 416) },
         },
       },
+      '/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/': { get: { summary: 'The status page (HTML)', security: [], responses: { '200': { description: 'text/html' } } } },
       '/healthz': { get: { summary: 'Liveness and dependencies', security: [], responses: { '200': { description: 'Healthy' }, '503': { description: 'A dependency is down' } } } },
     },
   };

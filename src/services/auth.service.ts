@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import type { Principal } from '../domain/principal.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { ApiKeyRecord, Database } from '../ports/db.port.js';
+import type { Database } from '../ports/db.port.js';
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 export const generateApiKey = () => `mf_${randomBytes(24).toString('base64url')}`;
@@ -11,12 +12,12 @@ export class AuthService {
   constructor(private readonly deps: { db: Pick<Database, 'apiKeys'>; clock: Clock }) {}
 
   /** Keys are stored as SHA-256 hashes; a stolen database does not give working keys. */
-  async verify(header: string | undefined): Promise<ApiKeyRecord> {
+  async verify(header: string | undefined): Promise<Principal> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!m) throw new DomainError('unauthorized', 'send your API key as `Authorization: Bearer <key>`');
     const found = await this.deps.db.apiKeys.findByHash(hashApiKey(m[1]));
     if (!found) throw new DomainError('unauthorized', 'that API key is not valid');
-    return found;
+    return { keyId: found.id, keyName: found.name };
   }
 
   /** Registers a key (idempotent: an existing hash is left alone). */

@@ -38,7 +38,7 @@ export function cacheControlFor(key: string): string {
 
 export async function fileRoutes(app: FastifyInstance, deps: HttpDeps) {
   // CORS preflight for players on other origins that send `Range` (hls.js, video elements).
-  app.options('/v1/files/:token/*', async (_request, reply) =>
+  app.options('/v1/files/:token/*', { config: { public: true } }, async (_request, reply) =>
     reply
       .status(204)
       .header('access-control-allow-origin', '*')
@@ -47,7 +47,8 @@ export async function fileRoutes(app: FastifyInstance, deps: HttpDeps) {
       .header('access-control-max-age', '86400')
       .send(),
   );
-  app.get('/v1/files/:token/*', async (request, reply) => {
+  // Public: the signed token in the path is the credential (checked below).
+  app.get('/v1/files/:token/*', { config: { public: true } }, async (request, reply) => {
     // Set first, so that error answers (403, 404, 416) are readable by players on other origins too.
     reply.header('access-control-allow-origin', '*');
     const { token, '*': key } = request.params as { token: string; '*': string };
