@@ -16,6 +16,11 @@ const STATUS: Record<ErrorCode, number> = {
   upload_incomplete: 409,
   upload_size_mismatch: 422,
   upload_checksum_mismatch: 422,
+  upload_malformed: 400,
+  upload_aborted: 400,
+  upload_timeout: 408,
+  upload_too_many_files: 400,
+  too_many_uploads: 429,
   presigned_unavailable: 400,
   queue_unavailable: 503,
   unsupported_media_type: 415,
@@ -67,18 +72,32 @@ function fromFastify(err: FastifyError): DomainError | null {
   }
 }
 
+/** The client went away mid-request: nothing to answer, nothing to alarm an operator about. */
+function isClientGone(err: Error, request: FastifyRequest): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE') return true;
+  return err.message === 'aborted' || (request.raw.destroyed && !request.raw.complete);
+}
+
 export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  // A request whose body was not read to the end (refused early, cut, malformed) closes its
+  // connection: draining an unread, possibly endless body would only hold the socket open.
+  if (!request.raw.complete) reply.header('connection', 'close');
   const domain = err instanceof DomainError ? err : fromFastify(err as FastifyError);
   if (!domain) {
     const status = (err as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply.status(status).send({ error: { code: 'validation_failed', message: err.message } });
     }
+    if (isClientGone(err, request)) {
+      request.log.info({ reason: err.message }, 'client closed the connection before the answer');
+      return reply.status(400).send({ error: { code: 'upload_aborted', message: 'the connection closed before the request was complete' } });
+    }
     request.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'internal', message: 'internal error; the server log has the details' } });
   }
   const status = statusFor(domain.code);
   if (status >= 500) request.log.error({ err }, domain.message);
-  if (domain.code === 'upload_too_large') reply.header('connection', 'close');
+  else if (domain.code === 'upload_aborted' || domain.code === 'upload_timeout') request.log.info({ code: domain.code }, domain.message);
   return reply.status(status).send({ error: { code: domain.code, message: domain.message, ...(domain.details !== undefined ? { details: domain.details } : {}) } });
 }

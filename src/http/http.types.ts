@@ -26,6 +26,10 @@ export interface HttpDeps {
   logger: Logger;
   publicUrl: string | null;
   maxUploadBytes: number;
+  /** An upload body that sends nothing for this long is cut off. */
+  uploadIdleMs: number;
+  /** Uploads one key may have in flight at once (per API process). */
+  maxConcurrentUploads: number;
   health(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 

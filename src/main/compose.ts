@@ -111,6 +111,8 @@ export async function buildApi(
     logger: opts.logger,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.limits.maxUploadBytes,
+    uploadIdleMs: config.limits.uploadIdleMs,
+    maxConcurrentUploads: config.limits.maxConcurrentUploads,
     health: async () => {
       const checks: Record<string, string> = {};
       try {

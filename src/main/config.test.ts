@@ -38,7 +38,7 @@ describe('loadConfig: defaults', () => {
         probeTimeoutMs: 60_000,
         progressIntervalMs: 500,
       },
-      limits: { maxUploadBytes: 5 * 1024 ** 3, maxDurationSeconds: 4 * 3600, maxPixels: 7680 * 4320, maxFramesPerJob: 10_000 },
+      limits: { maxUploadBytes: 5 * 1024 ** 3, maxDurationSeconds: 4 * 3600, maxPixels: 7680 * 4320, maxFramesPerJob: 10_000, uploadIdleMs: 60_000, maxConcurrentUploads: 8 },
       encoding: { preset: 'veryfast', threads: 0, maxFps: 60 },
       urlImport: { allowlist: '', maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5, ytdlp: null },
       linkTtlSeconds: 86_400,

@@ -54,7 +54,10 @@ export function openBlobStore(d: DistributedConfig): { blobs: BlobStore; s3: S3B
     });
     return { blobs: s3, s3 };
   }
-  return { blobs: new FsBlobStore(d.storage.root), s3: null };
+  const fs = new FsBlobStore(d.storage.root);
+  // Partial files a crashed process left; a day old at least, so no live upload is touched.
+  void fs.sweepPartials({ olderThanMs: 24 * 3600_000 }).catch(() => undefined);
+  return { blobs: fs, s3: null };
 }
 
 /** Opens every backend the configuration names; what was opened is closed again if a later one fails. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { UploadRecord } from '../domain/job.js';
 import { keys } from '../domain/keys.js';
@@ -15,11 +15,28 @@ export function cleanFilename(name: string | undefined): string {
   return clean || 'upload';
 }
 
+/** Bytes stored under a new upload id, not yet recorded: commit or discard it. */
+export interface ReceivedFile {
+  id: string;
+  key: string;
+  size: number;
+  sha256: string;
+}
+
 export class UploadsService {
   constructor(private readonly deps: { db: Pick<Database, 'uploads'>; blobs: BlobStore; clock: Clock; maxUploadBytes: number }) {}
 
-  /** Streams the body to storage, hashing as it goes; nothing is held whole in memory. */
-  async create(body: Readable, meta: { filename?: string; contentType?: string }): Promise<UploadRecord> {
+  /** Stores and records one body: `receive` then `commit`. */
+  async create(body: Readable, meta: { filename?: string; contentType?: string }, opts: { signal?: AbortSignal } = {}): Promise<UploadRecord> {
+    return this.commit(await this.receive(body, opts), meta);
+  }
+
+  /**
+   * Streams the body to storage, hashing as it goes; nothing is held whole in memory. Any
+   * failure (the body breaks, the client leaves, the signal aborts, the limit is passed)
+   * removes what was written and rejects with the first cause.
+   */
+  async receive(body: Readable, opts: { signal?: AbortSignal } = {}): Promise<ReceivedFile> {
     const id = newId('upl', this.deps.clock.now());
     const key = keys.uploadSource(id);
     const hash = createHash('sha256');
@@ -29,29 +46,49 @@ export class UploadsService {
         cb(null, chunk);
       },
     });
-    body.on('error', (err) => hasher.destroy(err));
+    // Error listeners on both ends at once: a body can fail before the store starts reading
+    // (multipart parsers do), and that must be this upload's error, never an unhandled one.
+    // `pipe`, not `pipeline`: a refused upload must not destroy the request, so that the
+    // client still gets its answer (413, 408 …) before the connection closes.
+    let bodyError: unknown = null;
+    body.once('error', (err) => {
+      bodyError ??= err;
+      hasher.destroy(err);
+    });
+    hasher.on('error', (err) => (bodyError ??= err));
+    body.pipe(hasher);
     let size: number;
     try {
-      ({ size } = await this.deps.blobs.put(key, body.pipe(hasher), { maxBytes: this.deps.maxUploadBytes }));
+      ({ size } = await this.deps.blobs.put(key, hasher, { maxBytes: this.deps.maxUploadBytes, signal: opts.signal }));
     } catch (err) {
       await this.deps.blobs.delete(key).catch(() => undefined);
-      throw err;
+      if (isDomainError(err)) throw err;
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      throw bodyError ?? err;
     }
     if (size === 0) {
       await this.deps.blobs.delete(key);
       throw new DomainError('upload_empty', 'the uploaded file is empty (0 bytes)');
     }
+    return { id, key, size, sha256: hash.digest('hex') };
+  }
+
+  async commit(file: ReceivedFile, meta: { filename?: string; contentType?: string }): Promise<UploadRecord> {
     const upload: UploadRecord = {
-      id,
+      id: file.id,
       filename: cleanFilename(meta.filename),
-      size,
+      size: file.size,
       contentType: (meta.contentType ?? 'application/octet-stream').slice(0, 255),
-      sha256: hash.digest('hex'),
-      key,
+      sha256: file.sha256,
+      key: file.key,
       createdAt: this.deps.clock.now(),
     };
     await this.deps.db.uploads.create(upload);
     return upload;
+  }
+
+  async discard(file: ReceivedFile): Promise<void> {
+    await this.deps.blobs.delete(file.key);
   }
 
   async get(id: string): Promise<UploadRecord> {

@@ -134,8 +134,12 @@ export class FsBlobStore implements BlobStore {
     return fn(path);
   }
 
-  /** Removes `.partial` files left by a crash. */
-  async sweepPartials(): Promise<number> {
+  /**
+   * Removes `.partial` files left by a crash. Only one process writes the embedded store, so
+   * it removes them all; processes sharing a folder pass `olderThanMs` so that another
+   * process's upload in flight is left alone.
+   */
+  async sweepPartials(opts: { olderThanMs?: number; nowMs?: number } = {}): Promise<number> {
     let removed = 0;
     const walk = async (dir: string) => {
       let entries;
@@ -148,6 +152,10 @@ export class FsBlobStore implements BlobStore {
         const full = join(dir, e.name);
         if (e.isDirectory()) await walk(full);
         else if (e.name.endsWith('.partial')) {
+          if (opts.olderThanMs !== undefined) {
+            const s = await stat(full).catch(() => null);
+            if (!s || (opts.nowMs ?? Date.now()) - s.mtimeMs <= opts.olderThanMs) continue;
+          }
           await rm(full, { force: true });
           removed++;
         }

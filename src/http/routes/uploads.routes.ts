@@ -1,18 +1,22 @@
 import type {} from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { DomainError } from '../../domain/errors.js';
+import type { UploadRecord } from '../../domain/job.js';
+import type { ReceivedFile } from '../../services/uploads.service.js';
+import { guardUploadBody, multipartError } from '../upload-body.js';
+import { UploadSlots } from '../upload-slots.js';
 import { presentUpload } from '../presenters.js';
 import type { HttpDeps } from '../http.types.js';
 
 export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
+  const slots = new UploadSlots(deps.maxConcurrentUploads);
   app.post('/v1/uploads', async (request, reply) => {
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > deps.maxUploadBytes + 64 * 1024) {
       // Refuse before reading a byte when the client told us the size.
       throw new DomainError('upload_too_large', `the file is larger than the limit of ${deps.maxUploadBytes} bytes`, { limitBytes: deps.maxUploadBytes });
     }
-    let upload;
     if (isPresignedRequest(request.body)) {
       if (!deps.directUploads) {
         throw new DomainError('presigned_unavailable', 'presigned uploads need S3 storage (MEDIAFORGE_STORAGE=s3); send the file in the request body instead');
@@ -29,23 +33,20 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
         completeUrl: `/v1/uploads/${ticket.upload.id}/complete`,
       });
     }
-    if (request.isMultipart()) {
-      const part = await request.file({ limits: { fileSize: deps.maxUploadBytes + 1, files: 1, fields: 10 } });
-      if (!part || part.fieldname !== 'file') {
-        throw new DomainError('upload_missing_file', 'send the media as a multipart field named `file`');
-      }
-      upload = await deps.uploads.create(part.file, { filename: part.filename, contentType: part.mimetype });
-    } else {
-      if (!(request.body instanceof Readable)) {
-        throw new DomainError('unsupported_media_type', 'send the file as multipart/form-data (field `file`) or as a raw body such as application/octet-stream, not as JSON');
-      }
-      const query = request.query as { filename?: string };
-      upload = await deps.uploads.create(request.body, {
-        filename: query.filename,
-        contentType: request.headers['content-type'],
-      });
+    if (!request.isMultipart() && !(request.body instanceof Readable)) {
+      throw new DomainError('unsupported_media_type', 'send the file as multipart/form-data (field `file`) or as a raw body such as application/octet-stream, not as JSON');
     }
-    return reply.status(201).send(presentUpload(upload));
+    const release = slots.acquire(request.principal!.keyId);
+    const guard = guardUploadBody(request, { idleMs: deps.uploadIdleMs });
+    try {
+      const upload = request.isMultipart()
+        ? await receiveMultipart(request, deps, guard.signal)
+        : await deps.uploads.create(request.body as Readable, { filename: (request.query as { filename?: string }).filename, contentType: request.headers['content-type'] }, { signal: guard.signal });
+      return reply.status(201).send(presentUpload(upload));
+    } finally {
+      guard.release();
+      release();
+    }
   });
 
   app.post('/v1/uploads/:id/complete', async (request) => {
@@ -65,4 +66,28 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
 /** A JSON body asking for a presigned URL (any other JSON is refused below as before). */
 function isPresignedRequest(body: unknown): body is { method: 'presigned' } {
   return typeof body === 'object' && body !== null && !(body instanceof Readable) && (body as { method?: unknown }).method === 'presigned';
+}
+
+/**
+ * The one `file` part of a multipart body. A second file part, a body cut inside a part or
+ * without a boundary is refused with a 400 naming the problem; what was stored is removed.
+ */
+async function receiveMultipart(request: FastifyRequest, deps: HttpDeps, signal: AbortSignal): Promise<UploadRecord> {
+  let received: ReceivedFile | null = null;
+  let meta: { filename: string; contentType: string } | null = null;
+  try {
+    for await (const part of request.files({ limits: { fileSize: deps.maxUploadBytes + 1, files: 1, fields: 10, parts: 20 } })) {
+      if (part.fieldname !== 'file') {
+        part.file.resume();
+        throw new DomainError('upload_missing_file', `send the media as a multipart field named \`file\` (got a file in \`${part.fieldname.slice(0, 64)}\`)`);
+      }
+      meta = { filename: part.filename, contentType: part.mimetype };
+      received = await deps.uploads.receive(part.file, { signal });
+    }
+  } catch (err) {
+    if (received) await deps.uploads.discard(received).catch(() => undefined);
+    throw multipartError(err) ?? err;
+  }
+  if (!received || !meta) throw new DomainError('upload_missing_file', 'send the media as a multipart field named `file`');
+  return deps.uploads.commit(received, meta);
 }
