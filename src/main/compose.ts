@@ -1,7 +1,8 @@
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Route } from '../domain/routes.js';
 import { GuardedHttpFetcher } from '../adapters/http-fetch/guarded-http.fetcher.js';
-import { parseAllowlist } from '../services/url-policy.js';
+import { effectivePort, hostKey, type UrlPolicy } from '../domain/url-policy.js';
 import { findYtdlp, ytdlpVersion, YtdlpImporter } from '../adapters/ytdlp/ytdlp.importer.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -134,7 +135,7 @@ export async function buildApi(
  * MEDIAFORGE_YTDLP names it or is `off`. Absent is fine (those URLs then fail with
  * url_needs_ytdlp); a configured path that does not work stops the start.
  */
-export async function createPageImporter(config: Config, logger?: Logger): Promise<YtdlpImporter | null> {
+export async function createPageImporter(config: Config, policy: UrlPolicy, logger?: Logger): Promise<YtdlpImporter | null> {
   const setting = config.urlImport.ytdlp;
   if (setting === 'off') return null;
   const cmd = await findYtdlp(setting);
@@ -144,15 +145,20 @@ export async function createPageImporter(config: Config, logger?: Logger): Promi
     logger?.info('yt-dlp not found: URLs of web pages and streams will fail with url_needs_ytdlp (Debian/Ubuntu: apt-get install yt-dlp)');
     return null;
   }
-  return new YtdlpImporter(cmd, `yt-dlp ${version} (${cmd.path})`, { allowlist: parseAllowlist(config.urlImport.allowlist), socketTimeoutMs: 30_000 });
+  return new YtdlpImporter(cmd, `yt-dlp ${version} (${cmd.path})`, { ...policy, socketTimeoutMs: 30_000 });
 }
 
-export async function startWorker(config: Config, b: Backends, opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[] }): Promise<Worker> {
+export async function startWorker(
+  config: Config,
+  b: Backends,
+  opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[] },
+): Promise<Worker> {
+  const policy = urlPolicy(config, opts.apiPorts ?? [config.port]);
   const worker = new Worker(
     {
       db: b.db, queue: b.queue, blobs: b.blobs, runner: opts.runner, events: b.events, clock: systemClock, logger: opts.logger,
-      fetcher: new GuardedHttpFetcher({ allowlist: parseAllowlist(config.urlImport.allowlist), maxRedirects: config.urlImport.maxRedirects, connectTimeoutMs: 30_000 }),
-      pageImporter: await createPageImporter(config, opts.logger),
+      fetcher: new GuardedHttpFetcher({ ...policy, maxRedirects: config.urlImport.maxRedirects, connectTimeoutMs: 30_000 }),
+      pageImporter: await createPageImporter(config, policy, opts.logger),
     },
     {
       id: opts.id,
@@ -175,8 +181,21 @@ export async function startWorker(config: Config, b: Backends, opts: { logger: L
   return worker;
 }
 
-/** listen() names the first address; show the loopback one people can click. */
-export async function listen(app: FastifyInstance, config: Config): Promise<string> {
+/**
+ * What URL imports may reach: the operator's allowlist, and never this server's own API —
+ * at its listen ports on any address of this machine, or at its public URL. `apiPorts` is
+ * read at each check, so a port chosen at listen time (PORT=0) counts once it is pushed.
+ */
+export function urlPolicy(config: Config, apiPorts: readonly number[]): UrlPolicy {
+  const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+  const origins = config.publicUrl ? [{ host: hostKey(new URL(config.publicUrl)), port: effectivePort(new URL(config.publicUrl)) }] : [];
+  return { allowlist: config.urlImport.allowlist, self: { listenPorts: () => apiPorts, addresses, origins } };
+}
+
+/** listen() names the first address; show the loopback one people can click. Pushes the port it got to `apiPorts`. */
+export async function listen(app: FastifyInstance, config: Config, apiPorts?: number[]): Promise<string> {
   const url = await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  if (apiPorts && address && typeof address === 'object') apiPorts.push(address.port);
   return url.replace('0.0.0.0', '127.0.0.1');
 }

@@ -40,7 +40,7 @@ describe('loadConfig: defaults', () => {
       },
       limits: { maxUploadBytes: 5 * 1024 ** 3, maxDurationSeconds: 4 * 3600, maxPixels: 7680 * 4320, maxFramesPerJob: 10_000, uploadIdleMs: 60_000, maxConcurrentUploads: 8 },
       encoding: { preset: 'veryfast', threads: 0, maxFps: 60 },
-      urlImport: { allowlist: '', maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5, ytdlp: null },
+      urlImport: { allowlist: [], maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5, ytdlp: null },
       linkTtlSeconds: 86_400,
       ffmpegPath: null,
       ffprobePath: null,
@@ -156,6 +156,16 @@ describe('loadConfig: bad values', () => {
     assertConfigError(() => loadConfig({ MEDIAFORGE_API_KEY: 'short' }), 'MEDIAFORGE_API_KEY', 'at least 16');
     assertConfigError(() => loadConfig({ MEDIAFORGE_SIGNING_SECRET: 'x'.repeat(31) }), 'MEDIAFORGE_SIGNING_SECRET', 'at least 32');
     assertConfigError(() => loadConfig({ MEDIAFORGE_API_KEY: 'has a space in it ok' }), 'MEDIAFORGE_API_KEY');
+  });
+
+  it('URL allowlist entries: host:port accepted, an entry that could never match stops the start', () => {
+    assert.deepEqual(loadConfig({ MEDIAFORGE_URL_ALLOWLIST: '127.0.0.1:3791,media.internal' }).urlImport.allowlist, [
+      { host: '127.0.0.1', port: 3791 },
+      { host: 'media.internal', port: null },
+    ]);
+    assertConfigError(() => loadConfig({ MEDIAFORGE_URL_ALLOWLIST: '127.0.0.1:99999' }), 'MEDIAFORGE_URL_ALLOWLIST', '"127.0.0.1:99999"', 'port');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_URL_ALLOWLIST: 'ok.example,https://media.internal' }), 'MEDIAFORGE_URL_ALLOWLIST', '"https://media.internal"');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_URL_ALLOWLIST: '*.example.com' }), 'MEDIAFORGE_URL_ALLOWLIST', 'wildcard');
   });
 
   it('a value with a newline still gives a one-line message', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseRoutes, type Route } from '../domain/routes.js';
+import { parseAllowlist, type AllowEntry } from '../domain/url-policy.js';
 
 /**
  * The only reader of configuration. Sources, later wins: defaults, an optional JSON file
@@ -42,7 +43,7 @@ export interface Config {
   encoding: { preset: string; threads: number; maxFps: number };
   /** Input from a URL: hosts allowed whatever they resolve to, size limit, whole-download deadline. */
   urlImport: {
-    allowlist: string;
+    allowlist: AllowEntry[];
     maxBytes: number;
     timeoutMs: number;
     maxRedirects: number;
@@ -108,6 +109,15 @@ function read<T>(src: Source, key: string, spec: Spec<T>, fallback: T): T {
   return value;
 }
 
+/** A list of allowlist entries; an entry that could never match stops the start, named. */
+function readAllowlist(src: Source, key: string): AllowEntry[] {
+  try {
+    return parseAllowlist(src[key]);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${key}: ${(err as Error).message}`);
+  }
+}
+
 function optional(src: Source, key: string, spec: Spec<string>): string | null {
   return read<string | null>(src, key, spec as Spec<string | null>, null);
 }
@@ -167,7 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       maxFps: read(src, 'MEDIAFORGE_HLS_MAX_FPS', int(1, 240), 60),
     },
     urlImport: {
-      allowlist: read(src, 'MEDIAFORGE_URL_ALLOWLIST', str(/^[\w.:\[\], -]*$/, 'comma-separated host names or addresses, e.g. media.internal,10.0.0.5'), ''),
+      allowlist: readAllowlist(src, 'MEDIAFORGE_URL_ALLOWLIST'),
       maxBytes: read(src, 'MEDIAFORGE_URL_MAX_BYTES', bytes, 5 * 1024 ** 3),
       timeoutMs: read(src, 'MEDIAFORGE_URL_TIMEOUT_SECONDS', seconds(1, 86_400), 3600) * 1000,
       maxRedirects: read(src, 'MEDIAFORGE_URL_MAX_REDIRECTS', int(0, 20), 5),

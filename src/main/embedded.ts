@@ -55,10 +55,11 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   };
 
   const { app, adminKey } = await buildApi(config, backends, { logger, runner });
-  const worker = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId }) : null;
+  const apiPorts: number[] = config.port ? [config.port] : [];
+  const worker = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts }) : null;
 
   let url = `http://${config.host}:${config.port}`;
-  if (opts.listen !== false) url = await listen(app, config);
+  if (opts.listen !== false) url = await listen(app, config, apiPorts);
   else await app.ready();
 
   let closing: Promise<void> | null = null;

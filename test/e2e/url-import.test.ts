@@ -71,4 +71,14 @@ describe('e2e: input from a URL', () => {
     const ftp = await p.api('POST', '/v1/jobs', { input: { url: 'ftp://example.com/a.mp4' }, outputs: [] });
     assert.equal(ftp.status, 400);
   });
+
+  it('refuses to import from the API itself, though 127.0.0.1 is allowlisted', async () => {
+    // A signed link of this server is the classic way to make a worker fetch from its own API.
+    const self = await p.api('POST', '/v1/jobs', { input: { url: `${p.base}/v1/openapi.json` }, outputs: [] });
+    await collectEvents(p.base, self.body.id);
+    const job = (await p.api('GET', `/v1/jobs/${self.body.id}`)).body;
+    assert.equal(job.status, 'failed');
+    assert.equal(job.error.code, 'url_forbidden');
+    assert.match(job.error.message, /own API/);
+  });
 });

@@ -7,7 +7,7 @@ import { GuardedHttpFetcher } from '../../src/adapters/http-fetch/guarded-http.f
 import { findYtdlp, ytdlpVersion, YtdlpImporter } from '../../src/adapters/ytdlp/ytdlp.importer.js';
 import { AbortedError, type DomainError } from '../../src/domain/errors.js';
 import { importFromUrl, type UrlImportDeps } from '../../src/services/url-import.js';
-import { parseAllowlist } from '../../src/services/url-policy.js';
+import { parseAllowlist } from '../../src/domain/url-policy.js';
 import { ffprobeJson } from '../helpers/media.js';
 import { listFiles, startMediaSite, type MediaSite } from '../helpers/media-site.js';
 import { tempDir, waitFor } from '../helpers/temp.js';

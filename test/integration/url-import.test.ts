@@ -6,7 +6,7 @@ import { GuardedHttpFetcher } from '../../src/adapters/http-fetch/guarded-http.f
 import { FsBlobStore } from '../../src/adapters/fs/fs.blob-store.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { importFromUrl } from '../../src/services/url-import.js';
-import { parseAllowlist } from '../../src/services/url-policy.js';
+import { parseAllowlist } from '../../src/domain/url-policy.js';
 import { tempDir } from '../helpers/temp.js';
 
 const MiB = 1024 * 1024;
@@ -99,7 +99,7 @@ describe('URL import: streamed download with SSRF protection', () => {
     await assert.rejects(importFromUrl(deps, 'http://[::1]/x.mp4', 'imports/b/source', limits, signal()), fails('url_forbidden'));
     await assert.rejects(importFromUrl(deps, 'http://[::ffff:127.0.0.1]/x.mp4', 'imports/b/source', limits, signal()), fails('url_forbidden'));
     // A name, not an address: judged by what it resolves to.
-    await assert.rejects(importFromUrl(deps, `http://localhost:${srv.port}/file.bin`, 'imports/b/source', limits, signal()), fails('url_forbidden', /localhost resolves to/));
+    await assert.rejects(importFromUrl(deps, `http://localhost:${srv.port}/file.bin`, 'imports/b/source', limits, signal()), fails('url_forbidden', /localhost:\d+ resolves to/));
     await assert.rejects(importFromUrl(deps, 'file:///etc/passwd', 'imports/b/source', limits, signal()), fails('url_forbidden', /only http and https/));
     assert.equal(await blobs.stat('imports/b/source'), null, 'nothing was written');
   });
@@ -107,9 +107,47 @@ describe('URL import: streamed download with SSRF protection', () => {
   it('a redirect from an allowed host to loopback is refused at the hop', async () => {
     await assert.rejects(
       importFromUrl({ fetcher: fetcher('127.0.0.1'), blobs }, local('/to-localhost'), 'imports/c/source', limits, signal()),
-      fails('url_forbidden', /localhost resolves to/),
+      fails('url_forbidden', /localhost:\d+ resolves to/),
     );
     await assert.rejects(importFromUrl({ fetcher: fetcher('127.0.0.1'), blobs }, local('/loop'), 'imports/c/source', limits, signal()), fails('url_http_error', /more than 3 redirects/));
+  });
+
+  it('an entry with a port allows that port only: a redirect to another port of the same host never connects', async () => {
+    let secretHits = 0;
+    const secret = createServer((_req, res) => {
+      secretHits++;
+      res.end('secret');
+    });
+    await new Promise<void>((resolve) => secret.listen(0, '127.0.0.1', () => resolve()));
+    const secretPort = (secret.address() as AddressInfo).port;
+    const hop = createServer((_req, res) => {
+      res.writeHead(302, { location: `http://127.0.0.1:${secretPort}/secret` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => hop.listen(0, '127.0.0.1', () => resolve()));
+    const hopPort = (hop.address() as AddressInfo).port;
+    try {
+      const deps = { fetcher: fetcher(`127.0.0.1:${hopPort},127.0.0.1:${srv.port}`), blobs };
+      await assert.rejects(importFromUrl(deps, `http://127.0.0.1:${hopPort}/`, 'imports/p/source', limits, signal()), fails('url_forbidden', new RegExp(`127\\.0\\.0\\.1:${secretPort}`)));
+      await assert.rejects(importFromUrl(deps, `http://127.0.0.1:${secretPort}/secret`, 'imports/p/source', limits, signal()), fails('url_forbidden'));
+      assert.equal(secretHits, 0, 'the other port was never reached');
+      const got = await importFromUrl(deps, local('/to-file'), 'imports/p/source', limits, signal());
+      assert.equal(got.size, 3 * MiB, 'the allowlisted port works, its own redirects too');
+    } finally {
+      secret.close();
+      hop.close();
+    }
+  });
+
+  it('never fetches from this server\'s own API, even when its host is allowlisted', async () => {
+    const f = new GuardedHttpFetcher({
+      allowlist: parseAllowlist('127.0.0.1'),
+      self: { listenPorts: () => [srv.port], addresses: [], origins: [] },
+      maxRedirects: 3,
+      connectTimeoutMs: 5000,
+    });
+    await assert.rejects(importFromUrl({ fetcher: f, blobs }, local('/file.bin'), 'imports/s/source', limits, signal()), fails('url_forbidden', /own API/));
+    await assert.rejects(importFromUrl({ fetcher: f, blobs }, `http://localhost:${srv.port}/file.bin`, 'imports/s/source', limits, signal()), fails('url_forbidden', /own API/));
   });
 
   it('stops an endless body at the size limit while streaming, and removes the partial file', async () => {

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { DomainError } from '../../domain/errors.js';
 import type { FetchedBody, UrlFetcher } from '../../ports/url-fetcher.port.js';
-import { checkImportUrl, type UrlPolicy } from '../../services/url-policy.js';
+import { checkImportUrl, type UrlPolicy } from '../../domain/url-policy.js';
 import { resolveChecked } from './resolve-checked.js';
 
 export interface GuardedFetcherOptions extends UrlPolicy {

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { DomainError } from '../../domain/errors.js';
-import { checkResolved, type UrlPolicy } from '../../services/url-policy.js';
+import { checkResolved, type UrlPolicy } from '../../domain/url-policy.js';
 
 export interface PinnedAddress {
   address: string;

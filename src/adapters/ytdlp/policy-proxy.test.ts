@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http, { type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { parseAllowlist } from '../../services/url-policy.js';
+import { parseAllowlist } from '../../domain/url-policy.js';
 import { PolicyProxy } from './policy-proxy.js';
 
 /** A target: answers every HTTP request with `body` and counts them. */

@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo, type LookupFunction, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DomainError, isDomainError } from '../../domain/errors.js';
-import { checkImportUrl, type UrlPolicy } from '../../services/url-policy.js';
+import { checkImportUrl, type UrlPolicy } from '../../domain/url-policy.js';
 import { resolveChecked, type PinnedAddress } from '../http-fetch/resolve-checked.js';
 
 export interface PolicyProxyOptions extends UrlPolicy {

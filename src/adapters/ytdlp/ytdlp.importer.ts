@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { AbortedError, DomainError } from '../../domain/errors.js';
 import type { PageMediaImporter, PageMediaOptions } from '../../ports/page-media-importer.port.js';
-import type { UrlPolicy } from '../../services/url-policy.js';
+import type { UrlPolicy } from '../../domain/url-policy.js';
 import { PolicyProxy } from './policy-proxy.js';
 import { buildYtdlpArgs, classifyYtdlpFailure, parseProgressLine, ytdlpProxyEnv } from './ytdlp.args.js';
 
