@@ -27,6 +27,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// Which node runs the suite is the point of CI's runs on several versions: say it.
+console.log(`run-tests: ${files.length} test file(s) on Node ${process.version} (${process.execPath})`);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { media } from '../helpers/media.js';
@@ -29,7 +27,7 @@ function pids(pattern: string): number {
   }
 }
 
-describe('e2e: separate processes (crash, shutdown, CLI)', () => {
+describe('e2e: separate processes (crash, shutdown, doctor)', () => {
   let t: { dir: string; cleanup: () => Promise<void> };
   let env: Record<string, string>;
   const servers: ServerProcess[] = [];
@@ -102,36 +100,6 @@ describe('e2e: separate processes (crash, shutdown, CLI)', () => {
     );
     assert.equal(done2.status, 'succeeded');
     assert.equal(done2.attempts, 1, 'a hand-back at shutdown does not use up an attempt');
-  });
-
-  it('the CLI uploads, follows progress, downloads the results and lists jobs', async () => {
-    const s = servers[servers.length - 1];
-    const out = join(t.dir, 'results');
-    const res = await runCli(['submit', await media('clip20.mp4'), '--frames', '1', '--thumbnail', '--out', out, '--url', s.url, '--key', KEY]);
-    assert.equal(res.code, 0, res.stderr);
-    const dir = res.stdout.trim();
-    const files = (await readdir(dir)).sort();
-    assert.deepEqual(files, ['00-frames-frames.zip', '01-thumbnail-thumbnail.jpg', 'job.json']);
-    assert.match(res.stderr, /upload .*100%/);
-    assert.match(res.stderr, /process .*100%/);
-    const jobs = await runCli(['jobs', '--url', s.url, '--key', KEY]);
-    assert.equal(jobs.code, 0);
-    assert.match(jobs.stdout, /^ID\s+STATUS\s+PROGRESS/);
-    assert.ok(jobs.stdout.includes(JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')).id));
-    // A URL instead of a file: the server fetches it (this server allowlists 127.0.0.1).
-    const origin = createServer(async (_req, res) => res.end(await readFile(await media('clip20.mp4'))));
-    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-    const src = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/clip.mp4`;
-    const byUrl = await runCli(['submit', src, '--thumbnail', '--out', out, '--url', s.url, '--key', KEY]);
-    origin.close();
-    assert.equal(byUrl.code, 0, byUrl.stderr);
-    const urlJob = JSON.parse(await readFile(join(byUrl.stdout.trim(), 'job.json'), 'utf8'));
-    assert.equal(urlJob.input.url, src);
-    assert.equal(urlJob.input.metadata.width, 320);
-    assert.doesNotMatch(byUrl.stderr, /upload /, 'nothing was uploaded by the CLI');
-    const bad = await runCli(['submit', await media('clip20.mp4'), '--url', s.url, '--key', 'mf_wrong_key_000000000']);
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /\[unauthorized\]/);
   });
 
   it('doctor reports ffmpeg and says all good', async () => {

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ApiError } from '../client.js';
 import { ProgressBar, formatBytes } from '../progress-bar.js';
+import { jobResultDir, resultPath } from '../result-path.js';
 import { clientFrom, type ConnectionOptions } from './connection.js';
 
 export interface SubmitOptions extends ConnectionOptions {
@@ -111,15 +112,17 @@ export async function submitCommand(file: string, opts: SubmitOptions): Promise<
     return;
   }
   bar.done('succeeded');
-  const dir = resolve(opts.out, job.id);
+  // Every target is checked before anything is written: a bad name saves nothing.
+  const dir = jobResultDir(opts.out, job.id);
+  const targets = job.outputs.flatMap((output: any, i: number) =>
+    output.files.map((f: any) => ({ url: f.url as string, path: resultPath(opts.out, job.id, i, output.type, f.name) })),
+  );
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'job.json'), JSON.stringify(job, null, 2));
-  for (const [i, output] of job.outputs.entries()) {
-    for (const f of output.files) {
-      const target = join(dir, `${String(i).padStart(2, '0')}-${output.type}-${f.name}`);
-      const bytes = await client.download(f.url, target);
-      console.error(`saved ${target} (${formatBytes(bytes)})`);
-    }
+  for (const t of targets) {
+    await mkdir(dirname(t.path), { recursive: true });
+    const bytes = await client.download(t.url, t.path);
+    console.error(`saved ${t.path} (${formatBytes(bytes)})`);
   }
   console.log(dir);
 }
