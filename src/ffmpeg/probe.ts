@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.js';
 import type { MediaMetadata } from '../domain/media.js';
+import { orientationFromAngle, orientationFromExif, orientationFromMatrix, UPRIGHT, type Orientation } from './orientation.js';
 
 /**
  * Demuxers we let ffmpeg use on uploads. Everything that can make ffmpeg open another
@@ -14,8 +15,17 @@ export const ALLOWED_DEMUXERS = [
 
 export const INPUT_GUARD_ARGS = ['-protocol_whitelist', 'file', '-format_whitelist', ALLOWED_DEMUXERS.join(',')];
 
+/**
+ * Streams and format, plus what the first packet's frame says about orientation: a JPEG's
+ * EXIF Orientation reaches ffprobe only as a tag and a display matrix of the decoded frame,
+ * never of the stream.
+ */
 export function buildProbeArgs(inputPath: string): string[] {
-  return ['-v', 'error', '-hide_banner', ...INPUT_GUARD_ARGS, '-show_format', '-show_streams', '-of', 'json', '-i', inputPath];
+  return [
+    '-v', 'error', '-hide_banner', ...INPUT_GUARD_ARGS, '-show_format', '-show_streams',
+    '-read_intervals', '%+#1', '-show_entries', 'frame=stream_index:frame_tags=Orientation:frame_side_data=displaymatrix,rotation',
+    '-of', 'json', '-i', inputPath,
+  ];
 }
 
 /**
@@ -32,7 +42,12 @@ export function sniffForbiddenText(head: Buffer): string | null {
   return null;
 }
 
+interface RawSideData {
+  displaymatrix?: string;
+  rotation?: number;
+}
 interface RawStream {
+  index?: number;
   codec_type?: string;
   codec_name?: string;
   width?: number;
@@ -45,11 +60,17 @@ interface RawStream {
   nb_frames?: string;
   bit_rate?: string;
   tags?: Record<string, string>;
-  side_data_list?: Array<{ rotation?: number }>;
+  side_data_list?: RawSideData[];
   disposition?: { attached_pic?: number };
+}
+interface RawFrame {
+  stream_index?: number;
+  tags?: Record<string, string>;
+  side_data_list?: RawSideData[];
 }
 interface RawProbe {
   streams?: RawStream[];
+  frames?: RawFrame[];
   format?: { format_name?: string; duration?: string; bit_rate?: string; tags?: Record<string, string> };
 }
 
@@ -68,11 +89,29 @@ function num(value: string | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-function rotationOf(s: RawStream): number {
-  const fromMatrix = s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
-  // The display matrix's angle is counter-clockwise; the old `rotate` tag is clockwise.
-  const clockwise = fromMatrix !== undefined ? -fromMatrix : num(s.tags?.rotate) ?? 0;
-  return (((Math.round(clockwise / 90) * 90) % 360) + 360) % 360;
+function fromSideData(list: RawSideData[] | undefined): Orientation | null {
+  for (const d of list ?? []) {
+    const exact = orientationFromMatrix(d.displaymatrix);
+    if (exact) return exact;
+    // ffprobe's angle is counter-clockwise; it cannot tell a mirror, the matrix can.
+    if (typeof d.rotation === 'number') return orientationFromAngle(-d.rotation);
+  }
+  return null;
+}
+
+/**
+ * The stream's display matrix (MP4/MOV), else the old clockwise `rotate` tag (ffprobe < 5),
+ * else the first frame's display matrix or EXIF Orientation tag (JPEG).
+ */
+function orientationOfStream(s: RawStream, frame: RawFrame | undefined): Orientation {
+  const tag = num(s.tags?.rotate);
+  return (
+    fromSideData(s.side_data_list) ??
+    (tag !== null ? orientationFromAngle(tag) : null) ??
+    fromSideData(frame?.side_data_list) ??
+    orientationFromExif(frame?.tags?.Orientation) ??
+    UPRIGHT
+  );
 }
 
 /** ffprobe JSON → the metadata we publish. Throws `input_invalid` when there is nothing to work with. */
@@ -85,6 +124,8 @@ export function parseProbe(raw: unknown): MediaMetadata {
   if (!video && !audio) throw new DomainError('input_invalid', 'the file has no video or audio stream that ffmpeg can read');
   if (video && (!video.width || !video.height)) throw new DomainError('input_invalid', 'the video stream has no dimensions; the file is probably damaged');
 
+  const frame = video ? probe.frames?.find((f) => f.stream_index !== undefined && f.stream_index === video.index) : undefined;
+  const orientation = video ? orientationOfStream(video, frame) : UPRIGHT;
   const isImage = !!video && IMAGE_FORMATS.has(formatName.split(',')[0]);
   const brand = probe.format?.tags?.major_brand?.trim();
   const family = formatName.split(',');
@@ -97,7 +138,8 @@ export function parseProbe(raw: unknown): MediaMetadata {
     duration: duration === null ? null : Math.round(duration * 1000) / 1000,
     width: video?.width ?? null,
     height: video?.height ?? null,
-    rotation: video ? rotationOf(video) : 0,
+    rotation: orientation.rotation,
+    mirrored: orientation.mirrored,
     fps: video && !isImage ? rate(video.avg_frame_rate) ?? rate(video.r_frame_rate) : null,
     videoCodec: video?.codec_name ?? null,
     audioCodec: audio?.codec_name ?? null,
