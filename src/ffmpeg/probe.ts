@@ -15,16 +15,19 @@ export const ALLOWED_DEMUXERS = [
 
 export const INPUT_GUARD_ARGS = ['-protocol_whitelist', 'file', '-format_whitelist', ALLOWED_DEMUXERS.join(',')];
 
-/**
- * Streams and format, plus what the first packet's frame says about orientation: a JPEG's
- * EXIF Orientation reaches ffprobe only as a tag and a display matrix of the decoded frame,
- * never of the stream.
- */
 export function buildProbeArgs(inputPath: string): string[] {
+  return ['-v', 'error', '-hide_banner', ...INPUT_GUARD_ARGS, '-show_format', '-show_streams', '-of', 'json', '-i', inputPath];
+}
+
+/**
+ * A still image's orientation. A JPEG's EXIF Orientation reaches ffprobe only on the decoded
+ * frame (a tag, and a display matrix made from it), never on the stream, so this decodes
+ * the first picture: run it only after `checkLimits` passed, the stream probe decodes nothing.
+ */
+export function buildFrameOrientationProbeArgs(inputPath: string): string[] {
   return [
-    '-v', 'error', '-hide_banner', ...INPUT_GUARD_ARGS, '-show_format', '-show_streams',
-    '-read_intervals', '%+#1', '-show_entries', 'frame=stream_index:frame_tags=Orientation:frame_side_data=displaymatrix,rotation',
-    '-of', 'json', '-i', inputPath,
+    '-v', 'error', '-hide_banner', ...INPUT_GUARD_ARGS, '-select_streams', 'v:0', '-read_intervals', '%+#1',
+    '-show_entries', 'frame_tags=Orientation:frame_side_data=displaymatrix,rotation', '-of', 'json', '-i', inputPath,
   ];
 }
 
@@ -47,7 +50,6 @@ interface RawSideData {
   rotation?: number;
 }
 interface RawStream {
-  index?: number;
   codec_type?: string;
   codec_name?: string;
   width?: number;
@@ -64,13 +66,11 @@ interface RawStream {
   disposition?: { attached_pic?: number };
 }
 interface RawFrame {
-  stream_index?: number;
   tags?: Record<string, string>;
   side_data_list?: RawSideData[];
 }
 interface RawProbe {
   streams?: RawStream[];
-  frames?: RawFrame[];
   format?: { format_name?: string; duration?: string; bit_rate?: string; tags?: Record<string, string> };
 }
 
@@ -99,19 +99,16 @@ function fromSideData(list: RawSideData[] | undefined): Orientation | null {
   return null;
 }
 
-/**
- * The stream's display matrix (MP4/MOV), else the old clockwise `rotate` tag (ffprobe < 5),
- * else the first frame's display matrix or EXIF Orientation tag (JPEG).
- */
-function orientationOfStream(s: RawStream, frame: RawFrame | undefined): Orientation {
+/** The stream's display matrix (MP4/MOV), else the old clockwise `rotate` tag (ffprobe < 5). */
+function streamOrientation(s: RawStream): Orientation {
   const tag = num(s.tags?.rotate);
-  return (
-    fromSideData(s.side_data_list) ??
-    (tag !== null ? orientationFromAngle(tag) : null) ??
-    fromSideData(frame?.side_data_list) ??
-    orientationFromExif(frame?.tags?.Orientation) ??
-    UPRIGHT
-  );
+  return fromSideData(s.side_data_list) ?? (tag !== null ? orientationFromAngle(tag) : null) ?? UPRIGHT;
+}
+
+/** The first frame's display matrix, else its EXIF Orientation tag; null when it has neither. */
+export function parseFrameOrientation(raw: unknown): Orientation | null {
+  const frame = ((raw ?? {}) as { frames?: RawFrame[] }).frames?.[0];
+  return fromSideData(frame?.side_data_list) ?? orientationFromExif(frame?.tags?.Orientation);
 }
 
 /** ffprobe JSON → the metadata we publish. Throws `input_invalid` when there is nothing to work with. */
@@ -124,8 +121,7 @@ export function parseProbe(raw: unknown): MediaMetadata {
   if (!video && !audio) throw new DomainError('input_invalid', 'the file has no video or audio stream that ffmpeg can read');
   if (video && (!video.width || !video.height)) throw new DomainError('input_invalid', 'the video stream has no dimensions; the file is probably damaged');
 
-  const frame = video ? probe.frames?.find((f) => f.stream_index !== undefined && f.stream_index === video.index) : undefined;
-  const orientation = video ? orientationOfStream(video, frame) : UPRIGHT;
+  const orientation = video ? streamOrientation(video) : UPRIGHT;
   const isImage = !!video && IMAGE_FORMATS.has(formatName.split(',')[0]);
   const brand = probe.format?.tags?.major_brand?.trim();
   const family = formatName.split(',');

@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { FfmpegMediaRunner } from '../../src/adapters/ffmpeg-process/ffmpeg.media-runner.js';
+import type { DomainError } from '../../src/domain/errors.js';
 import { framesOutputSchema, gifOutputSchema, imageOutputSchema, mp4OutputSchema, thumbnailOutputSchema } from '../../src/domain/job-spec.js';
-import { buildProbeArgs, parseProbe } from '../../src/ffmpeg/probe.js';
+import { buildFrameOrientationProbeArgs, buildProbeArgs, parseFrameOrientation, parseProbe } from '../../src/ffmpeg/probe.js';
 import { gifPipeline } from '../../src/pipelines/animated.pipeline.js';
 import { framesPipeline } from '../../src/pipelines/frames.pipeline.js';
 import { imagePipeline } from '../../src/pipelines/image.pipeline.js';
 import { mp4Pipeline } from '../../src/pipelines/rendition.pipeline.js';
 import { thumbnailPipeline } from '../../src/pipelines/thumbnail.pipeline.js';
+import { probeInput } from '../../src/worker/input.probe.js';
 import { quadrantJpeg, readLayout, rotatedQuadrantMp4, STORED_LAYOUT, UPRIGHT_LAYOUT, writeOrientedJpeg } from '../helpers/oriented-media.js';
 import { binarySources, pipelineContext } from '../helpers/pipeline.js';
 import { tempDir } from '../helpers/temp.js';
@@ -27,11 +29,12 @@ const PROBED: Record<number, { rotation: number; mirrored: boolean }> = {
   7: { rotation: 270, mirrored: true }, 8: { rotation: 270, mirrored: false },
 };
 
-/** A written file carries no orientation of its own: a viewer must not turn it again. */
+/** A written file carries no orientation of its own (stream or EXIF): a viewer must not turn it again. */
 async function assertNoOrientation(path: string): Promise<void> {
-  const { stdout } = await run('ffprobe', buildProbeArgs(path));
-  const meta = parseProbe(JSON.parse(stdout));
-  assert.deepEqual([meta.rotation, meta.mirrored], [0, false], `${path} still says it is turned`);
+  const stream = parseProbe(JSON.parse((await run('ffprobe', buildProbeArgs(path))).stdout));
+  assert.deepEqual([stream.rotation, stream.mirrored], [0, false], `${path}: the stream says it is turned`);
+  const frame = parseFrameOrientation(JSON.parse((await run('ffprobe', buildFrameOrientationProbeArgs(path))).stdout));
+  assert.ok(frame === null || (frame.rotation === 0 && !frame.mirrored), `${path}: the picture says it is turned`);
 }
 
 // Stored 320×240 (4:3 landscape); EXIF 5–8 make it a 240×320 portrait.
@@ -114,3 +117,43 @@ for (const source of binarySources()) {
     });
   });
 }
+
+describe('probeInput: the image orientation probe decodes only within the limits', () => {
+  let t: { dir: string; cleanup: () => Promise<void> };
+  let runner: FfmpegMediaRunner;
+  before(async () => {
+    t = await tempDir();
+    runner = await FfmpegMediaRunner.create({ ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' });
+  });
+  after(async () => t.cleanup());
+
+  // The real runner, recording which probes ran.
+  const recording = () => {
+    const calls: string[][] = [];
+    return { calls, probe: (args: string[], opts: { signal: AbortSignal; timeoutMs: number }) => (calls.push(args), runner.probe(args, opts)) };
+  };
+  const opts = (maxPixels: number) => ({ signal: new AbortController().signal, timeoutMs: 30_000, limits: { maxDurationSeconds: 60, maxPixels } });
+
+  it('an EXIF 6 JPEG within the limits: stream probe, then the frame probe, rotation 90', async () => {
+    const jpeg = await writeOrientedJpeg(await quadrantJpeg(t.dir, 320, 240), 6, t.dir);
+    const r = recording();
+    const meta = await probeInput(r, jpeg, opts(320 * 240));
+    assert.deepEqual([meta.width, meta.height, meta.rotation, meta.mirrored], [320, 240, 90, false]);
+    assert.deepEqual(r.calls, [buildProbeArgs(jpeg), buildFrameOrientationProbeArgs(jpeg)]);
+  });
+
+  it('over the pixel limit: limit_exceeded before anything decodes it', async () => {
+    const jpeg = await writeOrientedJpeg(await quadrantJpeg(t.dir, 320, 240), 6, t.dir);
+    const r = recording();
+    await assert.rejects(probeInput(r, jpeg, opts(320 * 240 - 1)), (e: DomainError) => e.code === 'limit_exceeded');
+    assert.deepEqual(r.calls, [buildProbeArgs(jpeg)]);
+  });
+
+  it('a video needs no frame probe: its display matrix is on the stream', async () => {
+    const video = await rotatedQuadrantMp4(t.dir, 320, 240);
+    const r = recording();
+    const meta = await probeInput(r, video, opts(320 * 240));
+    assert.deepEqual([meta.kind, meta.rotation, meta.mirrored], ['video', 270, false]);
+    assert.deepEqual(r.calls, [buildProbeArgs(video)]);
+  });
+});
