@@ -5,7 +5,13 @@ export interface MediaMetadata {
   duration: number | null;
   width: number | null;
   height: number | null;
+  /** Clockwise quarter turns (0, 90, 180, 270) that make the stored picture upright. */
   rotation: number;
+  /**
+   * After that rotation, mirror left-right (EXIF orientations 2, 4, 5, 7; a mirroring display
+   * matrix). The probe always sets it; metadata stored by earlier versions lacks it (= false).
+   */
+  mirrored?: boolean;
   fps: number | null;
   videoCodec: string | null;
   audioCodec: string | null;

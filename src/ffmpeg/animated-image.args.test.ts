@@ -62,7 +62,7 @@ describe('animated preview arguments', () => {
 
 describe('image variant arguments', () => {
   const img = (over: object) => imageOutputSchema.parse({ type: 'image', ...over });
-  const head = [...HEAD, ...INPUT_GUARD_ARGS, '-i', '/in', '-map', '0:v:0', '-frames:v', '1', '-map_metadata', '-1'];
+  const head = [...HEAD, '-noautorotate', ...INPUT_GUARD_ARGS, '-i', '/in', '-map', '0:v:0', '-frames:v', '1', '-map_metadata', '-1'];
   it('contain keeps the aspect and never enlarges; cover crops the centre; fill stretches', () => {
     const src = still(2000, 1000);
     assert.deepEqual(imageGeometry(img({ width: 500 }), src), { filters: ['scale=500:250'], width: 500, height: 250 });
@@ -77,6 +77,22 @@ describe('image variant arguments', () => {
     assert.deepEqual(buildImageArgs(img({ format: 'png' }), src, CAPS, IO), [...head, '-c:v', 'png', '-compression_level', '3', '-f', 'image2', '-update', '1', '/out/x']);
     assert.deepEqual(buildImageArgs(img({ format: 'webp', quality: 50 }), src, CAPS, IO), [...head, '-c:v', 'libwebp', '-quality', '50', '-compression_level', '4', '-f', 'image2', '-update', '1', '/out/x']);
     assert.deepEqual(buildImageArgs(img({ format: 'avif' }), src, CAPS, IO), [...head, '-c:v', 'libaom-av1', '-still-picture', '1', '-crf', '19', '-cpu-used', '6', '-pix_fmt', 'yuv420p', '-f', 'avif', '/out/x']);
+  });
+  it('an EXIF-oriented photo: the box holds the upright picture, and result says the upright size', () => {
+    // The finding: 640×480 stored, EXIF 6 (upright 480×640), width 240 → 240×320, not a squashed 240×180.
+    const phone = (rotation: number, mirrored = false) => ({ ...still(640, 480), container: 'jpeg_pipe', videoCodec: 'mjpeg', rotation, mirrored });
+    assert.deepEqual(imageGeometry(img({ width: 240 }), phone(90)), { filters: ['transpose=clock', 'scale=240:320'], width: 240, height: 320 });
+    assert.deepEqual(imageGeometry(img({ width: 240 }), phone(90, true)), { filters: ['transpose=cclock_flip', 'scale=240:320'], width: 240, height: 320 });
+    assert.deepEqual(imageGeometry(img({ width: 240 }), phone(270, true)), { filters: ['transpose=clock_flip', 'scale=240:320'], width: 240, height: 320 });
+    assert.deepEqual(imageGeometry(img({ width: 240 }), phone(180, true)), { filters: ['vflip', 'scale=240:180'], width: 240, height: 180 });
+    assert.deepEqual(imageGeometry(img({}), phone(270)), { filters: ['transpose=cclock'], width: 480, height: 640 });
+    assert.deepEqual(imageGeometry(img({ width: 300, height: 300, fit: 'cover' }), phone(90)), { filters: ['transpose=clock', 'scale=300:400', 'crop=300:300'], width: 300, height: 300 });
+    assert.deepEqual(imageGeometry(img({ width: 100, height: 50, fit: 'fill' }), phone(0, true)), { filters: ['hflip', 'scale=100:50'], width: 100, height: 50 });
+    // Non-square pixels widen the stored width before the quarter turn: 320×480 at 2:1 is 640×480, upright 480×640.
+    assert.deepEqual(imageGeometry(img({ width: 240 }), { ...phone(90), width: 320, sampleAspectRatio: '2:1' }), {
+      filters: ['scale=trunc(iw*sar/2)*2:ih', 'setsar=1', 'transpose=clock', 'scale=240:320'], width: 240, height: 320,
+    });
+    assert.deepEqual(buildImageArgs(img({ width: 240 }), phone(90), CAPS, IO), [...head, '-vf', 'transpose=clock,scale=240:320', '-c:v', 'mjpeg', '-q:v', '5', '-pix_fmt', 'yuvj420p', '-f', 'image2', '-update', '1', '/out/x']);
   });
   it('no AVIF encoder in caps is output_unsupported, naming what to use instead', () => {
     assert.throws(

@@ -32,7 +32,7 @@ function spec(over: Partial<FramesOutputSpec>): FramesOutputSpec {
 function expected(parts: { pre?: string[]; vf: string; sync?: string[]; codec?: string[]; out?: string }): string[] {
   return [
     ...HEAD,
-    ...(parts.pre ?? []), ...GUARD, '-i', '/tmp/mf/source',
+    '-noautorotate', ...(parts.pre ?? []), ...GUARD, '-i', '/tmp/mf/source',
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', parts.vf,
     ...(parts.sync ?? ['-fps_mode', 'passthrough']),
@@ -56,7 +56,7 @@ describe('buildFramesArgs', () => {
   it('fps: one select bucket per second, showinfo, passthrough, default jpg quality', () => {
     assert.deepEqual(buildFramesArgs(spec({ fps: 1 }), meta(), ALL_CAPS, IO), [
       '-hide_banner', '-nostdin', '-y', '-loglevel', 'info', '-nostats', '-progress', 'pipe:1',
-      '-protocol_whitelist', 'file', '-format_whitelist', WHITELIST, '-i', '/tmp/mf/source',
+      '-noautorotate', '-protocol_whitelist', 'file', '-format_whitelist', WHITELIST, '-i', '/tmp/mf/source',
       '-map', '0:v:0', '-an', '-sn', '-dn',
       '-vf', `select='${FPS1}',showinfo`,
       '-fps_mode', 'passthrough',
@@ -116,6 +116,18 @@ describe('buildFramesArgs', () => {
     assert.deepEqual(
       buildFramesArgs(spec({ fps: 1 }), meta({ sampleAspectRatio: '64:45' }), ALL_CAPS, IO),
       expected({ vf: `select='${FPS1}',scale=trunc(iw*sar/2)*2:ih,setsar=1,showinfo` }),
+    );
+  });
+
+  it('autorotation off; a rotated or mirrored video is turned upright after select, squared first, scaled last', () => {
+    assert.deepEqual(
+      buildFramesArgs(spec({ fps: 1, width: 180 }), meta({ rotation: 90 }), ALL_CAPS, IO),
+      expected({ vf: `select='${FPS1}',transpose=clock,scale=180:-2,showinfo` }),
+    );
+    assert.deepEqual(buildFramesArgs(spec({ fps: 1 }), meta({ rotation: 180, mirrored: true }), ALL_CAPS, IO), expected({ vf: `select='${FPS1}',vflip,showinfo` }));
+    assert.deepEqual(
+      buildFramesArgs(spec({ fps: 1, width: 320 }), meta({ width: 720, height: 576, rotation: 270, sampleAspectRatio: '16:15' }), ALL_CAPS, IO),
+      expected({ vf: `select='${FPS1}',scale=trunc(iw*sar/2)*2:ih,setsar=1,transpose=cclock,scale=320:-2,showinfo` }),
     );
   });
 

@@ -1,6 +1,6 @@
 import type { MediaMetadata } from '../domain/media.js';
-import { displaySize } from '../domain/media.js';
 import { scaleFilters } from './common.args.js';
+import { orientationFilters } from './orientation.js';
 
 /**
  * Output frame geometry shared by clips and renditions: aspect conversion (centre crop or
@@ -36,15 +36,30 @@ export function aspectValue(aspect: Aspect): number | null {
   return w / h;
 }
 
-/** Display size with square pixels, as the filters see it after `scaleFilters`. */
+/**
+ * Upright size with square pixels. The sample aspect ratio belongs to the stored picture,
+ * so it widens the stored width (as `scaleFilters` does) before a quarter turn swaps the sides.
+ */
 export function squarePixelSize(meta: MediaMetadata): { width: number; height: number } | null {
-  const size = displaySize(meta);
-  if (!size) return null;
-  const sar = meta.sampleAspectRatio;
-  if (!sar || sar === '1:1') return size;
-  const [n, d] = sar.split(':').map(Number);
-  if (!n || !d) return size;
-  return { width: Math.trunc((size.width * n) / d / 2) * 2, height: size.height };
+  if (!meta.width || !meta.height) return null;
+  let width = meta.width;
+  const [n, d] = (meta.sampleAspectRatio ?? '1:1').split(':').map(Number);
+  if (n && d && n !== d) width = Math.trunc((width * n) / d / 2) * 2;
+  return Math.abs(meta.rotation) % 180 === 90 ? { width: meta.height, height: width } : { width, height: meta.height };
+}
+
+/**
+ * ffmpeg's CLI autorotation differs between builds: ffmpeg 5.1 applies a JPEG's EXIF
+ * orientation (mirrors included), the 4.x static build ignores it and turns only videos.
+ * Builders that use `uprightFilters` switch autorotation off with these input options and
+ * apply the probe's orientation themselves, so every build writes the same picture at the
+ * size we computed, and the turn can sit after `select` (fewer frames to turn).
+ */
+export const NO_AUTOROTATE = ['-noautorotate'];
+
+/** Square pixels (on the stored picture), then upright, then scaled to `width` keeping the aspect. */
+export function uprightFilters(meta: MediaMetadata, width?: number): string[] {
+  return [...scaleFilters(meta), ...orientationFilters(meta), ...(width ? [`scale=${width}:-2`] : [])];
 }
 
 export function planFrame(meta: MediaMetadata, req: FrameRequest): FramePlan {

@@ -2,8 +2,8 @@ import { DomainError } from '../domain/errors.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { ImageOutputSpec } from '../domain/outputs/image.spec.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
-import { headArgs, imageEncoding, inputArgs, scaleFilters, type ImageEncoding } from './common.args.js';
-import { squarePixelSize } from './geometry.js';
+import { headArgs, imageEncoding, inputArgs, type ImageEncoding } from './common.args.js';
+import { NO_AUTOROTATE, squarePixelSize, uprightFilters } from './geometry.js';
 
 export interface ImageGeometry {
   filters: string[];
@@ -11,11 +11,14 @@ export interface ImageGeometry {
   height: number;
 }
 
-/** Sizes are computed here so the filters hold plain numbers and tests can check them. */
+/**
+ * Sizes are computed here so the filters hold plain numbers and tests can check them. The
+ * box applies to the upright picture (EXIF orientation applied), which is what is written.
+ */
 export function imageGeometry(spec: ImageOutputSpec, meta: MediaMetadata): ImageGeometry {
   const src = squarePixelSize(meta);
   if (!src) throw new DomainError('input_invalid', 'the image has no known size');
-  const pre = scaleFilters(meta);
+  const pre = uprightFilters(meta);
   const { width: W, height: H } = src;
   const { width: bw, height: bh } = spec;
   if (bw === undefined && bh === undefined) return { filters: pre, width: W, height: H };
@@ -52,7 +55,7 @@ export function buildImageArgs(
   const geometry = imageGeometry(spec, meta);
   const enc = imageOutputEncoding(spec, caps);
   return [
-    ...headArgs(), ...inputArgs(io.inputPath),
+    ...headArgs(), ...inputArgs(io.inputPath, NO_AUTOROTATE),
     '-map', '0:v:0', '-frames:v', '1', '-map_metadata', '-1',
     ...(geometry.filters.length ? ['-vf', geometry.filters.join(',')] : []),
     ...enc.codecArgs,

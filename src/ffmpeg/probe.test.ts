@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DomainError } from '../domain/errors.js';
 import { displaySize, type MediaMetadata } from '../domain/media.js';
-import { ALLOWED_DEMUXERS, buildProbeArgs, checkLimits, parseProbe, sniffForbiddenText } from './probe.js';
+import { ALLOWED_DEMUXERS, buildFrameOrientationProbeArgs, buildProbeArgs, checkLimits, parseFrameOrientation, parseProbe, sniffForbiddenText } from './probe.js';
 
 // Trimmed from `ffprobe -v error -show_format -show_streams -of json` (ffprobe 5.1) on clips
 // made with `ffmpeg -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi -i sine … -t 1`.
@@ -97,6 +97,37 @@ const PAL_SAR = {
   format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '1.000000', bit_rate: '1236352', tags: { major_brand: 'isom' } },
 };
 
+// A phone JPEG with EXIF Orientation 6 as ffprobe 5.1 shows it: the stream probe (trimmed)
+// says nothing about orientation; `buildFrameOrientationProbeArgs` finds the EXIF tag and
+// the display matrix ffmpeg makes from it on the first frame.
+const MATRIX_90_CW = '\n00000000:            0       65536           0\n00000001:       -65536           0           0\n00000002:            0           0  1073741824\n';
+const JPEG_EXIF_6_STREAMS = {
+  streams: [
+    {
+      index: 0, codec_name: 'mjpeg', codec_type: 'video', width: 640, height: 480, sample_aspect_ratio: '1:1', pix_fmt: 'yuvj420p',
+      r_frame_rate: '25/1', avg_frame_rate: '25/1', duration: '0.040000', disposition: { default: 0, attached_pic: 0 },
+    },
+  ],
+  format: { format_name: 'jpeg_pipe', duration: '0.040000', bit_rate: '582200' },
+};
+const JPEG_EXIF_6_FRAME = { frames: [{ tags: { Orientation: '    6' }, side_data_list: [{ displaymatrix: MATRIX_90_CW, rotation: -90 }] }] };
+
+/** The 2×2 part of the display matrix ffprobe (5.1 and 6.x) prints for each EXIF orientation. */
+const EXIF_MATRICES: Record<number, [number, number, number, number] | null> = {
+  1: null, // upright: no side data
+  2: [-65536, 0, 0, 65536], 3: [-65536, 0, 0, -65536], 4: [65536, 0, 0, -65536], 5: [0, 65536, 65536, 0],
+  6: [0, 65536, -65536, 0], 7: [0, -65536, -65536, 0], 8: [0, -65536, 65536, 0],
+};
+const EXIF_EXPECTED: Record<number, { rotation: number; mirrored: boolean }> = {
+  1: { rotation: 0, mirrored: false }, 2: { rotation: 0, mirrored: true }, 3: { rotation: 180, mirrored: false }, 4: { rotation: 180, mirrored: true },
+  5: { rotation: 90, mirrored: true }, 6: { rotation: 90, mirrored: false }, 7: { rotation: 270, mirrored: true }, 8: { rotation: 270, mirrored: false },
+};
+const pad = (n: number) => String(n).padStart(13);
+const matrixText = ([a, b, c, d]: [number, number, number, number]) =>
+  `\n00000000:${pad(a)}${pad(b)}${pad(0)}\n00000001:${pad(c)}${pad(d)}${pad(0)}\n00000002:${pad(0)}${pad(0)}${pad(1073741824)}\n`;
+
+const frameOrientation = (frame: Record<string, unknown>) => parseFrameOrientation({ frames: [frame] });
+
 function video(stream: Record<string, unknown>, format: Record<string, unknown> = { format_name: 'matroska,webm', duration: '5.000000' }) {
   return { streams: [{ codec_name: 'vp9', codec_type: 'video', width: 640, height: 360, avg_frame_rate: '25/1', ...stream }], format };
 }
@@ -115,14 +146,14 @@ function assertDomainError(fn: () => unknown, code: string): DomainError {
 describe('parseProbe', () => {
   it('mp4 with h264 and aac', () => {
     assert.deepEqual(parseProbe(MP4_H264_AAC), {
-      kind: 'video', container: 'mp4', duration: 1, width: 320, height: 240, rotation: 0, fps: 30, videoCodec: 'h264', audioCodec: 'aac',
+      kind: 'video', container: 'mp4', duration: 1, width: 320, height: 240, rotation: 0, mirrored: false, fps: 30, videoCodec: 'h264', audioCodec: 'aac',
       bitrate: 396648, hasAudio: true, hasVideo: true, pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 30,
     } satisfies MediaMetadata);
   });
 
   it('mp3 with an attached cover picture is audio, the cover ignored', () => {
     assert.deepEqual(parseProbe(MP3_WITH_COVER), {
-      kind: 'audio', container: 'mp3', duration: 2.038, width: null, height: null, rotation: 0, fps: null, videoCodec: null, audioCodec: 'mp3',
+      kind: 'audio', container: 'mp3', duration: 2.038, width: null, height: null, rotation: 0, mirrored: false, fps: null, videoCodec: null, audioCodec: 'mp3',
       bitrate: 136524, hasAudio: true, hasVideo: false, pixelFormat: null, sampleAspectRatio: null, frameCount: null,
     } satisfies MediaMetadata);
   });
@@ -140,7 +171,7 @@ describe('parseProbe', () => {
 
   it('png is an image without duration or fps', () => {
     assert.deepEqual(parseProbe(PNG_IMAGE), {
-      kind: 'image', container: 'png_pipe', duration: null, width: 64, height: 64, rotation: 0, fps: null, videoCodec: 'png', audioCodec: null,
+      kind: 'image', container: 'png_pipe', duration: null, width: 64, height: 64, rotation: 0, mirrored: false, fps: null, videoCodec: 'png', audioCodec: null,
       bitrate: null, hasAudio: false, hasVideo: true, pixelFormat: 'rgb24', sampleAspectRatio: '1:1', frameCount: null,
     } satisfies MediaMetadata);
   });
@@ -174,6 +205,40 @@ describe('parseProbe', () => {
     assert.equal(parseProbe(video({ tags: { rotate: '270' } })).rotation, 270);
     assert.equal(parseProbe(video({ tags: { rotate: '-90' } })).rotation, 270);
     assert.equal(parseProbe(video({ side_data_list: [{ side_data_type: 'Stereo 3D' }] })).rotation, 0);
+  });
+
+  it('EXIF orientation 6 JPEG: the stream is upright 640×480; its first frame says 90 clockwise, not mirrored', () => {
+    const m = parseProbe(JPEG_EXIF_6_STREAMS);
+    assert.deepEqual([m.kind, m.width, m.height, m.rotation, m.mirrored], ['image', 640, 480, 0, false]);
+    const o = parseFrameOrientation(JPEG_EXIF_6_FRAME);
+    assert.deepEqual(o, { rotation: 90, mirrored: false });
+    assert.deepEqual(displaySize({ ...m, ...o }), { width: 480, height: 640 });
+  });
+
+  for (const o of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    it(`EXIF orientation ${o}: from the frame's display matrix, and from the EXIF tag alone`, () => {
+      const matrix = EXIF_MATRICES[o];
+      const both = frameOrientation({ tags: { Orientation: `    ${o}` }, ...(matrix ? { side_data_list: [{ displaymatrix: matrixText(matrix), rotation: 0 }] } : {}) });
+      assert.deepEqual(both, EXIF_EXPECTED[o]);
+      if (matrix) {
+        // The matrix decides even where ffprobe's own angle cannot tell a mirror (2 says -180).
+        assert.deepEqual(frameOrientation({ side_data_list: [{ displaymatrix: matrixText(matrix), rotation: -180 }] }), EXIF_EXPECTED[o]);
+      }
+      assert.deepEqual(frameOrientation({ tags: { Orientation: String(o) } }), EXIF_EXPECTED[o]);
+    });
+  }
+
+  it('a frame without orientation, no frame, or a nonsense tag: nothing to add', () => {
+    assert.equal(frameOrientation({}), null);
+    assert.equal(frameOrientation({ side_data_list: [{}] }), null);
+    assert.equal(frameOrientation({ tags: { Orientation: '9' } }), null);
+    assert.equal(parseFrameOrientation({ frames: [] }), null);
+    assert.equal(parseFrameOrientation(null), null);
+  });
+
+  it('a mirroring display matrix on a video stream is a mirror, not a half turn', () => {
+    const m = parseProbe(video({ side_data_list: [{ side_data_type: 'Display Matrix', displaymatrix: matrixText([-65536, 0, 0, 65536]), rotation: -180 }] }));
+    assert.deepEqual([m.rotation, m.mirrored], [0, true]);
   });
 
   it('non-square pixels are reported; 0:1 (unknown) is null', () => {
@@ -283,6 +348,15 @@ describe('buildProbeArgs', () => {
       '-v', 'error', '-hide_banner',
       '-protocol_whitelist', 'file', '-format_whitelist', ALLOWED_DEMUXERS.join(','),
       '-show_format', '-show_streams', '-of', 'json', '-i', '/tmp/mf/source',
+    ]);
+  });
+
+  it('the frame orientation probe reads one packet of the first video stream, through the same guard', () => {
+    assert.deepEqual(buildFrameOrientationProbeArgs('/tmp/mf/source'), [
+      '-v', 'error', '-hide_banner',
+      '-protocol_whitelist', 'file', '-format_whitelist', ALLOWED_DEMUXERS.join(','),
+      '-select_streams', 'v:0', '-read_intervals', '%+#1',
+      '-show_entries', 'frame_tags=Orientation:frame_side_data=displaymatrix,rotation', '-of', 'json', '-i', '/tmp/mf/source',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.js';
 import type { MediaMetadata } from '../domain/media.js';
+import { orientationFromAngle, orientationFromExif, orientationFromMatrix, UPRIGHT, type Orientation } from './orientation.js';
 
 /**
  * Demuxers we let ffmpeg use on uploads. Everything that can make ffmpeg open another
@@ -19,6 +20,18 @@ export function buildProbeArgs(inputPath: string): string[] {
 }
 
 /**
+ * A still image's orientation. A JPEG's EXIF Orientation reaches ffprobe only on the decoded
+ * frame (a tag, and a display matrix made from it), never on the stream, so this decodes
+ * the first picture: run it only after `checkLimits` passed, the stream probe decodes nothing.
+ */
+export function buildFrameOrientationProbeArgs(inputPath: string): string[] {
+  return [
+    '-v', 'error', '-hide_banner', ...INPUT_GUARD_ARGS, '-select_streams', 'v:0', '-read_intervals', '%+#1',
+    '-show_entries', 'frame_tags=Orientation:frame_side_data=displaymatrix,rotation', '-of', 'json', '-i', inputPath,
+  ];
+}
+
+/**
  * Text formats that reference other resources. ffmpeg would refuse them with the
  * whitelist above; we recognise them first so the user gets a precise reason.
  */
@@ -32,6 +45,10 @@ export function sniffForbiddenText(head: Buffer): string | null {
   return null;
 }
 
+interface RawSideData {
+  displaymatrix?: string;
+  rotation?: number;
+}
 interface RawStream {
   codec_type?: string;
   codec_name?: string;
@@ -45,8 +62,12 @@ interface RawStream {
   nb_frames?: string;
   bit_rate?: string;
   tags?: Record<string, string>;
-  side_data_list?: Array<{ rotation?: number }>;
+  side_data_list?: RawSideData[];
   disposition?: { attached_pic?: number };
+}
+interface RawFrame {
+  tags?: Record<string, string>;
+  side_data_list?: RawSideData[];
 }
 interface RawProbe {
   streams?: RawStream[];
@@ -68,11 +89,26 @@ function num(value: string | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-function rotationOf(s: RawStream): number {
-  const fromMatrix = s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
-  // The display matrix's angle is counter-clockwise; the old `rotate` tag is clockwise.
-  const clockwise = fromMatrix !== undefined ? -fromMatrix : num(s.tags?.rotate) ?? 0;
-  return (((Math.round(clockwise / 90) * 90) % 360) + 360) % 360;
+function fromSideData(list: RawSideData[] | undefined): Orientation | null {
+  for (const d of list ?? []) {
+    const exact = orientationFromMatrix(d.displaymatrix);
+    if (exact) return exact;
+    // ffprobe's angle is counter-clockwise; it cannot tell a mirror, the matrix can.
+    if (typeof d.rotation === 'number') return orientationFromAngle(-d.rotation);
+  }
+  return null;
+}
+
+/** The stream's display matrix (MP4/MOV), else the old clockwise `rotate` tag (ffprobe < 5). */
+function streamOrientation(s: RawStream): Orientation {
+  const tag = num(s.tags?.rotate);
+  return fromSideData(s.side_data_list) ?? (tag !== null ? orientationFromAngle(tag) : null) ?? UPRIGHT;
+}
+
+/** The first frame's display matrix, else its EXIF Orientation tag; null when it has neither. */
+export function parseFrameOrientation(raw: unknown): Orientation | null {
+  const frame = ((raw ?? {}) as { frames?: RawFrame[] }).frames?.[0];
+  return fromSideData(frame?.side_data_list) ?? orientationFromExif(frame?.tags?.Orientation);
 }
 
 /** ffprobe JSON → the metadata we publish. Throws `input_invalid` when there is nothing to work with. */
@@ -85,6 +121,7 @@ export function parseProbe(raw: unknown): MediaMetadata {
   if (!video && !audio) throw new DomainError('input_invalid', 'the file has no video or audio stream that ffmpeg can read');
   if (video && (!video.width || !video.height)) throw new DomainError('input_invalid', 'the video stream has no dimensions; the file is probably damaged');
 
+  const orientation = video ? streamOrientation(video) : UPRIGHT;
   const isImage = !!video && IMAGE_FORMATS.has(formatName.split(',')[0]);
   const brand = probe.format?.tags?.major_brand?.trim();
   const family = formatName.split(',');
@@ -97,7 +134,8 @@ export function parseProbe(raw: unknown): MediaMetadata {
     duration: duration === null ? null : Math.round(duration * 1000) / 1000,
     width: video?.width ?? null,
     height: video?.height ?? null,
-    rotation: video ? rotationOf(video) : 0,
+    rotation: orientation.rotation,
+    mirrored: orientation.mirrored,
     fps: video && !isImage ? rate(video.avg_frame_rate) ?? rate(video.r_frame_rate) : null,
     videoCodec: video?.codec_name ?? null,
     audioCodec: audio?.codec_name ?? null,

@@ -28,7 +28,7 @@ function spec(over: Partial<ThumbnailOutputSpec> = {}): ThumbnailOutputSpec {
 function expected(parts: { pre?: string[]; vf: string; sync?: string[]; codec?: string[]; out?: string }): string[] {
   return [
     ...HEAD,
-    ...(parts.pre ?? []), ...GUARD, '-i', '/tmp/mf/source',
+    '-noautorotate', ...(parts.pre ?? []), ...GUARD, '-i', '/tmp/mf/source',
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', parts.vf,
     ...(parts.sync ?? ['-fps_mode', 'passthrough']),
@@ -56,7 +56,7 @@ describe('buildThumbnailArgs', () => {
   it('with time: seeks on the input and takes that frame', () => {
     assert.deepEqual(buildThumbnailArgs(spec({ time: 2.5 }), meta(), CAPS, IO), [
       '-hide_banner', '-nostdin', '-y', '-loglevel', 'info', '-nostats', '-progress', 'pipe:1',
-      '-ss', '2.5', '-protocol_whitelist', 'file', '-format_whitelist', WHITELIST, '-i', '/tmp/mf/source',
+      '-noautorotate', '-ss', '2.5', '-protocol_whitelist', 'file', '-format_whitelist', WHITELIST, '-i', '/tmp/mf/source',
       '-map', '0:v:0', '-an', '-sn', '-dn',
       '-vf', 'showinfo',
       '-fps_mode', 'passthrough',
@@ -140,6 +140,28 @@ describe('buildThumbnailArgs', () => {
         pre: ['-skip_frame', 'nokey'],
         vf: "select='isnan(prev_selected_t)+gte(t-prev_selected_t,15.000000)',thumbnail=40,scale=trunc(iw*sar/2)*2:ih,setsar=1,scale=480:-2,showinfo",
       }),
+    );
+  });
+
+  it('autorotation off; an oriented image is turned upright by our filters, before the width', () => {
+    const image = (over: Partial<MediaMetadata>) => meta({ kind: 'image', container: 'jpeg_pipe', duration: null, fps: null, videoCodec: 'mjpeg', frameCount: null, width: 640, height: 480, ...over });
+    assert.deepEqual(buildThumbnailArgs(spec({ width: 240 }), image({ rotation: 90 }), CAPS, IO), expected({ vf: 'transpose=clock,scale=240:-2,showinfo' }));
+    assert.deepEqual(buildThumbnailArgs(spec(), image({ rotation: 270, mirrored: true }), CAPS, IO), expected({ vf: 'transpose=clock_flip,showinfo' }));
+    assert.deepEqual(buildThumbnailArgs(spec(), image({ rotation: 0, mirrored: true }), CAPS, IO), expected({ vf: 'hflip,showinfo' }));
+    assert.deepEqual(
+      buildThumbnailArgs(spec({ width: 100 }), image({ rotation: 180, sampleAspectRatio: '2:1' }), CAPS, IO),
+      expected({ vf: 'scale=trunc(iw*sar/2)*2:ih,setsar=1,hflip,vflip,scale=100:-2,showinfo' }),
+    );
+  });
+
+  it('a rotated video is turned after the choice: one frame, not forty', () => {
+    assert.deepEqual(
+      buildThumbnailArgs(spec({ width: 360 }), meta({ duration: 60, rotation: 90 }), CAPS, IO),
+      expected({ vf: "select='isnan(prev_selected_t)+gte(t-prev_selected_t,1.500000)',thumbnail=40,transpose=clock,scale=360:-2,showinfo" }),
+    );
+    assert.deepEqual(
+      buildThumbnailArgs(spec({ time: 2 }), meta({ rotation: 270 }), CAPS, IO),
+      expected({ pre: ['-ss', '2'], vf: 'transpose=cclock,showinfo' }),
     );
   });
 

@@ -2,7 +2,8 @@ import { DomainError } from '../domain/errors.js';
 import type { ThumbnailOutputSpec } from '../domain/job-spec.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
-import { headArgs, imageEncoding, inputArgs, passthroughArgs, scaleFilters } from './common.args.js';
+import { headArgs, imageEncoding, inputArgs, passthroughArgs } from './common.args.js';
+import { NO_AUTOROTATE, uprightFilters } from './geometry.js';
 
 /** Candidates the `thumbnail` filter compares; spread over the whole duration. */
 export const THUMBNAIL_CANDIDATES = 40;
@@ -13,7 +14,8 @@ export const KEYFRAME_ONLY_AFTER_SECONDS = 120;
  * Without `time`: pick ~40 frames spread over the duration and let ffmpeg's `thumbnail`
  * filter choose the one closest to their average histogram, so a black intro, a fade or a
  * flash frame is never the poster. With `time`: the frame at that time (input seeking is
- * frame-accurate since ffmpeg decodes from the previous keyframe).
+ * frame-accurate since ffmpeg decodes from the previous keyframe). The picture is turned
+ * upright by our own filters, after the choice (one frame to turn, not forty).
  */
 export function buildThumbnailArgs(
   spec: ThumbnailOutputSpec,
@@ -23,20 +25,20 @@ export function buildThumbnailArgs(
 ): string[] {
   const enc = imageEncoding(spec.format, spec.quality, caps);
   if (!enc) throw new DomainError('output_unsupported', `this ffmpeg build has no ${spec.format} encoder; use jpg or png`);
-  const scale = scaleFilters(meta, spec.width);
-  let pre: string[] = [];
+  const scale = uprightFilters(meta, spec.width);
+  let pre: string[] = [...NO_AUTOROTATE];
   let filters: string[];
   if (spec.time !== undefined) {
     if (meta.duration !== null && spec.time > meta.duration) {
       throw new DomainError('output_unsupported', `thumbnail time ${spec.time} s is past the end of the input (${meta.duration} s)`);
     }
-    pre = ['-ss', String(spec.time)];
+    pre = [...pre, '-ss', String(spec.time)];
     filters = [...scale, 'showinfo'];
   } else if (meta.kind === 'image' || !meta.duration) {
     filters = [...scale, 'showinfo'];
   } else {
     const keyframesOnly = meta.duration > KEYFRAME_ONLY_AFTER_SECONDS;
-    if (keyframesOnly) pre = ['-skip_frame', 'nokey'];
+    if (keyframesOnly) pre = [...pre, '-skip_frame', 'nokey'];
     const step = meta.duration / THUMBNAIL_CANDIDATES;
     const pick = `isnan(prev_selected_t)+gte(t-prev_selected_t,${step.toFixed(6)})`;
     filters = [`select='${pick}'`, `thumbnail=${THUMBNAIL_CANDIDATES}`, ...scale, 'showinfo'];

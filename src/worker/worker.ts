@@ -6,7 +6,7 @@ import { retryDelayMs, type JobRecord, type JobStatus, type OutputState } from '
 import type { Route } from '../domain/routes.js';
 import type { MediaMetadata } from '../domain/media.js';
 import { planRuns } from '../ffmpeg/fused.args.js';
-import { buildProbeArgs, checkLimits, parseProbe, sniffForbiddenText, type MediaLimits } from '../ffmpeg/probe.js';
+import { sniffForbiddenText, type MediaLimits } from '../ffmpeg/probe.js';
 import { produceRun } from '../pipelines/fused.pipeline.js';
 import type { EncodingSettings, PipelineLimits } from '../pipelines/pipeline.types.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
@@ -20,6 +20,7 @@ import type { UrlFetcher } from '../ports/url-fetcher.port.js';
 import { Dispatcher } from '../services/dispatch.js';
 import { importFromUrl, type UrlImportLimits } from '../services/url-import.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { probeInput } from './input.probe.js';
 import { createScratchRoot } from './scratch.js';
 
 export interface WorkerDeps {
@@ -302,10 +303,7 @@ export class Worker {
     if (forbidden) {
       throw new DomainError('input_forbidden', `the input is ${forbidden}, which can make ffmpeg read other files or URLs; upload the media file itself`);
     }
-    const raw = await this.deps.runner.probe(buildProbeArgs(inputPath), { signal, timeoutMs: this.opts.probeTimeoutMs });
-    const meta = parseProbe(raw);
-    checkLimits(meta, this.opts.limits);
-    return meta;
+    return probeInput(this.deps.runner, inputPath, { signal, timeoutMs: this.opts.probeTimeoutMs, limits: this.opts.limits });
   }
 
   private async settleFailure(job: JobRecord, fence: Fence, outputs: OutputState[], err: unknown, signal: AbortSignal, log: Logger) {

@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FfmpegMediaRunner } from '../../src/adapters/ffmpeg-process/ffmpeg.media-runner.js';
 import { FsBlobStore } from '../../src/adapters/fs/fs.blob-store.js';
-import { buildProbeArgs, parseProbe } from '../../src/ffmpeg/probe.js';
 import { npmBinaries } from '../../src/main/ffmpeg-binaries.js';
 import type { PipelineContext } from '../../src/pipelines/pipeline.types.js';
+import { probeInput } from '../../src/worker/input.probe.js';
 
 /** The two ways mediaforge finds ffmpeg; integration tests run against both. */
 export function binarySources(): Array<{ name: string; ffmpeg: string; ffprobe: string }> {
@@ -20,7 +20,8 @@ export async function pipelineContext(
   inputPath: string,
   opts: { outputIndex?: number; signal?: AbortSignal; maxFramesPerJob?: number; progress?: number[] } = {},
 ): Promise<PipelineContext & { store: FsBlobStore }> {
-  const meta = parseProbe(await runner.probe(buildProbeArgs(inputPath), { signal: new AbortController().signal, timeoutMs: 30_000 }));
+  // The worker's own probe (without its limits): images get their EXIF orientation.
+  const meta = await probeInput(runner, inputPath, { signal: new AbortController().signal, timeoutMs: 30_000 });
   const workDir = join(root, `work-${Math.random().toString(36).slice(2)}`);
   await mkdir(workDir, { recursive: true });
   const store = new FsBlobStore(join(root, 'store'));
