@@ -51,6 +51,17 @@ describe('job request: valid bodies', () => {
     assert.deepEqual(parse(body), body);
   });
 
+  it('metadata: up to 50 keys; 51 keys, an empty key or a long value are refused with their path', () => {
+    const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    assert.equal(Object.keys(parse({ input, metadata: keys(50) }).metadata!).length, 50);
+    for (const metadata of [keys(51), keys(20_000), { '': 1 }, { ref: 'x'.repeat(1025) }, { ['k'.repeat(65)]: 1 }]) {
+      const r = jobRequestSchema.safeParse({ input, metadata });
+      assert.equal(r.success, false, JSON.stringify(metadata).slice(0, 80));
+      assert.equal(r.error!.issues[0].path[0], 'metadata');
+    }
+    assert.match(jobRequestSchema.safeParse({ input, metadata: keys(51) }).error!.issues[0].message, /at most 50 metadata keys/);
+  });
+
   it('exactly 20 outputs is allowed', () => {
     assert.equal(parse({ input, outputs: Array.from({ length: 20 }, () => ({ type: 'thumbnail' })) }).outputs.length, 20);
   });

@@ -35,6 +35,9 @@ export const outputSpecSchema = z.discriminatedUnion('type', [
   imageOutputSchema,
 ]);
 
+/** Metadata is echoed on every read of the job: bounded, so a job stays small (≤ 50 × (64 + 1024) bytes). */
+export const MAX_METADATA_KEYS = 50;
+
 export const jobRequestSchema = z.strictObject({
   input: z
     .strictObject({
@@ -53,7 +56,8 @@ export const jobRequestSchema = z.strictObject({
     }),
   outputs: z.array(outputSpecSchema).max(20).default([]),
   metadata: z
-    .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+    .record(z.string().min(1).max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+    .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, { message: `at most ${MAX_METADATA_KEYS} metadata keys` })
     .optional()
     .describe('Your own key/value pairs, echoed back on the job.'),
   maxAttempts: z.number().int().min(1).max(10).optional(),

@@ -21,6 +21,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered, for the tests that walk them all. */
     routeTable: ReadonlyArray<{ method: string; url: string; public: boolean }>;
+    /** Base of download links: the public URL, or the listen address once listening (null: from each request). */
+    linkBase: string | null;
   }
 }
 
@@ -47,6 +49,18 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, public: route.config?.public === true });
   });
   app.decorateRequest('principal', null);
+  app.decorate('linkBase', deps.publicUrl ? deps.publicUrl.replace(/\/+$/, '') : null);
+  app.addHook('onListen', async () => {
+    if (app.linkBase) return;
+    const address = app.server.address();
+    if (!address || typeof address !== 'object') return;
+    if (address.address === '0.0.0.0' || address.address === '::') {
+      deps.logger.warn('MEDIAFORGE_PUBLIC_URL is not set and the API listens on every interface: download links take their host from each request\'s Host header; set MEDIAFORGE_PUBLIC_URL to the address clients use');
+      return;
+    }
+    const host = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+    app.linkBase = `http://${host}:${address.port}`;
+  });
   // Authentication is decided by the route the router matched, never by reading the URL: the
   // router decodes percent-escapes and takes absolute-form targets, so any string test on
   // `request.url` can be walked around. Every route needs a key unless it is flagged public;

@@ -33,11 +33,16 @@ export interface HttpDeps {
   health(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
-export function baseUrlOf(request: FastifyRequest, publicUrl: string | null): string {
-  if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  return `${request.protocol}://${request.host}`;
+/**
+ * The base of download links: MEDIAFORGE_PUBLIC_URL, else the address the API listens on.
+ * Only an API listening on every interface without a public URL falls back to the request's
+ * Host header (a warning at start says so): a client-chosen Host must not pick where the
+ * signed links in an answer point.
+ */
+export function baseUrlOf(request: FastifyRequest): string {
+  return request.server.linkBase ?? `${request.protocol}://${request.host}`;
 }
 
 export function presentContext(request: FastifyRequest, deps: HttpDeps): PresentContext {
-  return { baseUrl: baseUrlOf(request, deps.publicUrl), signer: deps.signer, now: deps.clock.now() };
+  return { baseUrl: baseUrlOf(request), signer: deps.signer, now: deps.clock.now() };
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestPlatform, TEST_KEY, type TestPlatform } from '../helpers/platform.js';
+import { media } from '../helpers/media.js';
+import { collectEvents, startTestPlatform, TEST_KEY, type TestPlatform } from '../helpers/platform.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 const auth = { authorization: `Bearer ${TEST_KEY}` };
@@ -147,5 +148,26 @@ describe('e2e: hostile and broken upload requests', () => {
     assert.equal(outcome, 'closed');
     assert.match(answer, /^HTTP\/1\.1 401/);
     assert.match(answer, /connection: close/i);
+  });
+});
+
+describe('e2e: download links do not take their host from the request', () => {
+  it('without MEDIAFORGE_PUBLIC_URL they point at the listen address, whatever Host says; with it, at the public URL', async () => {
+    for (const env of [{}, { MEDIAFORGE_PUBLIC_URL: 'https://media.example.com/base' }] as Array<Record<string, string>>) {
+      const p = await startTestPlatform(env);
+      try {
+        const up = await p.api('POST', '/v1/uploads?filename=a.mp4', await readFile(await media('clip20.mp4')), { 'content-type': 'application/octet-stream' });
+        const job = await p.api('POST', '/v1/jobs', { input: { uploadId: up.body.id }, outputs: [{ type: 'thumbnail', width: 64 }] });
+        await collectEvents(p.base, job.body.id);
+        const res = await rawRequest(p.base, 'GET', `/v1/jobs/${job.body.id}`, { headers: { ...auth, host: 'evil.example' } });
+        assert.equal(res.status, 200, res.body);
+        const url: string = JSON.parse(res.body).outputs[0].files[0].url;
+        const expected = 'MEDIAFORGE_PUBLIC_URL' in env ? 'https://media.example.com/base/v1/files/' : `${p.base}/v1/files/`;
+        assert.ok(url.startsWith(expected), `${url} should start with ${expected}`);
+        assert.doesNotMatch(res.body, /evil\.example/);
+      } finally {
+        await p.stop();
+      }
+    }
   });
 });
