@@ -11,7 +11,15 @@ import { rawRequest } from '../helpers/raw-http.js';
 
 const auth = { authorization: `Bearer ${TEST_KEY}` };
 const openDescriptors = () => readdirSync('/proc/self/fd').length;
-const partials = async (dir: string) => (await readdir(dir, { recursive: true })).filter((f) => String(f).endsWith('.partial'));
+/** `.partial` files under dir; a listing that races a folder being removed counts as not settled yet. */
+const partials = async (dir: string) => {
+  try {
+    return (await readdir(dir, { recursive: true })).filter((f) => String(f).endsWith('.partial'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return ['(a folder vanished while listing)'];
+    throw err;
+  }
+};
 const storedUploads = async (dir: string) => (await readdir(join(dir, 'storage', 'uploads'), { recursive: true }).catch(() => [])).length;
 
 /** Waits (bounded) until `check` holds; returns its last value for the assertion message. */

@@ -85,6 +85,10 @@ export async function submitCommand(file: string, opts: SubmitOptions): Promise<
     // The server downloads it (with its own size limit and address checks).
     input = { url: file };
   } else {
+    // Ask once with no body before sending the file: a wrong key or URL is told in a second,
+    // not after the upload (the server refuses an unauthenticated body at once and closes the
+    // connection rather than reading it, which a fetch mid-send only sees as "fetch failed").
+    await client.request('GET', '/v1/jobs?limit=1');
     const up = new ProgressBar('upload  ');
     const upload = await client.upload(resolve(file), (sent, total) => up.update((sent / total) * 100, `${formatBytes(sent)} / ${formatBytes(total)}`));
     up.done(`${formatBytes(upload.size)} sha256 ${upload.sha256.slice(0, 12)}…`);
