@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { statusFor } from '../../src/http/error-mapping.js';
 import { damagedMedia } from '../helpers/damaged-media.js';
 import { ffprobeJson } from '../helpers/media.js';
-import { collectEvents, startTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { collectEvents, startTestPlatform, TEST_KEY, type TestPlatform } from '../helpers/platform.js';
+import { runCli } from '../helpers/process.js';
 
 /**
  * Over HTTP: a 6 s MP4 cut at half its bytes fails with input_truncated by default, and
@@ -65,5 +66,16 @@ describe('e2e: a source cut short in transfer', () => {
     const doc = await (await fetch(`${p.base}/v1/openapi.json`)).json();
     const text = JSON.stringify(doc);
     assert.ok(text.includes('"onDamage"') && text.includes('input_truncated') && text.includes('"warnings"'));
+  });
+
+  it('the CLI: --on-damage warn prints the warnings of a success; the default fails with the code', async () => {
+    const cut = await damagedMedia('faststart-cut.mp4');
+    const out = `${p.dataDir}/cli-results`;
+    const warned = await runCli(['submit', cut, '--mp4', '--on-damage', 'warn', '--out', out, '--url', p.base, '--key', TEST_KEY]);
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(warned.stderr, /warning: \[input_truncated\] the file ends at 3\.0 s of the 6\.0 s/);
+    const failed = await runCli(['submit', cut, '--mp4', '--out', out, '--url', p.base, '--key', TEST_KEY]);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /failed: \[input_truncated\]/);
   });
 });
