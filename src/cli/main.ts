@@ -58,6 +58,7 @@ connection(
     .option('--audio <format>', 'the audio track as mp3, m4a or wav')
     .option('--hls', 'an adaptive HLS ladder')
     .option('--output <json>', 'any output as JSON, e.g. \'{"type":"gif","duration":3}\' (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--on-damage <policy>', 'a source cut short or with decode errors: fail (default) or warn (keep what is there)')
     .option('--out <dir>', 'where to save results', 'mediaforge-results')
     .option('--no-wait', 'print the queued job and return'),
 ).action(submitCommand);

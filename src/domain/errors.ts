@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   queue_unavailable: { permanent: false },
   unsupported_media_type: { permanent: true },
   input_invalid: { permanent: true },
+  input_truncated: { permanent: true },
   input_unsupported: { permanent: true },
   input_forbidden: { permanent: true },
   limit_exceeded: { permanent: true },

@@ -26,6 +26,13 @@ describe('job request: valid bodies', () => {
     assert.deepEqual(parse({ input }), { input, outputs: [] });
   });
 
+  it('input.onDamage: fail or warn, and absent stays absent (so earlier request hashes do not change)', () => {
+    assert.deepEqual(parse({ input: { ...input, onDamage: 'warn' } }).input, { ...input, onDamage: 'warn' });
+    assert.deepEqual(parse({ input: { url: 'https://example.com/a.mp4', onDamage: 'fail' } }).input, { url: 'https://example.com/a.mp4', onDamage: 'fail' });
+    assert.equal('onDamage' in parse({ input }).input, false);
+    assert.equal(problems({ input: { ...input, onDamage: 'ignore' } })[0].path, 'input.onDamage');
+  });
+
   it('frames and thumbnail get their defaults filled', () => {
     assert.deepEqual(parse({ input, outputs: [{ type: 'frames', fps: 1 }, { type: 'thumbnail' }] }), {
       input,

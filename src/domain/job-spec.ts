@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DAMAGE_POLICIES } from './damage.js';
 import { framesOutputSchema } from './outputs/frames.spec.js';
 import { thumbnailOutputSchema } from './outputs/thumbnail.spec.js';
 import { hlsOutputSchema } from './outputs/hls.spec.js';
@@ -49,6 +50,13 @@ export const jobRequestSchema = z.strictObject({
         .refine((v) => URL.canParse(v), 'not a valid URL')
         .optional()
         .describe('Or: an http(s) URL the worker downloads (public hosts only, unless allowlisted by the operator).'),
+      onDamage: z
+        .enum(DAMAGE_POLICIES)
+        .optional()
+        .describe(
+          'A source whose data ends early, or that ffmpeg cannot decode cleanly: `fail` (the default) fails the job with `input_truncated` or `input_invalid`; ' +
+            '`warn` makes what can be made from it and lists what happened in the job\'s `warnings`, with the real durations in each output\'s `result`.',
+        ),
     })
     .superRefine((i, ctx) => {
       if (i.uploadId === undefined && i.url === undefined) ctx.addIssue({ code: 'custom', path: ['uploadId'], message: 'give exactly one of input.uploadId or input.url (neither was given)' });

@@ -1,3 +1,4 @@
+import type { DamagePolicy, JobWarning } from './damage.js';
 import type { ErrorCode } from './errors.js';
 import type { OutputSpec } from './job-spec.js';
 import type { MediaMetadata } from './media.js';
@@ -42,10 +43,14 @@ export interface JobRecord {
   uploadId: string;
   /** The URL the worker downloads the input from, instead of an upload. */
   inputUrl: string | null;
+  /** What a damaged source does to the job (`input.onDamage`; `fail` unless asked). */
+  onDamage: DamagePolicy;
   probe: MediaMetadata | null;
   outputs: OutputState[];
   userMetadata: Record<string, unknown> | null;
   error: JobError | null;
+  /** What the job could not do cleanly, written when it finishes (see src/domain/damage.ts). */
+  warnings: JobWarning[];
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;

@@ -21,6 +21,14 @@ export interface MediaMetadata {
   pixelFormat: string | null;
   sampleAspectRatio: string | null;
   frameCount: number | null;
+  /** The video and audio streams' own durations, when the container states them. */
+  videoDuration?: number;
+  audioDuration?: number;
+  /**
+   * Only for a source whose data ends early, processed with `onDamage: "warn"`: the duration
+   * its header declares. `duration` (and the stream durations) are then what is really there.
+   */
+  declaredDuration?: number;
 }
 
 /** Width and height as a viewer sees them (rotation applied). */

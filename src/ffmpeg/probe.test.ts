@@ -148,6 +148,7 @@ describe('parseProbe', () => {
     assert.deepEqual(parseProbe(MP4_H264_AAC), {
       kind: 'video', container: 'mp4', duration: 1, width: 320, height: 240, rotation: 0, mirrored: false, fps: 30, videoCodec: 'h264', audioCodec: 'aac',
       bitrate: 396648, hasAudio: true, hasVideo: true, pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 30,
+      videoDuration: 1, audioDuration: 1,
     } satisfies MediaMetadata);
   });
 
@@ -155,6 +156,7 @@ describe('parseProbe', () => {
     assert.deepEqual(parseProbe(MP3_WITH_COVER), {
       kind: 'audio', container: 'mp3', duration: 2.038, width: null, height: null, rotation: 0, mirrored: false, fps: null, videoCodec: null, audioCodec: 'mp3',
       bitrate: 136524, hasAudio: true, hasVideo: false, pixelFormat: null, sampleAspectRatio: null, frameCount: null,
+      audioDuration: 2.038,
     } satisfies MediaMetadata);
   });
 
@@ -258,6 +260,14 @@ describe('parseProbe', () => {
     assert.equal(parseProbe(video({ duration: '4.2504' }, { format_name: 'matroska,webm' })).duration, 4.25);
     assert.equal(parseProbe(video({}, { format_name: 'matroska,webm' })).duration, null);
     assert.equal(parseProbe(video({})).container, 'matroska');
+  });
+
+  it('stream durations: the stream\'s own, else Matroska\'s DURATION tag; an image has none', () => {
+    assert.equal(parseProbe(video({ duration: '4.2504' })).videoDuration, 4.25);
+    assert.equal(parseProbe(video({ tags: { DURATION: '00:01:02.023000000' } })).videoDuration, 62.023);
+    assert.equal(parseProbe(video({ tags: { DURATION: 'soon' } })).videoDuration, undefined);
+    assert.equal(parseProbe(video({})).audioDuration, undefined);
+    assert.equal(parseProbe(PNG_IMAGE).videoDuration, undefined);
   });
 
   it('no streams is input_invalid', () => {

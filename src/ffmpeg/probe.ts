@@ -89,6 +89,15 @@ function num(value: string | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** A stream's own duration: `duration`, or Matroska's `DURATION` tag (`00:00:06.023000000`). */
+function streamDuration(s: RawStream | undefined): number | null {
+  if (!s) return null;
+  const direct = num(s.duration);
+  if (direct !== null && direct > 0) return Math.round(direct * 1000) / 1000;
+  const tag = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec((s.tags?.DURATION ?? s.tags?.duration ?? '').trim());
+  return tag ? Math.round((Number(tag[1]) * 3600 + Number(tag[2]) * 60 + Number(tag[3])) * 1000) / 1000 : null;
+}
+
 function fromSideData(list: RawSideData[] | undefined): Orientation | null {
   for (const d of list ?? []) {
     const exact = orientationFromMatrix(d.displaymatrix);
@@ -127,6 +136,8 @@ export function parseProbe(raw: unknown): MediaMetadata {
   const family = formatName.split(',');
   const container = family[0] === 'mov' ? (brand === 'qt' ? 'mov' : 'mp4') : family[0] || 'unknown';
   const duration = isImage ? null : num(probe.format?.duration) ?? num(video?.duration) ?? num(audio?.duration);
+  const videoDuration = isImage ? null : streamDuration(video);
+  const audioDuration = streamDuration(audio);
 
   return {
     kind: isImage ? 'image' : video ? 'video' : 'audio',
@@ -145,6 +156,8 @@ export function parseProbe(raw: unknown): MediaMetadata {
     pixelFormat: video?.pix_fmt ?? null,
     sampleAspectRatio: video?.sample_aspect_ratio && video.sample_aspect_ratio !== '0:1' ? video.sample_aspect_ratio : null,
     frameCount: num(video?.nb_frames),
+    ...(videoDuration !== null ? { videoDuration } : {}),
+    ...(audioDuration !== null ? { audioDuration } : {}),
   };
 }
 

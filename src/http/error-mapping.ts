@@ -25,6 +25,7 @@ const STATUS: Record<ErrorCode, number> = {
   queue_unavailable: 503,
   unsupported_media_type: 415,
   input_invalid: 422,
+  input_truncated: 422,
   input_unsupported: 422,
   input_forbidden: 422,
   limit_exceeded: 422,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { jobRequestSchema } from '../domain/job-spec.js';
 import { JOB_STATUSES } from '../domain/job.js';
 import { ERROR_CODES } from '../domain/errors.js';
+import { DAMAGE_POLICIES, WARNING_CODES } from '../domain/damage.js';
 import { listQuerySchema } from './routes/jobs.routes.js';
 import { completeUploadSchema, presignedUploadSchema } from '../services/direct-uploads.service.js';
 
@@ -45,6 +46,18 @@ const metadataSchema = z.object({
   bitrate: z.number().nullable(),
   hasAudio: z.boolean(),
   hasVideo: z.boolean(),
+  videoDuration: z.number().optional().describe('The video stream\'s own duration, when the container states it'),
+  audioDuration: z.number().optional().describe('The audio stream\'s own duration, when the container states it'),
+  declaredDuration: z
+    .number()
+    .optional()
+    .describe('Only for a source whose data ends early, processed with `onDamage: "warn"`: what its header declares; `duration` is then what is really there'),
+});
+const warningSchema = z.object({
+  code: z.enum(WARNING_CODES).describe('input_truncated: the data ends early; input_damaged: frames ffmpeg could not decode cleanly; output_short: an output covers less than it should'),
+  message: z.string(),
+  output: z.number().int().optional().describe('Index into `outputs` of the output it is about; absent for the source'),
+  details: z.record(z.string(), z.unknown()).optional(),
 });
 const fileSchema = z.object({ name: z.string(), url: z.string(), size: z.number().int(), contentType: z.string() });
 const jobSchema = z.object({
@@ -55,7 +68,7 @@ const jobSchema = z.object({
   etaSeconds: z.number().nullable(),
   attempts: z.number().int(),
   maxAttempts: z.number().int(),
-  input: z.object({ uploadId: z.string().optional(), url: z.string().optional(), metadata: metadataSchema.nullable() }),
+  input: z.object({ uploadId: z.string().optional(), url: z.string().optional(), onDamage: z.enum(DAMAGE_POLICIES), metadata: metadataSchema.nullable() }),
   outputs: z.array(
     z.looseObject({
       type: z.string(),
@@ -66,6 +79,7 @@ const jobSchema = z.object({
   ),
   metadata: z.record(z.string(), z.unknown()).nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  warnings: z.array(warningSchema).describe('What a finished job could not do cleanly; empty for a clean success'),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),

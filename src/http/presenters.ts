@@ -30,7 +30,7 @@ export function presentJob(job: JobRecord, ctx: PresentContext) {
     etaSeconds: etaSeconds(job, ctx.now),
     attempts: job.attempts,
     maxAttempts: job.maxAttempts,
-    input: { ...(job.inputUrl ? { url: job.inputUrl } : { uploadId: job.uploadId }), metadata: job.probe },
+    input: { ...(job.inputUrl ? { url: job.inputUrl } : { uploadId: job.uploadId }), onDamage: job.onDamage, metadata: job.probe },
     outputs: job.outputs.map((o) => ({
       ...o.spec,
       status: o.status,
@@ -45,6 +45,7 @@ export function presentJob(job: JobRecord, ctx: PresentContext) {
     })),
     metadata: job.userMetadata,
     error: job.error,
+    warnings: job.warnings,
     createdAt: iso(job.createdAt),
     startedAt: iso(job.startedAt),
     finishedAt: iso(job.finishedAt),

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { contentTypeFor } from '../domain/content-types.js';
+import { previewCoverage } from '../domain/coverage.js';
 import { DomainError } from '../domain/errors.js';
 import { keys } from '../domain/keys.js';
 import type { AnimatedOutputSpec, GifOutputSpec, WebpOutputSpec } from '../domain/outputs/animated.spec.js';
@@ -29,6 +30,8 @@ async function preview(ctx: PipelineContext, spec: AnimatedOutputSpec) {
   return {
     files: [{ name, key, size, contentType: contentTypeFor(name) }],
     result: { start: win.start, duration: win.duration, fps: spec.fps, frames: written.frames, width: written.width, height: written.height },
+    // Without a known duration the window is the request's, which a shorter source cannot fill.
+    coverage: ctx.meta.duration === null ? null : previewCoverage(written.frames, spec.fps, win.duration),
   };
 }
 

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import yazl from 'yazl';
-import { DomainError } from '../domain/errors.js';
+import { clipsCoverage } from '../domain/coverage.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
 import type { StoredFile } from '../domain/job.js';
 import { keys } from '../domain/keys.js';
 import type { ClipsOutputSpec } from '../domain/outputs/clips.spec.js';
@@ -82,14 +83,16 @@ export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, pl
   const duration = meta.duration!;
   const files: StoredFile[] = [];
   const series: Array<Record<string, unknown>> = [];
+  const reached: Array<{ start: number; plannedEnd: number; written: number | null }> = [];
   for (const clip of planned) {
     const outputPath = join(ctx.workDir, clip.file);
     if (!existsSync(outputPath)) throw new DomainError('ffmpeg_failed', `ffmpeg wrote no ${clip.file}`);
-    const written = parseProbe(await ctx.runner.probe(buildProbeArgs(outputPath), { signal: ctx.signal, timeoutMs: PROBE_TIMEOUT_MS }));
+    const written = await probeWritten(ctx, outputPath, `${clip.file} (${round3(clip.start)}–${round3(clip.end)} s)`);
     const key = keys.outputFile(ctx.jobId, ctx.outputIndex, 'clips', clip.file);
     const { size } = await ctx.blobs.putFile(key, outputPath);
     files.push({ name: clip.file, key, size, contentType: 'video/mp4' });
     const length = written.duration ?? clip.end - clip.start;
+    reached.push({ start: clip.start, plannedEnd: clip.end, written: written.duration });
     series.push({
       index: series.length + 1,
       file: clip.file,
@@ -126,7 +129,24 @@ export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, pl
     files.push({ name: 'clips.zip', key: zipKey, size, contentType: 'application/zip' });
   }
   ctx.onProgress(1);
-  return { files, result: { mode: spec.mode, count: series.length, width: frame.width, height: frame.height, clips: series } };
+  return {
+    files,
+    result: { mode: spec.mode, count: series.length, width: frame.width, height: frame.height, clips: series },
+    coverage: clipsCoverage(reached, meta),
+  };
+}
+
+/**
+ * Probe a file ffmpeg wrote. A file without a stream is ffmpeg's failure to produce it (a
+ * clip past where the source's data ends, say), not a bad input.
+ */
+export async function probeWritten(ctx: PipelineContext, outputPath: string, what: string) {
+  try {
+    return parseProbe(await ctx.runner.probe(buildProbeArgs(outputPath), { signal: ctx.signal, timeoutMs: PROBE_TIMEOUT_MS }));
+  } catch (err) {
+    if (isDomainError(err) && err.code === 'input_invalid') throw new DomainError('ffmpeg_failed', `ffmpeg wrote no media into ${what}`);
+    throw err;
+  }
 }
 
 export function bufferStream(buf: Buffer): PassThrough {

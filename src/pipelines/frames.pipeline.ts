@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import yazl from 'yazl';
+import { framesCoverage } from '../domain/coverage.js';
 import { DomainError } from '../domain/errors.js';
 import type { FramesOutputSpec } from '../domain/job-spec.js';
 import { keys } from '../domain/keys.js';
@@ -87,6 +88,7 @@ export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec)
     time: Math.round((times.get(i)?.time ?? 0) * 1e6) / 1e6,
   }));
   const first = times.get(0);
+  const frameTimes = frames.map((f) => f.time);
   const manifest = {
     source: meta,
     request: { ...spec, times: spec.times ? uniqueSortedTimes(spec.times) : undefined },
@@ -98,6 +100,13 @@ export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec)
   ctx.onProgress(1);
   return {
     files: [{ name: 'frames.zip', key: zipKey, size, contentType: 'application/zip' }],
-    result: { frameCount: added, format: ext, width: first?.width ?? null, height: first?.height ?? null },
+    result: {
+      frameCount: added,
+      format: ext,
+      width: first?.width ?? null,
+      height: first?.height ?? null,
+      lastFrameTime: frameTimes.length ? frameTimes[frameTimes.length - 1] : null,
+    },
+    coverage: framesCoverage(spec, frameTimes, meta),
   };
 };

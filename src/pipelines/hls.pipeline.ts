@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hlsCoverage } from '../domain/coverage.js';
 import { DomainError } from '../domain/errors.js';
 import type { HlsOutputSpec } from '../domain/job-spec.js';
 import { keys } from '../domain/keys.js';
@@ -118,12 +119,17 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
     const variants = masterVariants(prep, publisher);
     const files = [...publisher.files.values()].sort((a, b) => (a.name === MASTER ? -1 : b.name === MASTER ? 1 : a.name.localeCompare(b.name)));
     const seconds = (t: number | null) => (t === null ? null : Math.round((t - started) / 10) / 100);
+    // What the playlists really hold (the sum of their segments), shortest rendition first.
+    const renditionSeconds = publisher.variants.map((v) => publisher.segmentStats(v).reduce((sum, seg) => sum + seg.duration, 0));
+    const coverage = hlsCoverage(renditionSeconds, meta);
     return {
+      coverage,
       files,
       result: {
         master: MASTER,
         segmentType: spec.segmentType,
         segmentSeconds: spec.segmentSeconds,
+        duration: coverage?.produced ?? null,
         renditions: variants.map((v, i) => ({
           name: prep.plan.ladder.rungs[i]?.name ?? 'audio',
           playlist: v.uri,

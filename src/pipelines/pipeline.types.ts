@@ -1,3 +1,4 @@
+import type { Coverage } from '../domain/coverage.js';
 import type { OutputSpec, OutputType } from '../domain/job-spec.js';
 import type { StoredFile } from '../domain/job.js';
 import type { MediaMetadata } from '../domain/media.js';
@@ -39,6 +40,8 @@ export interface PipelineContext {
 export interface OutputProduct {
   files: StoredFile[];
   result?: Record<string, unknown>;
+  /** How much of the source the output really covers (src/domain/coverage.ts); not stored, judged by the worker. */
+  coverage?: Coverage | null;
 }
 
 export type OutputHandler<S extends OutputSpec> = (ctx: PipelineContext, spec: S) => Promise<OutputProduct>;

@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path';
+import { renditionCoverage } from '../domain/coverage.js';
 import { DomainError } from '../domain/errors.js';
 import { contentTypeFor } from '../domain/content-types.js';
 import { keys } from '../domain/keys.js';
@@ -6,8 +7,8 @@ import type { AudioOutputSpec } from '../domain/outputs/audio.spec.js';
 import type { Mp4OutputSpec } from '../domain/outputs/mp4.spec.js';
 import { buildAudioArgs } from '../ffmpeg/audio.args.js';
 import { buildMp4Args, mp4CanCopy } from '../ffmpeg/mp4.args.js';
-import { buildProbeArgs, parseProbe } from '../ffmpeg/probe.js';
-import { requireVideo } from './clips.pipeline.js';
+import type { parseProbe } from '../ffmpeg/probe.js';
+import { probeWritten, requireVideo } from './clips.pipeline.js';
 import type { OutputHandler, OutputProduct, PipelineContext } from './pipeline.types.js';
 
 const round3 = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
@@ -26,7 +27,7 @@ async function renderWhole(ctx: PipelineContext, args: string[]): Promise<void> 
 /** Store a written rendition and report what was actually written. */
 async function storeOne(ctx: PipelineContext, type: string, outputPath: string): Promise<OutputProduct & { written: ReturnType<typeof parseProbe> }> {
   const name = basename(outputPath);
-  const written = parseProbe(await ctx.runner.probe(buildProbeArgs(outputPath), { signal: ctx.signal, timeoutMs: 60_000 }));
+  const written = await probeWritten(ctx, outputPath, name);
   const key = keys.outputFile(ctx.jobId, ctx.outputIndex, type, name);
   const { size } = await ctx.blobs.putFile(key, outputPath);
   ctx.onProgress(1);
@@ -54,6 +55,7 @@ export async function storeMp4(ctx: PipelineContext, spec: Mp4OutputSpec, output
       audioCodec: written.audioCodec,
       bitrate: written.bitrate,
     },
+    coverage: renditionCoverage(written.duration, ctx.meta, 'both'),
   };
 }
 
@@ -67,5 +69,9 @@ export const audioPipeline: OutputHandler<AudioOutputSpec> = async (ctx, spec) =
 /** Store the written audio.<format> and its result; shared by the audio handler and the fused run. */
 export async function storeAudio(ctx: PipelineContext, spec: AudioOutputSpec, outputPath: string): Promise<OutputProduct> {
   const { files, written } = await storeOne(ctx, 'audio', outputPath);
-  return { files, result: { format: spec.format, codec: written.audioCodec, duration: round3(written.duration), bitrate: written.bitrate } };
+  return {
+    files,
+    result: { format: spec.format, codec: written.audioCodec, duration: round3(written.duration), bitrate: written.bitrate },
+    coverage: renditionCoverage(written.duration, ctx.meta, 'audio'),
+  };
 }

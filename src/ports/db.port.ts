@@ -1,3 +1,4 @@
+import type { DamagePolicy, JobWarning } from '../domain/damage.js';
 import type { JobError, JobRecord, JobStatus, OutputState, UploadRecord } from '../domain/job.js';
 import type { MediaMetadata } from '../domain/media.js';
 
@@ -10,6 +11,8 @@ export interface NewJob {
   id: string;
   uploadId: string;
   inputUrl?: string | null;
+  /** Absent: `fail`. */
+  onDamage?: DamagePolicy;
   outputs: OutputState[];
   userMetadata: Record<string, unknown> | null;
   maxAttempts: number;
@@ -47,13 +50,13 @@ export interface JobRepository {
   ): Promise<boolean>;
   finish(
     fence: Fence,
-    result: { status: 'succeeded' | 'failed'; outputs: OutputState[]; error: JobError | null; now: number },
+    result: { status: 'succeeded' | 'failed'; outputs: OutputState[]; error: JobError | null; now: number; warnings?: JobWarning[] },
   ): Promise<boolean>;
   /** Puts a running attempt back in the queue (retry after a failure, or hand-back at shutdown). */
   requeue(fence: Fence, runAfter: number, opts: { error: JobError | null; refundAttempt: boolean }): Promise<boolean>;
   /** queued/running → canceled. Returns the job, or null when it does not exist. */
   cancel(id: string, now: number): Promise<JobRecord | null>;
-  /** failed/canceled → queued with fresh outputs and attempts reset. */
+  /** failed/canceled → queued with fresh outputs, no warnings and attempts reset. */
   retry(id: string, now: number): Promise<JobRecord | null>;
   /**
    * A queued job that no worker has taken yet (attempts 0) becomes failed with this error:

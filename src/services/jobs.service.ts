@@ -52,6 +52,7 @@ export class JobsService {
         id: newId('job', now),
         uploadId: upload?.id ?? '',
         inputUrl: request.input.url ?? null,
+        onDamage: request.input.onDamage,
         outputs: request.outputs.map((spec) => ({ spec, status: 'pending', files: [] })),
         userMetadata: request.metadata ?? null,
         maxAttempts: request.maxAttempts ?? this.deps.defaultMaxAttempts,

@@ -1,13 +1,13 @@
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AbortedError, DomainError, errorSummary, isDomainError } from '../domain/errors.js';
 import { retryDelayMs, type JobRecord, type JobStatus, type OutputState } from '../domain/job.js';
 import type { Route } from '../domain/routes.js';
-import type { MediaMetadata } from '../domain/media.js';
+import { DamageVerdict } from '../domain/damage.js';
 import { planRuns } from '../ffmpeg/fused.args.js';
-import { sniffForbiddenText, type MediaLimits } from '../ffmpeg/probe.js';
-import { produceRun } from '../pipelines/fused.pipeline.js';
+import type { MediaLimits } from '../ffmpeg/probe.js';
+import { produceJudged } from '../pipelines/damage-watch.js';
 import type { EncodingSettings, PipelineLimits } from '../pipelines/pipeline.types.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -20,8 +20,8 @@ import type { UrlFetcher } from '../ports/url-fetcher.port.js';
 import { Dispatcher } from '../services/dispatch.js';
 import { importFromUrl, type UrlImportLimits } from '../services/url-import.js';
 import { ProgressReporter } from './progress-reporter.js';
-import { probeInput } from './input.probe.js';
 import { createScratchRoot } from './scratch.js';
+import { probeSource } from './source-probe.js';
 
 export interface WorkerDeps {
   db: Database;
@@ -165,20 +165,23 @@ export class Worker {
     const reporter = new ProgressReporter(outputs.length, this.opts.progressIntervalMs, async (progress, stage) => {
       if (await this.deps.db.jobs.updateProgress(fence, { progress, stage })) await this.emit(job.id, 'progress', 'running', progress, stage);
     });
+    // Decides, for this attempt, what damage in the source does to the job and what it warns about.
+    const verdict = new DamageVerdict(job.onDamage);
     log.info('attempt started');
     await this.emit(job.id, 'status', 'running', job.progress, 'starting');
     try {
       await mkdir(workDir, { recursive: true });
-      await this.produce(job, fence, outputs, workDir, controller.signal, reporter);
+      await this.produce(job, fence, outputs, workDir, controller.signal, reporter, verdict);
       reporter.stop();
-      const ok = await this.deps.db.jobs.finish(fence, { status: 'succeeded', outputs, error: null, now: this.deps.clock.now() });
+      const { warnings } = verdict;
+      const ok = await this.deps.db.jobs.finish(fence, { status: 'succeeded', outputs, error: null, now: this.deps.clock.now(), warnings });
       if (ok) {
-        log.info('job succeeded');
+        log.info(warnings.length ? { warnings: warnings.map((w) => w.code) } : {}, 'job succeeded');
         await this.emit(job.id, 'status', 'succeeded', 100, 'done');
       } else log.warn('result discarded: this attempt is no longer current');
     } catch (err) {
       reporter.stop();
-      await this.settleFailure(job, fence, outputs, err, controller.signal, log);
+      await this.settleFailure(job, fence, outputs, err, controller.signal, log, verdict);
     } finally {
       clearInterval(heartbeat);
       unsubscribe();
@@ -194,10 +197,11 @@ export class Worker {
     workDir: string,
     signal: AbortSignal,
     reporter: ProgressReporter,
+    verdict: DamageVerdict,
   ): Promise<void> {
     const sourceKey = await this.sourceKey(job, signal, reporter, workDir);
     try {
-      await this.produceFrom(sourceKey, job, fence, outputs, workDir, signal, reporter);
+      await this.produceFrom(sourceKey, job, fence, outputs, workDir, signal, reporter, verdict);
     } finally {
       if (job.inputUrl) await this.deps.blobs.delete(sourceKey).catch(() => undefined);
     }
@@ -238,10 +242,13 @@ export class Worker {
     workDir: string,
     signal: AbortSignal,
     reporter: ProgressReporter,
+    verdict: DamageVerdict,
   ): Promise<void> {
     await this.deps.blobs.withLocalFile(sourceKey, async (inputPath) => {
       reporter.report(0, 'probing');
-      const meta = await this.probe(inputPath, signal);
+      const probed = await probeSource(this.deps.runner, inputPath, { signal, timeoutMs: this.opts.probeTimeoutMs, limits: this.opts.limits });
+      // Policy `fail` stops a source cut short here; `warn` goes on with what is really there.
+      const meta = verdict.admitSource(probed.meta, probed.truncation);
       if (!(await this.deps.db.jobs.updateProgress(fence, { probe: meta, progress: 2, stage: 'probed' }))) throw new AbortedError('lost');
       // One run per output, except outputs that share one ffmpeg run (see planRuns).
       let done = 0;
@@ -273,7 +280,7 @@ export class Worker {
         }));
         try {
           for (const m of members) await mkdir(m.ctx.workDir, { recursive: true });
-          const products = await produceRun(members);
+          const products = await produceJudged(members, verdict);
           run.forEach((i, k) => (outputs[i] = { spec: outputs[i].spec, status: 'succeeded', files: products[k].files, result: products[k].result }));
         } catch (err) {
           if (!signal.aborted) for (const i of run) outputs[i] = { spec: outputs[i].spec, status: 'failed', files: [], error: errorSummary(err) };
@@ -288,25 +295,7 @@ export class Worker {
     });
   }
 
-  private async probe(inputPath: string, signal: AbortSignal): Promise<MediaMetadata> {
-    const handle = await open(inputPath, 'r');
-    let head: Buffer;
-    try {
-      const buf = Buffer.alloc(4096);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-      head = buf.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-    if (head.length === 0) throw new DomainError('input_invalid', 'the input file is empty');
-    const forbidden = sniffForbiddenText(head);
-    if (forbidden) {
-      throw new DomainError('input_forbidden', `the input is ${forbidden}, which can make ffmpeg read other files or URLs; upload the media file itself`);
-    }
-    return probeInput(this.deps.runner, inputPath, { signal, timeoutMs: this.opts.probeTimeoutMs, limits: this.opts.limits });
-  }
-
-  private async settleFailure(job: JobRecord, fence: Fence, outputs: OutputState[], err: unknown, signal: AbortSignal, log: Logger) {
+  private async settleFailure(job: JobRecord, fence: Fence, outputs: OutputState[], err: unknown, signal: AbortSignal, log: Logger, verdict: DamageVerdict) {
     const now = this.deps.clock.now();
     if (signal.aborted || err instanceof AbortedError) {
       const reason = (signal.reason as StopReason | undefined) ?? 'lost';
@@ -333,7 +322,7 @@ export class Worker {
       }
       return;
     }
-    if (await this.deps.db.jobs.finish(fence, { status: 'failed', outputs, error, now })) {
+    if (await this.deps.db.jobs.finish(fence, { status: 'failed', outputs, error, now, warnings: verdict.warnings })) {
       log.warn({ err: error }, 'job failed');
       await this.emit(job.id, 'status', 'failed', job.progress, 'failed');
     }

@@ -44,6 +44,24 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal(await db.jobs.get('job_missing'), null);
     });
 
+    it('keeps the damage policy, and the warnings a finished job carries until it is retried', async () => {
+      const plain = await db.jobs.create(newJob(1500));
+      assert.deepEqual([plain.job.onDamage, plain.job.warnings], ['fail', []]);
+      const { job } = await db.jobs.create(newJob(1501, { onDamage: 'warn' }));
+      assert.equal((await db.jobs.get(job.id))?.onDamage, 'warn');
+      const c = await db.jobs.claim(job.id, 'w1', 1502, 1000);
+      const warnings = [
+        { code: 'input_truncated' as const, message: 'the file ends at 3.0 s of the 6.0 s its header declares', details: { availableDuration: 3 } },
+        { code: 'output_short' as const, output: 0, message: 'the hls output covers 3.0 s of the 6.0 s it should' },
+      ];
+      assert.equal(await db.jobs.finish({ id: job.id, attempt: c!.attempts }, { status: 'succeeded', outputs, error: null, now: 1503, warnings }), true);
+      const done = await db.jobs.get(job.id);
+      assert.deepEqual([done?.onDamage, done?.warnings], ['warn', warnings]);
+      await db.jobs.cancel(job.id, 1504);
+      const retried = await db.jobs.retry(job.id, 1505);
+      assert.equal(retried?.status, 'succeeded', 'a succeeded job is not retried');
+    });
+
     it('returns the earlier job for a repeated idempotency key, with its request hash', async () => {
       const first = await db.jobs.create(newJob(2000), { key: 'idem-1', requestHash: 'h1' });
       const again = await db.jobs.create(newJob(2001), { key: 'idem-1', requestHash: 'h2' });
@@ -180,9 +198,12 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       const ran = await db.jobs.retry(job.id, 60_002);
       assert.equal(ran?.status, 'running', 'retry leaves a running job alone');
       const failedOutputs: OutputState[] = [{ ...outputs[0], status: 'failed', error: { code: 'input_invalid', message: 'bad' } }];
-      await db.jobs.finish({ id: job.id, attempt: c!.attempts }, { status: 'failed', outputs: failedOutputs, error: { code: 'input_invalid', message: 'bad' }, now: 60_003 });
+      const warnings = [{ code: 'input_damaged' as const, message: 'ffmpeg could not cleanly decode 3 frames' }];
+      await db.jobs.finish({ id: job.id, attempt: c!.attempts }, { status: 'failed', outputs: failedOutputs, error: { code: 'input_invalid', message: 'bad' }, now: 60_003, warnings });
+      assert.deepEqual((await db.jobs.get(job.id))?.warnings, warnings);
       const retried = await db.jobs.retry(job.id, 60_004);
       assert.equal(retried?.status, 'queued');
+      assert.deepEqual(retried?.warnings, [], 'a retry starts without warnings');
       assert.equal(retried?.attempts, 0);
       assert.equal(retried?.error, null);
       assert.deepEqual(retried?.outputs, outputs);

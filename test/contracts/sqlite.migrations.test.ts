@@ -6,6 +6,8 @@ import { tempDir } from '../helpers/temp.js';
 import { openWasmSqlite } from '../../src/adapters/sqlite/wasm-sqlite.driver.js';
 import { sqliteCapabilities } from '../../src/adapters/sql/dialect.js';
 import { migrateToLatest } from '../../src/adapters/sql/migrations.js';
+import { toJob } from '../../src/adapters/sql/rows.js';
+import type { JobsTable } from '../../src/adapters/sql/schema.js';
 
 describe('migration 0004_queue_routes', () => {
   it("gives messages already waiting their job's route, and the lightest route when the job is gone", async () => {
@@ -50,7 +52,7 @@ describe('migration 0005_dispatch_due', () => {
           { ...job, id: 'job_done', status: 'succeeded', run_after: 3 },
         ])
         .execute();
-      const applied = await migrateToLatest(db, sqliteCapabilities);
+      const applied = await migrateToLatest(db, sqliteCapabilities, { upTo: '0005_dispatch_due' });
       assert.deepEqual(applied, ['0005_dispatch_due']);
       const rows = await db.selectFrom('jobs').select(['id', 'dispatch_due']).orderBy('id').execute();
       assert.deepEqual(rows, [
@@ -58,6 +60,26 @@ describe('migration 0005_dispatch_due', () => {
         { id: 'job_running', dispatch_due: null },
         { id: 'job_waiting', dispatch_due: 7 },
       ]);
+    } finally {
+      await db.destroy();
+      await t.cleanup();
+    }
+  });
+});
+
+describe('migration 0006_damage_policy', () => {
+  it('jobs from before it read as onDamage "fail" with no warnings', async () => {
+    const t = await tempDir();
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: openWasmSqlite(join(t.dir, 'old.db')) }) });
+    try {
+      await migrateToLatest(db, sqliteCapabilities, { upTo: '0005_dispatch_due' });
+      await db
+        .insertInto('jobs')
+        .values({ id: 'job_old', status: 'succeeded', max_attempts: 3, upload_id: 'upl_x', outputs: '[]', created_at: 1, run_after: 1, updated_at: 1 })
+        .execute();
+      assert.deepEqual(await migrateToLatest(db, sqliteCapabilities), ['0006_damage_policy']);
+      const job = toJob((await db.selectFrom('jobs').selectAll().where('id', '=', 'job_old').executeTakeFirstOrThrow()) as JobsTable);
+      assert.deepEqual([job.onDamage, job.warnings], ['fail', []]);
     } finally {
       await db.destroy();
       await t.cleanup();

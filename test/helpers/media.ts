@@ -16,6 +16,13 @@ const RECIPES: Record<string, string[]> = {
   'black-intro.mp4': ['-f', 'lavfi', '-i', 'color=black:size=320x240:rate=25:duration=3', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=7', '-filter_complex', '[0][1]concat=n=2:v=1:a=0', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
   // Long enough that a job is still running when the test acts on it (cancel, kill).
   'long120.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-t', '120', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
+  // 6 s, 320×240, 30 fps, H.264 + AAC, index (moov) at the front: what a cut transfer of a web upload looks like.
+  'clip6-faststart.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-movflags', '+faststart'],
+  // The same with the index at the end (ffmpeg's default).
+  'clip6.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
+  'clip6.mkv': ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
+  // FLV: its header (onMetaData) declares the duration; nothing in the probe checks its data against it.
+  'clip6.flv': ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
   'tone5.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=330', '-t', '5', '-c:a', 'aac'],
   'still.png': ['-f', 'lavfi', '-i', 'testsrc2=size=200x100:rate=1', '-frames:v', '1'],
   // 2.4 megapixels: over the pixel limit the tests configure.

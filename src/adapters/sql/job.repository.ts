@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { JobWarning } from '../../domain/damage.js';
 import type { JobRecord, JobStatus, OutputState } from '../../domain/job.js';
 import type { Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
@@ -38,10 +39,12 @@ export class SqlJobRepository implements JobRepository {
         max_attempts: job.maxAttempts,
         upload_id: job.uploadId,
         input_url: job.inputUrl ?? null,
+        on_damage: job.onDamage === 'warn' ? 'warn' : null,
         probe: null,
         outputs: JSON.stringify(job.outputs),
         user_metadata: job.userMetadata ? JSON.stringify(job.userMetadata) : null,
         error: null,
+        warnings: null,
         idempotency_key: idempotency?.key ?? null,
         request_hash: idempotency?.requestHash ?? null,
         created_at: job.createdAt,
@@ -134,7 +137,7 @@ export class SqlJobRepository implements JobRepository {
 
   async finish(
     fence: Fence,
-    result: { status: 'succeeded' | 'failed'; outputs: OutputState[]; error: { code: any; message: string } | null; now: number },
+    result: { status: 'succeeded' | 'failed'; outputs: OutputState[]; error: { code: any; message: string } | null; now: number; warnings?: JobWarning[] },
   ): Promise<boolean> {
     const res = await this.db
       .updateTable('jobs')
@@ -142,6 +145,7 @@ export class SqlJobRepository implements JobRepository {
         status: result.status,
         outputs: JSON.stringify(result.outputs),
         error: result.error ? JSON.stringify(result.error) : null,
+        warnings: result.warnings?.length ? JSON.stringify(result.warnings) : null,
         progress: result.status === 'succeeded' ? 100 : undefined,
         stage: result.status === 'succeeded' ? 'done' : 'failed',
         finished_at: result.now,
@@ -226,6 +230,7 @@ export class SqlJobRepository implements JobRepository {
         stage: null,
         attempts: 0,
         error: null,
+        warnings: null,
         outputs: JSON.stringify(pendingOutputs(current.outputs)),
         run_after: now,
         dispatch_due: now,

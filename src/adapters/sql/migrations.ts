@@ -127,6 +127,14 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
         await db.updateTable('jobs').set({ dispatch_due: sql`run_after` }).where('status', '=', 'queued').execute();
       },
     },
+    '0006_damage_policy': {
+      // `input.onDamage` of the request (null: the default, fail) and the warnings a finished
+      // job carries (a damaged source processed anyway, an output shorter than its source).
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('jobs').addColumn('on_damage', 'text').execute();
+        await db.schema.alterTable('jobs').addColumn('warnings', 'text').execute();
+      },
+    },
   };
 }
 

@@ -25,6 +25,10 @@ export interface JobsTable {
   updated_at: number;
   /** Set while the job needs a queue message the queue has not yet taken (0005). */
   dispatch_due: number | null;
+  /** `input.onDamage` ('warn'); null is the default, 'fail' (0006). */
+  on_damage: string | null;
+  /** JSON array of the finished job's warnings (0006). */
+  warnings: string | null;
 }
 
 export interface UploadsTable {

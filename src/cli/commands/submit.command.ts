@@ -21,6 +21,8 @@ export interface SubmitOptions extends ConnectionOptions {
   hls?: boolean;
   /** Raw output specs (JSON objects), for anything the shorthands do not cover. */
   output?: string[];
+  /** `input.onDamage`: fail (the server's default) or warn. */
+  onDamage?: string;
   out: string;
   wait: boolean;
 }
@@ -80,7 +82,7 @@ export async function submitCommand(file: string, opts: SubmitOptions): Promise<
   const client = clientFrom(opts);
   const outputs = outputsFromOptions(opts);
 
-  let input: { uploadId: string } | { url: string };
+  let input: { uploadId: string; onDamage?: string } | { url: string; onDamage?: string };
   if (/^https?:\/\//i.test(file)) {
     // The server downloads it (with its own size limit and address checks).
     input = { url: file };
@@ -95,6 +97,7 @@ export async function submitCommand(file: string, opts: SubmitOptions): Promise<
     input = { uploadId: upload.id };
   }
 
+  if (opts.onDamage !== undefined) input.onDamage = opts.onDamage;
   let job = await client.request<any>('POST', '/v1/jobs', { input, outputs });
   console.error(`job ${job.id} queued (${outputs.length ? outputs.map((o) => o.type).join(', ') : 'metadata only'})`);
   if (!opts.wait) {
@@ -116,6 +119,8 @@ export async function submitCommand(file: string, opts: SubmitOptions): Promise<
     return;
   }
   bar.done('succeeded');
+  // A success with warnings (a damaged source processed with --on-damage warn) is not a clean one.
+  for (const w of job.warnings ?? []) console.error(`warning: [${w.code}] ${w.message}`);
   // Every target is checked before anything is written: a bad name saves nothing.
   const dir = jobResultDir(opts.out, job.id);
   const targets = job.outputs.flatMap((output: any, i: number) =>
