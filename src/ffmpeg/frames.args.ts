@@ -3,6 +3,7 @@ import type { FramesOutputSpec } from '../domain/job-spec.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
 import { headArgs, imageEncoding, inputArgs, passthroughArgs, scaleFilters } from './common.args.js';
+import { planDeinterlace } from './deinterlace.js';
 
 /** A tolerance for float time arithmetic in select expressions (well below one frame). */
 const EPS = '0.000001';
@@ -65,7 +66,8 @@ export function buildFramesArgs(
 ): string[] {
   const enc = imageEncoding(spec.format, spec.quality, caps);
   if (!enc) throw new DomainError('output_unsupported', `this ffmpeg build has no ${spec.format} encoder; use jpg or png`);
-  const filters = [`select='${selectExpression(spec, meta.duration)}'`, ...scaleFilters(meta, spec.width), 'showinfo'];
+  const deint = planDeinterlace(spec.deinterlace, meta, { still: true }).filter;
+  const filters = [`select='${selectExpression(spec, meta.duration)}'`, ...(deint ? [deint] : []), ...scaleFilters(meta, spec.width), 'showinfo'];
   // fast mode: the decoder skips every non-keyframe, so only keyframes reach `select`.
   const pre = spec.mode === 'fast' ? ['-skip_frame', 'nokey'] : [];
   return [

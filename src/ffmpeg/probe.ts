@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.js';
-import type { MediaMetadata } from '../domain/media.js';
+import type { FieldOrder, MediaMetadata } from '../domain/media.js';
+import { peakFrameRate } from './frame-rate.js';
 
 /**
  * Demuxers we let ffmpeg use on uploads. Everything that can make ffmpeg open another
@@ -40,6 +41,7 @@ interface RawStream {
   avg_frame_rate?: string;
   r_frame_rate?: string;
   pix_fmt?: string;
+  field_order?: string;
   sample_aspect_ratio?: string;
   duration?: string;
   nb_frames?: string;
@@ -60,6 +62,12 @@ function rate(value: string | undefined): number | null {
   const [n, d] = value.split('/').map(Number);
   if (!d || !Number.isFinite(n / d) || n / d <= 0) return null;
   return Math.round((n / d) * 1000) / 1000;
+}
+
+const FIELD_ORDERS = new Set<string>(['progressive', 'tt', 'bb', 'tb', 'bt']);
+
+function fieldOrderOf(s: RawStream): FieldOrder {
+  return s.field_order && FIELD_ORDERS.has(s.field_order) ? (s.field_order as FieldOrder) : 'unknown';
 }
 
 function num(value: string | undefined): number | null {
@@ -90,6 +98,10 @@ export function parseProbe(raw: unknown): MediaMetadata {
   const family = formatName.split(',');
   const container = family[0] === 'mov' ? (brand === 'qt' ? 'mov' : 'mp4') : family[0] || 'unknown';
   const duration = isImage ? null : num(probe.format?.duration) ?? num(video?.duration) ?? num(audio?.duration);
+  const moving = !!video && !isImage;
+  const fieldOrder = moving ? fieldOrderOf(video) : null;
+  const avgFps = moving ? rate(video.avg_frame_rate) : null;
+  const rFps = moving ? rate(video.r_frame_rate) : null;
 
   return {
     kind: isImage ? 'image' : video ? 'video' : 'audio',
@@ -98,7 +110,8 @@ export function parseProbe(raw: unknown): MediaMetadata {
     width: video?.width ?? null,
     height: video?.height ?? null,
     rotation: video ? rotationOf(video) : 0,
-    fps: video && !isImage ? rate(video.avg_frame_rate) ?? rate(video.r_frame_rate) : null,
+    fps: avgFps ?? rFps,
+    peakFps: moving ? peakFrameRate(rFps, avgFps, fieldOrder) : null,
     videoCodec: video?.codec_name ?? null,
     audioCodec: audio?.codec_name ?? null,
     bitrate: num(probe.format?.bit_rate),
@@ -107,6 +120,7 @@ export function parseProbe(raw: unknown): MediaMetadata {
     pixelFormat: video?.pix_fmt ?? null,
     sampleAspectRatio: video?.sample_aspect_ratio && video.sample_aspect_ratio !== '0:1' ? video.sample_aspect_ratio : null,
     frameCount: num(video?.nb_frames),
+    fieldOrder,
   };
 }
 

@@ -5,6 +5,7 @@ import { DomainError } from '../domain/errors.js';
 import type { FramesOutputSpec } from '../domain/job-spec.js';
 import { keys } from '../domain/keys.js';
 import { buildFramesArgs, expectedFrameCount, framesExtension, uniqueSortedTimes } from '../ffmpeg/frames.args.js';
+import { deinterlaceResult, planDeinterlace } from '../ffmpeg/deinterlace.js';
 import { parseShowinfo } from '../ffmpeg/progress.js';
 import type { OutputHandler } from './pipeline.types.js';
 
@@ -98,6 +99,12 @@ export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec)
   ctx.onProgress(1);
   return {
     files: [{ name: 'frames.zip', key: zipKey, size, contentType: 'application/zip' }],
-    result: { frameCount: added, format: ext, width: first?.width ?? null, height: first?.height ?? null },
+    result: {
+      frameCount: added,
+      format: ext,
+      width: first?.width ?? null,
+      height: first?.height ?? null,
+      deinterlace: deinterlaceResult(planDeinterlace(spec.deinterlace, meta, { still: true }), false),
+    },
   };
 };

@@ -8,6 +8,7 @@ import type { MediaMetadata } from '../domain/media.js';
 import { planRuns } from '../ffmpeg/fused.args.js';
 import { buildProbeArgs, checkLimits, parseProbe, sniffForbiddenText, type MediaLimits } from '../ffmpeg/probe.js';
 import { produceRun } from '../pipelines/fused.pipeline.js';
+import { withInterlaceScan } from '../pipelines/interlace.scan.js';
 import type { EncodingSettings, PipelineLimits } from '../pipelines/pipeline.types.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -240,7 +241,8 @@ export class Worker {
   ): Promise<void> {
     await this.deps.blobs.withLocalFile(sourceKey, async (inputPath) => {
       reporter.report(0, 'probing');
-      const meta = await this.probe(inputPath, signal);
+      const probed = await this.probe(inputPath, signal);
+      const meta = await withInterlaceScan({ runner: this.deps.runner, signal, stallTimeoutMs: this.opts.stallTimeoutMs }, inputPath, probed, outputs.map((o) => o.spec));
       if (!(await this.deps.db.jobs.updateProgress(fence, { probe: meta, progress: 2, stage: 'probed' }))) throw new AbortedError('lost');
       // One run per output, except outputs that share one ffmpeg run (see planRuns).
       let done = 0;
