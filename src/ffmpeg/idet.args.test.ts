@@ -45,6 +45,7 @@ describe('idet scan', () => {
     assert.deepEqual(decideInterlace({ tff: 47, bff: 44, progressive: 9, undetermined: 0 }), {
       tff: 47, bff: 44, progressive: 9, undetermined: 0, interlaced: false, parity: null,
     });
+    assert.equal(decideInterlace({ tff: 160, bff: 120, progressive: 20, undetermined: 0 }).interlaced, false, 'no order dominates');
     assert.equal(decideInterlace(null).interlaced, false);
   });
 });
