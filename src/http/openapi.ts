@@ -38,12 +38,18 @@ const metadataSchema = z.object({
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),
   rotation: z.number().int(),
-  fps: z.number().nullable(),
+  fps: z.number().nullable().describe('average frame rate'),
+  peakFps: z.number().nullable().describe('the highest rate the video reaches (above fps for a variable-frame-rate source)'),
   videoCodec: z.string().nullable(),
   audioCodec: z.string().nullable(),
   bitrate: z.number().nullable(),
   hasAudio: z.boolean(),
   hasVideo: z.boolean(),
+  fieldOrder: z.enum(['progressive', 'tt', 'bb', 'tb', 'bt', 'unknown']).nullable().describe('ffprobe field_order; null for audio and images'),
+  interlaceScan: z
+    .object({ tff: z.number().int(), bff: z.number().int(), progressive: z.number().int(), undetermined: z.number().int(), interlaced: z.boolean(), parity: z.enum(['tff', 'bff']).nullable() })
+    .optional()
+    .describe('present when an idet scan ran: the field order was unknown and an output deinterlaces on auto'),
 });
 const fileSchema = z.object({ name: z.string(), url: z.string(), size: z.number().int(), contentType: z.string() });
 const jobSchema = z.object({
