@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { FfmpegMediaRunner } from '../../src/adapters/ffmpeg-process/ffmpeg.media-runner.js';
-import { clipsOutputSchema, hlsOutputSchema, mp4OutputSchema, outputSpecSchema, thumbnailOutputSchema, type OutputSpec } from '../../src/domain/job-spec.js';
+import { clipsOutputSchema, framesOutputSchema, hlsOutputSchema, mp4OutputSchema, outputSpecSchema, thumbnailOutputSchema, type OutputSpec } from '../../src/domain/job-spec.js';
 import { parseMediaPlaylist } from '../../src/ffmpeg/hls-master.js';
 import { clipsPipeline } from '../../src/pipelines/clips.pipeline.js';
+import { framesPipeline } from '../../src/pipelines/frames.pipeline.js';
 import { hlsPipeline } from '../../src/pipelines/hls.pipeline.js';
 import { withInterlaceScan } from '../../src/pipelines/interlace.scan.js';
 import { mp4Pipeline } from '../../src/pipelines/rendition.pipeline.js';
@@ -17,6 +18,7 @@ import { combedPixels, idetOf, interlacedShare, interlaceMedia } from '../helper
 import { ffprobeJson } from '../helpers/media.js';
 import { binarySources, pipelineContext } from '../helpers/pipeline.js';
 import { tempDir } from '../helpers/temp.js';
+import { readZip } from '../helpers/zip.js';
 
 const run = promisify(execFile);
 type Ctx = Awaited<ReturnType<typeof pipelineContext>>;
@@ -91,7 +93,7 @@ for (const source of binarySources()) {
       assert.deepEqual([kept.result?.copied, (kept.result?.deinterlace as any).applied], [true, false]);
     });
 
-    it('a thumbnail and an accurate clip of an interlaced source are not combed', async () => {
+    it('a thumbnail, frames and an accurate clip of an interlaced source are not combed', async () => {
       const ctx = await pipelineContext(runner, t.dir, await interlaceMedia('interlaced-tt.mp4'));
       const combOf = async (spec: object, outputIndex: number) => {
         const product = await thumbnailPipeline({ ...ctx, outputIndex }, thumbnailOutputSchema.parse({ type: 'thumbnail', format: 'png', ...spec }));
@@ -100,6 +102,14 @@ for (const source of binarySources()) {
       assert.ok((await combOf({ deinterlace: 'off' }, 0)) > 1000, 'the test can see combing');
       assert.ok((await combOf({}, 1)) < 200);
       assert.ok((await combOf({ time: 1.5 }, 2)) < 200);
+      const frames = await framesPipeline({ ...ctx, outputIndex: 4 }, framesOutputSchema.parse({ type: 'frames', times: [1, 2.5], format: 'png' }));
+      const zip = await readZip(await bytes(ctx, frames.files[0].key));
+      assert.deepEqual(JSON.parse(zip.get('manifest.json')!.toString()).frames.map((f: any) => f.time), [1, 2.52], 'the frames the request picks, at their own times');
+      for (const name of ['frame-000001.png', 'frame-000002.png']) {
+        const path = join(t.dir, `${Math.random().toString(36).slice(2)}-${name}`);
+        await writeFile(path, zip.get(name)!);
+        assert.ok((await combedPixels(path)) < 200, `${name} is not combed`);
+      }
       const clip = await clipsPipeline({ ...ctx, outputIndex: 3 }, clipsOutputSchema.parse({ type: 'clips', start: 1, end: 3, preset: 'ultrafast' }));
       assert.equal((clip.result as any).deinterlace.applied, true);
       await ctx.store.withLocalFile(clip.files[0].key, async (path) => assert.ok(interlacedShare(await idetOf(path)) < 0.05));
