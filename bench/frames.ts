@@ -189,7 +189,7 @@ async function main() {
         frameCounts.baseline = (await readdir(outDir)).length;
       } else if (kind === 'direct') {
         if (!meta) throw new Error('direct run needs the probe metadata of an accurate job first');
-        directArgs ??= buildFramesArgs({ type: 'frames', fps, format: 'jpg', mode: 'accurate' }, meta, caps, {
+        directArgs ??= buildFramesArgs({ type: 'frames', fps, format: 'jpg', mode: 'accurate', deinterlace: 'auto' }, meta, caps, {
           inputPath: clip,
           outputPattern: '<OUT>',
         });

@@ -5,7 +5,7 @@ import type { FramesOutputSpec } from './outputs/frames.spec.js';
 import type { MediaMetadata } from './media.js';
 
 const meta = (over: Partial<MediaMetadata> = {}): MediaMetadata => ({
-  kind: 'video', container: 'mp4', duration: 6.016, width: 320, height: 240, rotation: 0, fps: 25, videoCodec: 'h264', audioCodec: 'aac',
+  kind: 'video', container: 'mp4', duration: 6.016, width: 320, height: 240, rotation: 0, fps: 25, peakFps: 25, fieldOrder: 'progressive', videoCodec: 'h264', audioCodec: 'aac',
   bitrate: 880_000, hasAudio: true, hasVideo: true, pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 150,
   videoDuration: 6, audioDuration: 6.016, ...over,
 });

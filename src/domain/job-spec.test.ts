@@ -37,24 +37,24 @@ describe('job request: valid bodies', () => {
     assert.deepEqual(parse({ input, outputs: [{ type: 'frames', fps: 1 }, { type: 'thumbnail' }] }), {
       input,
       outputs: [
-        { type: 'frames', fps: 1, format: 'jpg', mode: 'accurate' },
-        { type: 'thumbnail', format: 'jpg' },
+        { type: 'frames', fps: 1, format: 'jpg', mode: 'accurate', deinterlace: 'auto' },
+        { type: 'thumbnail', format: 'jpg', deinterlace: 'auto' },
       ],
     });
   });
 
   it('every frames option given explicitly is kept', () => {
-    const frames = { type: 'frames', times: [0, 1.5, 3], format: 'webp', width: 640, quality: 70, mode: 'fast' };
+    const frames = { type: 'frames', times: [0, 1.5, 3], format: 'webp', width: 640, quality: 70, mode: 'fast', deinterlace: 'off' };
     assert.deepEqual(parse({ input, outputs: [frames] }), { input, outputs: [frames] });
   });
 
   it('each of interval and count on its own', () => {
-    assert.deepEqual(parse({ input, outputs: [{ type: 'frames', interval: 10 }] }).outputs, [{ type: 'frames', interval: 10, format: 'jpg', mode: 'accurate' }]);
-    assert.deepEqual(parse({ input, outputs: [{ type: 'frames', count: 12, format: 'png' }] }).outputs, [{ type: 'frames', count: 12, format: 'png', mode: 'accurate' }]);
+    assert.deepEqual(parse({ input, outputs: [{ type: 'frames', interval: 10 }] }).outputs, [{ type: 'frames', interval: 10, format: 'jpg', mode: 'accurate', deinterlace: 'auto' }]);
+    assert.deepEqual(parse({ input, outputs: [{ type: 'frames', count: 12, format: 'png' }] }).outputs, [{ type: 'frames', count: 12, format: 'png', mode: 'accurate', deinterlace: 'auto' }]);
   });
 
   it('thumbnail with time, width and quality; metadata and maxAttempts', () => {
-    const body = { input, outputs: [{ type: 'thumbnail', time: 12.5, width: 320, quality: 80, format: 'png' }], metadata: { ref: 'abc', n: 1, ok: true, none: null }, maxAttempts: 5 };
+    const body = { input, outputs: [{ type: 'thumbnail', time: 12.5, width: 320, quality: 80, format: 'png', deinterlace: 'on' }], metadata: { ref: 'abc', n: 1, ok: true, none: null }, maxAttempts: 5 };
     assert.deepEqual(parse(body), body);
   });
 

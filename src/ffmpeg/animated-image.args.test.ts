@@ -17,7 +17,8 @@ function meta(over: Partial<MediaMetadata> = {}): MediaMetadata {
   return {
     kind: 'video', container: 'mp4', duration: 20, width: 1280, height: 720, rotation: 0, fps: 30,
     videoCodec: 'h264', audioCodec: null, bitrate: 1_000_000, hasAudio: false, hasVideo: true,
-    pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 600, ...over,
+    pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 600,
+    peakFps: 30, fieldOrder: 'progressive', ...over,
   };
 }
 const still = (w: number, h: number) => meta({ kind: 'image', container: 'png_pipe', duration: null, width: w, height: h, videoCodec: 'png', pixelFormat: 'rgb24', fps: null, frameCount: 1 });

@@ -5,6 +5,7 @@ import { toSeconds } from '../domain/outputs/timecode.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
 import { secondsArg } from './clips.args.js';
 import { headArgs, inputArgs, scaleFilters } from './common.args.js';
+import { chain, planDeinterlace } from './deinterlace.js';
 import { squarePixelSize } from './geometry.js';
 
 /** The preview's window in the source, clamped to the input. */
@@ -33,7 +34,8 @@ export function buildAnimatedArgs(
   io: { inputPath: string; outputPath: string },
 ): string[] {
   const win = previewWindow(spec, meta.duration);
-  const base = [...scaleFilters(meta), `fps=${spec.fps}`, `scale=${previewWidth(spec, meta)}:-2:flags=lanczos`].join(',');
+  const deint = planDeinterlace(spec.deinterlace, meta).filter;
+  const base = chain(deint, ...scaleFilters(meta), `fps=${spec.fps}`, `scale=${previewWidth(spec, meta)}:-2:flags=lanczos`);
   const head = [...headArgs(), ...inputArgs(io.inputPath, ['-ss', secondsArg(win.start)]), '-t', secondsArg(win.duration), '-map', '0:v:0', '-an', '-sn', '-dn', '-map_metadata', '-1'];
   if (spec.type === 'gif') {
     if (!caps.encoders.has('gif')) throw new DomainError('output_unsupported', 'this ffmpeg build has no GIF encoder');

@@ -15,7 +15,8 @@ function meta(over: Partial<MediaMetadata> = {}): MediaMetadata {
   return {
     kind: 'video', container: 'mp4', duration: 60, width: 1920, height: 1080, rotation: 0, fps: 30,
     videoCodec: 'h264', audioCodec: 'aac', bitrate: 4_000_000, hasAudio: true, hasVideo: true,
-    pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 1800, ...over,
+    pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 1800,
+    peakFps: 30, fieldOrder: 'progressive', ...over,
   };
 }
 const spec = (over: object = {}): ClipsOutputSpec => clipsOutputSchema.parse({ type: 'clips', ...over });

@@ -3,6 +3,7 @@ import type { ClipsOutputSpec } from '../domain/outputs/clips.spec.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
 import { headArgs, inputArgs } from './common.args.js';
+import { chain, planDeinterlace, type DeinterlacePlan } from './deinterlace.js';
 import type { FramePlan } from './geometry.js';
 import { INPUT_GUARD_ARGS } from './probe.js';
 
@@ -31,6 +32,12 @@ export function mapArgs(meta: Pick<MediaMetadata, 'hasAudio'>): string[] {
   return ['-map', '0:v:0', ...(meta.hasAudio ? ['-map', '0:a:0'] : []), '-sn', '-dn', '-map_metadata', '-1'];
 }
 
+/** Accurate clips deinterlace (bwdif first in the chain); fast clips copy the streams as they are. */
+export function clipsDeinterlace(spec: Pick<ClipsOutputSpec, 'mode' | 'deinterlace' | 'deinterlaceRate'>, meta: MediaMetadata): DeinterlacePlan {
+  if (spec.mode === 'fast') return { filter: null, method: null, rate: 'frame', reason: 'fast mode copies the streams as they are' };
+  return planDeinterlace(spec.deinterlace, meta, { rate: spec.deinterlaceRate });
+}
+
 export interface ClipIo {
   inputPath: string;
   outputPath: string;
@@ -45,7 +52,7 @@ export interface ClipIo {
  * caller snaps times to keyframes first).
  */
 export function buildClipArgs(
-  spec: Pick<ClipsOutputSpec, 'mode' | 'crf' | 'preset'>,
+  spec: Pick<ClipsOutputSpec, 'mode' | 'crf' | 'preset' | 'deinterlace' | 'deinterlaceRate'>,
   meta: MediaMetadata,
   caps: Pick<Capabilities, 'encoders'>,
   frame: FramePlan,
@@ -58,7 +65,8 @@ export function buildClipArgs(
     // -t is exclusive at its end: a packet stamped exactly at `end` belongs to the next clip.
     return [...head, '-t', secondsArg(io.end - io.start), ...mapArgs(meta), '-c', 'copy', '-avoid_negative_ts', 'make_zero', ...tail];
   }
-  return [...head, '-t', secondsArg(io.end - io.start), ...accurateEncodeArgs(spec, meta, caps, frame.vf), ...tail];
+  const vf = chain(clipsDeinterlace(spec, meta).filter, frame.vf);
+  return [...head, '-t', secondsArg(io.end - io.start), ...accurateEncodeArgs(spec, meta, caps, vf), ...tail];
 }
 
 /**

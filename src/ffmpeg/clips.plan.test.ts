@@ -73,7 +73,7 @@ describe('clips request schema', () => {
   };
   it('defaults: accurate, source aspect, crop, no archive', () => {
     const s = spec();
-    assert.deepEqual([s.mode, s.aspect, s.fit, s.archive, s.crf, s.preset], ['accurate', 'source', 'crop', false, 20, 'veryfast']);
+    assert.deepEqual([s.mode, s.aspect, s.fit, s.archive, s.crf, s.preset, s.deinterlace, s.deinterlaceRate], ['accurate', 'source', 'crop', false, 20, 'veryfast', 'auto', 'frame']);
   });
   it('rejections name the field and say what to do', () => {
     assert.match(issues({ segmentSeconds: 10, ranges: [{ start: 0, end: 1 }] }).join(), /either segmentSeconds or ranges/);
@@ -81,6 +81,9 @@ describe('clips request schema', () => {
     assert.match(issues({ ranges: [{ start: 3, end: 2 }] }).join(), /ranges\.0\.end: end must be after start/);
     assert.match(issues({ start: 'soon' }).join(), /HH:MM:SS\.mmm/);
     assert.match(issues({ mode: 'fast', aspect: '9:16' }).join(), /fast mode copies the streams/);
+    assert.match(issues({ mode: 'fast', deinterlace: 'on' }).join(), /^deinterlace: fast mode copies the streams, so it cannot deinterlace/);
+    assert.match(issues({ mode: 'fast', deinterlaceRate: 'field' }).join(), /^deinterlace: fast mode/);
+    assert.deepEqual(issues({ mode: 'fast', deinterlace: 'off' }), []);
     assert.match(issues({ ranges: [{ start: 0, end: 1 }], start: 1 }).join(), /drop the top-level start\/end/);
     assert.match(issues({ aspect: '16:10' }).join(), /aspect/);
     assert.match(issues({ extra: 1 }).join(), /extra|Unrecognized/);

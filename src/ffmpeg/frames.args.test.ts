@@ -20,12 +20,13 @@ function meta(over: Partial<MediaMetadata> = {}): MediaMetadata {
   return {
     kind: 'video', container: 'mp4', duration: 20, width: 320, height: 240, rotation: 0, fps: 30,
     videoCodec: 'h264', audioCodec: 'aac', bitrate: 396_648, hasAudio: true, hasVideo: true,
-    pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 600, ...over,
+    pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 600,
+    peakFps: 30, fieldOrder: 'progressive', ...over,
   };
 }
 
 function spec(over: Partial<FramesOutputSpec>): FramesOutputSpec {
-  return { type: 'frames', format: 'jpg', mode: 'accurate', ...over };
+  return { type: 'frames', format: 'jpg', mode: 'accurate', deinterlace: 'auto', ...over };
 }
 
 /** The whole expected command, with the parts that vary per profile. */

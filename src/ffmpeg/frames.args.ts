@@ -3,6 +3,7 @@ import type { FramesOutputSpec } from '../domain/job-spec.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
 import { headArgs, imageEncoding, inputArgs, passthroughArgs } from './common.args.js';
+import { planDeinterlace } from './deinterlace.js';
 import { NO_AUTOROTATE, uprightFilters } from './geometry.js';
 
 /** A tolerance for float time arithmetic in select expressions (well below one frame). */
@@ -66,8 +67,10 @@ export function buildFramesArgs(
 ): string[] {
   const enc = imageEncoding(spec.format, spec.quality, caps);
   if (!enc) throw new DomainError('output_unsupported', `this ffmpeg build has no ${spec.format} encoder; use jpg or png`);
-  // Upright after `select`: only the kept frames are turned (autorotation would turn them all).
-  const filters = [`select='${selectExpression(spec, meta.duration)}'`, ...uprightFilters(meta, spec.width), 'showinfo'];
+  // Upright after `select`: only the kept frames are turned (autorotation would turn them all);
+  // deinterlaced first, on the stored picture.
+  const deint = planDeinterlace(spec.deinterlace, meta, { still: true }).filter;
+  const filters = [`select='${selectExpression(spec, meta.duration)}'`, ...(deint ? [deint] : []), ...uprightFilters(meta, spec.width), 'showinfo'];
   // fast mode: the decoder skips every non-keyframe, so only keyframes reach `select`.
   const pre = [...NO_AUTOROTATE, ...(spec.mode === 'fast' ? ['-skip_frame', 'nokey'] : [])];
   return [

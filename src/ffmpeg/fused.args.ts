@@ -6,9 +6,10 @@ import type { ClipsOutputSpec } from '../domain/outputs/clips.spec.js';
 import type { Mp4OutputSpec } from '../domain/outputs/mp4.spec.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
 import { audioOutputArgs } from './audio.args.js';
-import { accurateEncodeArgs, secondsArg } from './clips.args.js';
+import { accurateEncodeArgs, clipsDeinterlace, secondsArg } from './clips.args.js';
 import { clipFileName, planClips, type PlannedClip } from './clips.plan.js';
 import { headArgs, inputArgs } from './common.args.js';
+import { chain } from './deinterlace.js';
 import { planFrame, type FramePlan } from './geometry.js';
 import { mp4OutputArgs } from './mp4.args.js';
 
@@ -146,7 +147,8 @@ export function clipSeriesOutput(
   const to = clips[clips.length - 1].end;
   const bounds = [...(from > 0 ? [`start=${secondsArg(from)}`] : []), ...(to < duration ? [`end=${secondsArg(to)}`] : [])].join(':');
   const shift = from > 0 ? `-${secondsArg(from)}/TB` : '';
-  const vf = [...(bounds ? [`trim=${bounds}`] : []), ...(shift ? [`setpts=PTS${shift}`] : []), ...(frame.vf ? [frame.vf] : [])].join(',');
+  // Deinterlace after the trim: frames outside the clips are not worth filtering.
+  const vf = chain(bounds ? `trim=${bounds}` : null, shift ? `setpts=PTS${shift}` : null, clipsDeinterlace(spec, meta).filter, frame.vf);
   const af = [...(bounds ? [`atrim=${bounds}`] : []), ...(shift ? [`asetpts=PTS${shift}`] : [])].join(',');
   const encode = accurateEncodeArgs(spec, meta, caps, vf, af);
   if (clips.length === 1) return { args: [...encode, '-movflags', '+faststart', '-f', 'mp4', join(dir, clips[0].file)], clips, frame };

@@ -1,7 +1,9 @@
 import type { HlsOutputSpec } from '../domain/job-spec.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
-import { headArgs, inputArgs } from './common.args.js';
+import { secondsArg } from './clips.args.js';
+import { headArgs, inputArgs, passthroughArgs } from './common.args.js';
+import { chain, type DeinterlacePlan } from './deinterlace.js';
 import { AUDIO_BITRATE, displayDimensions, tableBitrate, type Ladder, type VideoRung } from './hls.ladder.js';
 
 /** Facts about the source video stream beyond the job's probe, read by the pipeline with ffprobe. */
@@ -23,12 +25,14 @@ const COPYABLE_PROFILES = new Set(['Constrained Baseline', 'Baseline', 'Main', '
 
 /**
  * The top rung may reuse the source's H.264 stream when the result would be the same as
- * an encode: same size and rate, square pixels, no rotation, yuv420p, a bitrate within
- * the top rung's budget, and keyframes on every segment boundary.
+ * an encode: progressive (or not to be deinterlaced), same size and constant rate, square
+ * pixels, no rotation, yuv420p, a bitrate within the top rung's budget, and keyframes on
+ * every segment boundary.
  */
-export function topRungCopyDecision(meta: MediaMetadata, ladder: Ladder, facts: SourceVideoFacts, segmentSeconds: number): CopyDecision {
+export function topRungCopyDecision(meta: MediaMetadata, ladder: Ladder, facts: SourceVideoFacts, segmentSeconds: number, deinterlaced = false): CopyDecision {
   const top = ladder.rungs[0];
   if (!top) return { copy: false, reason: 'no video' };
+  if (deinterlaced) return { copy: false, reason: 'source is interlaced and is deinterlaced' };
   if (meta.videoCodec !== 'h264') return { copy: false, reason: `source codec is ${meta.videoCodec}` };
   if (meta.pixelFormat !== 'yuv420p') return { copy: false, reason: `source pixel format is ${meta.pixelFormat}` };
   if (!facts.profile || !COPYABLE_PROFILES.has(facts.profile)) return { copy: false, reason: `source profile is ${facts.profile}` };
@@ -36,11 +40,13 @@ export function topRungCopyDecision(meta: MediaMetadata, ladder: Ladder, facts: 
   if (meta.sampleAspectRatio && meta.sampleAspectRatio !== '1:1') return { copy: false, reason: 'source pixels are not square' };
   const display = displayDimensions(meta);
   if (!display || display.width !== top.width || display.height !== top.height) return { copy: false, reason: 'top rung is scaled' };
-  if (!meta.fps || !ladder.fpsValue || Math.abs(meta.fps - ladder.fpsValue) > 0.01) return { copy: false, reason: 'frame rate changes' };
-  const budget = Math.round(tableBitrate(top.short, ladder.fpsValue) * 1.1);
+  const out = ladder.fpsValue;
+  if (!meta.fps || !out || Math.abs(meta.fps - out) > 0.01) return { copy: false, reason: 'frame rate changes' };
+  if (meta.peakFps !== null && Math.abs(meta.peakFps - out) > 0.01) return { copy: false, reason: 'variable frame rate' };
+  const budget = Math.round(tableBitrate(top.short, out) * 1.1);
   if (!facts.bitrate || facts.bitrate > budget) return { copy: false, reason: `source bitrate ${facts.bitrate ?? 'unknown'} exceeds ${budget}` };
   if (!facts.keyframeTimes) return { copy: false, reason: 'keyframes unknown' };
-  if (!keyframesAligned(facts.keyframeTimes, segmentSeconds, facts.inspectedUntil, ladder.fpsValue)) {
+  if (!keyframesAligned(facts.keyframeTimes, segmentSeconds, facts.inspectedUntil, out)) {
     return { copy: false, reason: `source keyframes are not every ${segmentSeconds} s` };
   }
   return { copy: true };
@@ -84,6 +90,9 @@ export function planStoryboard(duration: number, display: { width: number; heigh
 
 export interface HlsPlan {
   ladder: Ladder;
+  /** Seconds of source; every encoded rung's video spans exactly this. */
+  duration: number;
+  deinterlace: DeinterlacePlan;
   copyTop: boolean;
   hasAudio: boolean;
   segmentSeconds: number;
@@ -117,13 +126,19 @@ function videoEncodeArgs(r: VideoRung, i: number, enc: HlsEncoding): string[] {
 }
 
 /**
- * One ffmpeg process: decode once, `split` into one `scale` per rung (plus the storyboard
- * tiler), encode every rung with keyframes exactly on segment boundaries, and let the HLS
- * muxer write one folder per rung (`-var_stream_map`). The master playlist is ours.
+ * One ffmpeg process: decode once, deinterlace if planned, make the rate constant, `split`
+ * into one `scale` per rung (plus the storyboard tiler), encode every rung with keyframes
+ * exactly on segment boundaries, and let the HLS muxer write one folder per rung
+ * (`-var_stream_map`). The master playlist is ours.
+ *
+ * `fps` resamples to the ladder's rate, then `tpad` repeats the last frame and `trim` cuts
+ * at the source's duration (and the muxer passes those frames through as they are): a video stream that stops before the file does (a variable
+ * rate source whose last frame has no duration, audio that runs on) would otherwise make
+ * the package a frame or more shorter than the source.
  */
 export function buildHlsArgs(
   plan: HlsPlan,
-  caps: Pick<Capabilities, 'encoders'>,
+  caps: Pick<Capabilities, 'encoders' | 'hasFpsMode'>,
   enc: HlsEncoding,
   io: { inputPath: string; outDir: string; spritePath: string },
 ): string[] {
@@ -132,7 +147,9 @@ export function buildHlsArgs(
   const branches = [...encoded.map(({ i }) => `s${i}`), ...(plan.storyboard ? ['sb'] : [])];
   const graph: string[] = [];
   if (branches.length) {
-    graph.push(`[0:v:0]fps=${ladder.fps},split=${branches.length}${branches.map((b) => `[${b}]`).join('')}`);
+    const end = secondsArg(plan.duration);
+    const constant = chain(plan.deinterlace.filter, `fps=${ladder.fps}`, `tpad=stop_mode=clone:stop_duration=${end}`, `trim=end=${end}`);
+    graph.push(`[0:v:0]${constant},split=${branches.length}${branches.map((b) => `[${b}]`).join('')}`);
     for (const { r, i } of encoded) graph.push(`[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`);
     const sb = plan.storyboard;
     if (sb) graph.push(`[sb]fps=1/${sb.interval},scale=${sb.tileWidth}:${sb.tileHeight},setsar=1,tile=${sb.columns}x${sb.rows}[sprite]`);
@@ -160,7 +177,12 @@ export function buildHlsArgs(
     '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
     ...codecs,
     ...(encoded.length
-      ? ['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`, '-threads', String(enc.threads)]
+      ? [
+          '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`, '-threads', String(enc.threads),
+          // The graph's frames are constant-rate already; ffmpeg 4.x's own CFR sync for the
+          // HLS muxer adds frames at the end (a 6 s source became 6.067 s).
+          ...passthroughArgs(caps),
+        ]
       : []),
     ...(plan.hasAudio ? ['-c:a', caps.encoders.has('libfdk_aac') ? 'libfdk_aac' : 'aac', '-b:a', String(AUDIO_BITRATE), '-ac', '2', '-ar', '48000'] : []),
     '-f', 'hls',

@@ -1,5 +1,6 @@
 import type { HlsOutputSpec } from '../domain/job-spec.js';
 import type { MediaMetadata } from '../domain/media.js';
+import { outputFps } from './frame-rate.js';
 
 /** One video rung of the ladder. `short` is the short side (the "720" of 720p). */
 export interface VideoRung {
@@ -44,18 +45,6 @@ export function displayDimensions(meta: MediaMetadata): { width: number; height:
   const sar = meta.sampleAspectRatio?.split(':').map(Number);
   if (sar && sar[0] > 0 && sar[1] > 0 && sar[0] !== sar[1]) w = (w * sar[0]) / sar[1];
   return meta.rotation % 180 === 90 ? { width: h, height: w } : { width: w, height: h };
-}
-
-/** The frame rate of every rung: the source's, capped (an integer divisor keeps motion even). */
-export function outputFps(sourceFps: number | null, maxFps: number): { value: number; expr: string } {
-  const src = sourceFps && sourceFps > 0 && sourceFps <= 1000 ? sourceFps : 30;
-  const capped = src > maxFps + 0.01 ? src / Math.ceil(src / maxFps - 0.01) : src;
-  for (const base of [24, 30, 60]) {
-    const ntsc = (base * 1000) / 1001;
-    if (Math.abs(capped - ntsc) < 0.01) return { value: ntsc, expr: `${base * 1000}/1001` };
-  }
-  const rounded = Math.round(capped * 1000) / 1000;
-  return { value: rounded, expr: String(rounded) };
 }
 
 export function tableBitrate(short: number, fps: number): number {
@@ -109,11 +98,14 @@ function rung(short: number, display: { width: number; height: number }, fps: nu
 export function planLadder(
   spec: Pick<HlsOutputSpec, 'renditions'>,
   meta: MediaMetadata,
-  opts: { maxFps: number; sourceVideoBitrate: number | null },
+  opts: { maxFps: number; sourceVideoBitrate: number | null; fieldRate?: boolean },
 ): Ladder {
   const display = displayDimensions(meta);
   if (!display) return { rungs: [], fps: null, fpsValue: null, display: null };
-  const fps = outputFps(meta.fps, opts.maxFps);
+  // The peak rate, so a variable-frame-rate source keeps its fastest motion; a field-rate
+  // deinterlace doubles it (25i → 50p).
+  const source = meta.peakFps ?? meta.fps;
+  const fps = outputFps(source && opts.fieldRate ? source * 2 : source, opts.maxFps);
   const sourceShort = Math.min(2160, floorEven(Math.min(display.width, display.height)));
   let shorts: number[];
   if (spec.renditions === 'auto') {

@@ -3,6 +3,7 @@ import type { Mp4OutputSpec } from '../domain/outputs/mp4.spec.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
 import { aacArgs, h264Args, mapArgs } from './clips.args.js';
 import { headArgs, inputArgs } from './common.args.js';
+import { chain, planDeinterlace, wantsDeinterlace, type DeinterlacePlan } from './deinterlace.js';
 import { planFrame, squarePixelSize, type FramePlan } from './geometry.js';
 
 export const DEFAULT_CRF = 23;
@@ -10,7 +11,8 @@ export const DEFAULT_CRF = 23;
 /**
  * Whether the source already is what was asked for, so the rendition is a remux: H.264
  * 4:2:0 with square pixels, AAC or no audio, no taller than `height`, no more bits than
- * `bitrate`. A crf asks for a re-encode at that quality, so it never copies.
+ * `bitrate`, and not to be deinterlaced. A crf asks for a re-encode at that quality, so it
+ * never copies.
  */
 export function mp4CanCopy(spec: Mp4OutputSpec, meta: MediaMetadata): boolean {
   const size = squarePixelSize(meta);
@@ -21,6 +23,7 @@ export function mp4CanCopy(spec: Mp4OutputSpec, meta: MediaMetadata): boolean {
     (meta.sampleAspectRatio === null || meta.sampleAspectRatio === '1:1') &&
     (!meta.hasAudio || meta.audioCodec === 'aac') &&
     spec.crf === undefined &&
+    !wantsDeinterlace(spec.deinterlace, meta) &&
     (spec.height === undefined || (size !== null && spec.height >= size.height)) &&
     (spec.bitrate === undefined || (meta.bitrate !== null && meta.bitrate <= spec.bitrate * 1000))
   );
@@ -28,6 +31,10 @@ export function mp4CanCopy(spec: Mp4OutputSpec, meta: MediaMetadata): boolean {
 
 export function mp4Frame(spec: Mp4OutputSpec, meta: MediaMetadata): FramePlan {
   return planFrame(meta, { aspect: 'source', fit: 'crop', background: 'black', maxHeight: spec.height });
+}
+
+export function mp4Deinterlace(spec: Mp4OutputSpec, meta: MediaMetadata): DeinterlacePlan {
+  return planDeinterlace(spec.deinterlace, meta, { rate: spec.deinterlaceRate });
 }
 
 export function buildMp4Args(
@@ -43,7 +50,7 @@ export function buildMp4Args(
 export function mp4OutputArgs(spec: Mp4OutputSpec, meta: MediaMetadata, caps: Pick<Capabilities, 'encoders'>, outputPath: string): string[] {
   const tail = ['-movflags', '+faststart', '-f', 'mp4', outputPath];
   if (mp4CanCopy(spec, meta)) return [...mapArgs(meta), '-c', 'copy', ...tail];
-  const frame = mp4Frame(spec, meta);
+  const vf = chain(mp4Deinterlace(spec, meta).filter, mp4Frame(spec, meta).vf);
   const rate = spec.bitrate !== undefined ? { bitrateKbps: spec.bitrate } : { crf: spec.crf ?? DEFAULT_CRF };
-  return [...mapArgs(meta), ...(frame.vf ? ['-vf', frame.vf] : []), ...h264Args(caps, spec.preset, rate), ...aacArgs(meta, spec.audioBitrate), ...tail];
+  return [...mapArgs(meta), ...(vf ? ['-vf', vf] : []), ...h264Args(caps, spec.preset, rate), ...aacArgs(meta, spec.audioBitrate), ...tail];
 }

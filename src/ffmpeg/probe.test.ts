@@ -10,7 +10,7 @@ const MP4_H264_AAC = {
   streams: [
     {
       index: 0, codec_name: 'h264', profile: 'High', codec_type: 'video', codec_tag_string: 'avc1', width: 320, height: 240,
-      has_b_frames: 2, sample_aspect_ratio: '1:1', display_aspect_ratio: '4:3', pix_fmt: 'yuv420p', level: 13,
+      has_b_frames: 2, sample_aspect_ratio: '1:1', display_aspect_ratio: '4:3', pix_fmt: 'yuv420p', level: 13, field_order: 'progressive',
       r_frame_rate: '30/1', avg_frame_rate: '30/1', time_base: '1/15360', start_time: '0.000000', duration: '1.000000',
       bit_rate: '304672', nb_frames: '30', disposition: { default: 1, attached_pic: 0 },
       tags: { language: 'und', handler_name: 'VideoHandler', vendor_id: '[0][0][0][0]', encoder: 'Lavc59.37.100 libx264' },
@@ -149,6 +149,7 @@ describe('parseProbe', () => {
       kind: 'video', container: 'mp4', duration: 1, width: 320, height: 240, rotation: 0, mirrored: false, fps: 30, videoCodec: 'h264', audioCodec: 'aac',
       bitrate: 396648, hasAudio: true, hasVideo: true, pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 30,
       videoDuration: 1, audioDuration: 1,
+      peakFps: 30, fieldOrder: 'progressive',
     } satisfies MediaMetadata);
   });
 
@@ -157,6 +158,7 @@ describe('parseProbe', () => {
       kind: 'audio', container: 'mp3', duration: 2.038, width: null, height: null, rotation: 0, mirrored: false, fps: null, videoCodec: null, audioCodec: 'mp3',
       bitrate: 136524, hasAudio: true, hasVideo: false, pixelFormat: null, sampleAspectRatio: null, frameCount: null,
       audioDuration: 2.038,
+      peakFps: null, fieldOrder: null,
     } satisfies MediaMetadata);
   });
 
@@ -175,6 +177,7 @@ describe('parseProbe', () => {
     assert.deepEqual(parseProbe(PNG_IMAGE), {
       kind: 'image', container: 'png_pipe', duration: null, width: 64, height: 64, rotation: 0, mirrored: false, fps: null, videoCodec: 'png', audioCodec: null,
       bitrate: null, hasAudio: false, hasVideo: true, pixelFormat: 'rgb24', sampleAspectRatio: '1:1', frameCount: null,
+      peakFps: null, fieldOrder: null,
     } satisfies MediaMetadata);
   });
 
@@ -249,6 +252,26 @@ describe('parseProbe', () => {
     assert.equal(m.width, 720);
     assert.equal(m.fps, 25);
     assert.equal(parseProbe(video({ sample_aspect_ratio: '0:1' })).sampleAspectRatio, null);
+  });
+
+  it('variable frame rate: fps is the average, peakFps the rate the video reaches', () => {
+    // ffprobe of 3 s at 30 fps followed by 3 s at 10 fps, in mp4.
+    const vfr = parseProbe(video({ codec_name: 'h264', field_order: 'progressive', r_frame_rate: '30/1', avg_frame_rate: '1200/59' }));
+    assert.deepEqual([vfr.fps, vfr.peakFps], [20.339, 30]);
+    assert.deepEqual([parseProbe(PHONE_PORTRAIT).fps, parseProbe(PHONE_PORTRAIT).peakFps], [29.97, 30]);
+    assert.equal(parseProbe(video({ r_frame_rate: '1000/1', avg_frame_rate: '30000/1001' })).peakFps, 29.97, 'a time base is not a rate');
+    assert.equal(parseProbe(PNG_IMAGE).peakFps, null);
+  });
+
+  it('field order: as ffprobe says for video, unknown when absent or odd, null for images and audio', () => {
+    for (const order of ['progressive', 'tt', 'bb', 'tb', 'bt'] as const) assert.equal(parseProbe(video({ field_order: order })).fieldOrder, order);
+    assert.equal(parseProbe(video({})).fieldOrder, 'unknown');
+    assert.equal(parseProbe(video({ field_order: 'unknown' })).fieldOrder, 'unknown');
+    assert.equal(parseProbe(video({ field_order: 'sideways' })).fieldOrder, 'unknown');
+    assert.equal(parseProbe(PNG_IMAGE).fieldOrder, null);
+    assert.equal(parseProbe(MP3_WITH_COVER).fieldOrder, null);
+    // Interlaced H.264 whose r_frame_rate is the field rate: the frame rate is 25.
+    assert.equal(parseProbe(video({ field_order: 'tt', r_frame_rate: '50/1', avg_frame_rate: '25/1' })).peakFps, 25);
   });
 
   it('fps falls back to r_frame_rate when avg_frame_rate is 0/0', () => {

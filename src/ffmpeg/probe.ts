@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.js';
-import type { MediaMetadata } from '../domain/media.js';
+import type { FieldOrder, MediaMetadata } from '../domain/media.js';
+import { peakFrameRate } from './frame-rate.js';
 import { orientationFromAngle, orientationFromExif, orientationFromMatrix, UPRIGHT, type Orientation } from './orientation.js';
 
 /**
@@ -57,6 +58,7 @@ interface RawStream {
   avg_frame_rate?: string;
   r_frame_rate?: string;
   pix_fmt?: string;
+  field_order?: string;
   sample_aspect_ratio?: string;
   duration?: string;
   nb_frames?: string;
@@ -81,6 +83,12 @@ function rate(value: string | undefined): number | null {
   const [n, d] = value.split('/').map(Number);
   if (!d || !Number.isFinite(n / d) || n / d <= 0) return null;
   return Math.round((n / d) * 1000) / 1000;
+}
+
+const FIELD_ORDERS = new Set<string>(['progressive', 'tt', 'bb', 'tb', 'bt']);
+
+function fieldOrderOf(s: RawStream): FieldOrder {
+  return s.field_order && FIELD_ORDERS.has(s.field_order) ? (s.field_order as FieldOrder) : 'unknown';
 }
 
 function num(value: string | undefined): number | null {
@@ -138,6 +146,10 @@ export function parseProbe(raw: unknown): MediaMetadata {
   const duration = isImage ? null : num(probe.format?.duration) ?? num(video?.duration) ?? num(audio?.duration);
   const videoDuration = isImage ? null : streamDuration(video);
   const audioDuration = streamDuration(audio);
+  const moving = !!video && !isImage;
+  const fieldOrder = moving ? fieldOrderOf(video) : null;
+  const avgFps = moving ? rate(video.avg_frame_rate) : null;
+  const rFps = moving ? rate(video.r_frame_rate) : null;
 
   return {
     kind: isImage ? 'image' : video ? 'video' : 'audio',
@@ -147,7 +159,8 @@ export function parseProbe(raw: unknown): MediaMetadata {
     height: video?.height ?? null,
     rotation: orientation.rotation,
     mirrored: orientation.mirrored,
-    fps: video && !isImage ? rate(video.avg_frame_rate) ?? rate(video.r_frame_rate) : null,
+    fps: avgFps ?? rFps,
+    peakFps: moving ? peakFrameRate(rFps, avgFps, fieldOrder) : null,
     videoCodec: video?.codec_name ?? null,
     audioCodec: audio?.codec_name ?? null,
     bitrate: num(probe.format?.bit_rate),
@@ -158,6 +171,7 @@ export function parseProbe(raw: unknown): MediaMetadata {
     frameCount: num(video?.nb_frames),
     ...(videoDuration !== null ? { videoDuration } : {}),
     ...(audioDuration !== null ? { audioDuration } : {}),
+    fieldOrder,
   };
 }
 

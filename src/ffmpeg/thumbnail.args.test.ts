@@ -17,12 +17,13 @@ function meta(over: Partial<MediaMetadata> = {}): MediaMetadata {
   return {
     kind: 'video', container: 'mp4', duration: 60, width: 1280, height: 720, rotation: 0, fps: 25,
     videoCodec: 'h264', audioCodec: 'aac', bitrate: 2_000_000, hasAudio: true, hasVideo: true,
-    pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 1500, ...over,
+    pixelFormat: 'yuv420p', sampleAspectRatio: '1:1', frameCount: 1500,
+    peakFps: 25, fieldOrder: 'progressive', ...over,
   };
 }
 
 function spec(over: Partial<ThumbnailOutputSpec> = {}): ThumbnailOutputSpec {
-  return { type: 'thumbnail', format: 'jpg', ...over };
+  return { type: 'thumbnail', format: 'jpg', deinterlace: 'auto', ...over };
 }
 
 function expected(parts: { pre?: string[]; vf: string; sync?: string[]; codec?: string[]; out?: string }): string[] {

@@ -3,6 +3,7 @@ import type { ThumbnailOutputSpec } from '../domain/job-spec.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
 import { headArgs, imageEncoding, inputArgs, passthroughArgs } from './common.args.js';
+import { planDeinterlace } from './deinterlace.js';
 import { NO_AUTOROTATE, uprightFilters } from './geometry.js';
 
 /** Candidates the `thumbnail` filter compares; spread over the whole duration. */
@@ -25,7 +26,9 @@ export function buildThumbnailArgs(
 ): string[] {
   const enc = imageEncoding(spec.format, spec.quality, caps);
   if (!enc) throw new DomainError('output_unsupported', `this ffmpeg build has no ${spec.format} encoder; use jpg or png`);
-  const scale = uprightFilters(meta, spec.width);
+  // The one chosen frame is deinterlaced (before it is turned upright and scaled), not every candidate.
+  const deint = planDeinterlace(spec.deinterlace, meta, { still: true }).filter;
+  const scale = [...(deint ? [deint] : []), ...uprightFilters(meta, spec.width)];
   let pre: string[] = [...NO_AUTOROTATE];
   let filters: string[];
   if (spec.time !== undefined) {

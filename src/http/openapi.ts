@@ -40,12 +40,18 @@ const metadataSchema = z.object({
   height: z.number().int().nullable(),
   rotation: z.number().int().describe('Clockwise degrees (0, 90, 180, 270) that turn the stored picture upright: from the display matrix or the EXIF orientation'),
   mirrored: z.boolean().optional().describe('After that rotation, mirror left-right (EXIF orientations 2, 4, 5, 7); absent in metadata from earlier versions'),
-  fps: z.number().nullable(),
+  fps: z.number().nullable().describe('average frame rate'),
+  peakFps: z.number().nullable().describe('the highest rate the video reaches (above fps for a variable-frame-rate source)'),
   videoCodec: z.string().nullable(),
   audioCodec: z.string().nullable(),
   bitrate: z.number().nullable(),
   hasAudio: z.boolean(),
   hasVideo: z.boolean(),
+  fieldOrder: z.enum(['progressive', 'tt', 'bb', 'tb', 'bt', 'unknown']).nullable().describe('ffprobe field_order; null for audio and images'),
+  interlaceScan: z
+    .object({ tff: z.number().int(), bff: z.number().int(), progressive: z.number().int(), undetermined: z.number().int(), interlaced: z.boolean(), parity: z.enum(['tff', 'bff']).nullable() })
+    .optional()
+    .describe('present when an idet scan ran: the field order was unknown and an output deinterlaces on auto'),
   videoDuration: z.number().optional().describe('The video stream\'s own duration, when the container states it'),
   audioDuration: z.number().optional().describe('The audio stream\'s own duration, when the container states it'),
   declaredDuration: z

@@ -7,6 +7,7 @@ import { keys } from '../domain/keys.js';
 import type { AnimatedOutputSpec, GifOutputSpec, WebpOutputSpec } from '../domain/outputs/animated.spec.js';
 import { buildAnimatedArgs, previewWindow } from '../ffmpeg/animated.args.js';
 import { inspectGif, inspectWebp } from '../ffmpeg/animated.inspect.js';
+import { deinterlaceResult, planDeinterlace } from '../ffmpeg/deinterlace.js';
 import { requireVideo } from './clips.pipeline.js';
 import type { OutputHandler, PipelineContext } from './pipeline.types.js';
 
@@ -29,7 +30,15 @@ async function preview(ctx: PipelineContext, spec: AnimatedOutputSpec) {
   ctx.onProgress(1);
   return {
     files: [{ name, key, size, contentType: contentTypeFor(name) }],
-    result: { start: win.start, duration: win.duration, fps: spec.fps, frames: written.frames, width: written.width, height: written.height },
+    result: {
+      start: win.start,
+      duration: win.duration,
+      fps: spec.fps,
+      frames: written.frames,
+      width: written.width,
+      height: written.height,
+      deinterlace: deinterlaceResult(planDeinterlace(spec.deinterlace, ctx.meta), false),
+    },
     // Without a known duration the window is the request's, which a shorter source cannot fill.
     coverage: ctx.meta.duration === null ? null : previewCoverage(written.frames, spec.fps, win.duration),
   };

@@ -7,7 +7,8 @@ import { DomainError, isDomainError } from '../domain/errors.js';
 import type { StoredFile } from '../domain/job.js';
 import { keys } from '../domain/keys.js';
 import type { ClipsOutputSpec } from '../domain/outputs/clips.spec.js';
-import { buildClipArgs, buildFastSeriesArgs, buildKeyframeProbeArgs, isContiguousSeries } from '../ffmpeg/clips.args.js';
+import { buildClipArgs, buildFastSeriesArgs, buildKeyframeProbeArgs, clipsDeinterlace, isContiguousSeries } from '../ffmpeg/clips.args.js';
+import { deinterlaceResult } from '../ffmpeg/deinterlace.js';
 import { clipFileName, parseKeyframes, planClips, snapToKeyframes, type PlannedClip } from '../ffmpeg/clips.plan.js';
 import { planFrame, type FramePlan } from '../ffmpeg/geometry.js';
 import { buildProbeArgs, parseProbe } from '../ffmpeg/probe.js';
@@ -131,7 +132,7 @@ export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, pl
   ctx.onProgress(1);
   return {
     files,
-    result: { mode: spec.mode, count: series.length, width: frame.width, height: frame.height, clips: series },
+    result: { mode: spec.mode, count: series.length, width: frame.width, height: frame.height, deinterlace: deinterlaceResult(clipsDeinterlace(spec, meta)), clips: series },
     coverage: clipsCoverage(reached, meta),
   };
 }

@@ -6,6 +6,7 @@ import { DomainError } from '../domain/errors.js';
 import type { FramesOutputSpec } from '../domain/job-spec.js';
 import { keys } from '../domain/keys.js';
 import { buildFramesArgs, expectedFrameCount, framesExtension, uniqueSortedTimes } from '../ffmpeg/frames.args.js';
+import { deinterlaceResult, planDeinterlace } from '../ffmpeg/deinterlace.js';
 import { parseShowinfo } from '../ffmpeg/progress.js';
 import type { OutputHandler } from './pipeline.types.js';
 
@@ -106,6 +107,7 @@ export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec)
       width: first?.width ?? null,
       height: first?.height ?? null,
       lastFrameTime: frameTimes.length ? frameTimes[frameTimes.length - 1] : null,
+      deinterlace: deinterlaceResult(planDeinterlace(spec.deinterlace, meta, { still: true }), false),
     },
     coverage: framesCoverage(spec, frameTimes, meta),
   };

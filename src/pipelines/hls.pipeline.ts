@@ -5,6 +5,7 @@ import { DomainError } from '../domain/errors.js';
 import type { HlsOutputSpec } from '../domain/job-spec.js';
 import { keys } from '../domain/keys.js';
 import { AAC_LC_CODEC, avcCodecString, buildMasterPlaylist, buildStoryboardVtt, measuredBandwidth, type MasterVariant } from '../ffmpeg/hls-master.js';
+import { deinterlaceResult } from '../ffmpeg/deinterlace.js';
 import { variantNames } from '../ffmpeg/hls.args.js';
 import { AUDIO_BITRATE } from '../ffmpeg/hls.ladder.js';
 import { buildThumbnailArgs } from '../ffmpeg/thumbnail.args.js';
@@ -65,7 +66,7 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
   const poster = spec.poster && meta.hasVideo
     ? ctx.runner
         .run(
-          buildThumbnailArgs({ type: 'thumbnail', format: 'jpg' }, meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPath: join(outDir, POSTER) }),
+          buildThumbnailArgs({ type: 'thumbnail', format: 'jpg', deinterlace: spec.deinterlace }, meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPath: join(outDir, POSTER) }),
           { signal: posterStop.signal, stallTimeoutMs: ctx.stallTimeoutMs },
         )
         .then(() => null, (err: unknown) => err)
@@ -142,6 +143,7 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
           copied: prep.plan.copyTop && i === 0,
         })),
         topRungCopy: prep.copy.copy ? { copied: true } : { copied: false, reason: prep.copy.reason },
+        deinterlace: deinterlaceResult(prep.plan.deinterlace),
         poster: posterName,
         storyboard,
         firstSegmentAt: publisher.firstSegmentAt === null ? null : new Date(publisher.firstSegmentAt).toISOString(),

@@ -5,6 +5,7 @@ import type { MediaMetadata } from '../domain/media.js';
 import { buildHlsArgs, planStoryboard, topRungCopyDecision, type CopyDecision, type HlsPlan, type SourceVideoFacts } from '../ffmpeg/hls.args.js';
 import { AUDIO_BITRATE, planLadder } from '../ffmpeg/hls.ladder.js';
 import { buildSourceFactsArgs, parseSourceFacts } from '../ffmpeg/hls.probe.js';
+import { planDeinterlace } from '../ffmpeg/deinterlace.js';
 import type { MediaRunner } from '../ports/media-runner.port.js';
 import type { EncodingSettings } from './pipeline.types.js';
 
@@ -37,12 +38,17 @@ export async function prepareHls(
     const fallback = meta.bitrate ? Math.max(meta.bitrate - (meta.hasAudio ? AUDIO_BITRATE : 0), meta.bitrate / 2) : null;
     facts = parseSourceFacts(await io.runner.probe(buildSourceFactsArgs(io.inputPath), { signal: io.signal, timeoutMs: 60_000 }), fallback);
   }
-  const ladder = planLadder(spec, meta, { maxFps: encoding.maxFps, sourceVideoBitrate: facts?.bitrate ?? null });
-  let copy: CopyDecision = facts && ladder.rungs.length ? topRungCopyDecision(meta, ladder, facts, spec.segmentSeconds) : { copy: false, reason: 'no video' };
+  const deinterlace = planDeinterlace(spec.deinterlace, meta, { rate: spec.deinterlaceRate });
+  const ladder = planLadder(spec, meta, { maxFps: encoding.maxFps, sourceVideoBitrate: facts?.bitrate ?? null, fieldRate: deinterlace.rate === 'field' });
+  let copy: CopyDecision = facts && ladder.rungs.length
+    ? topRungCopyDecision(meta, ladder, facts, spec.segmentSeconds, deinterlace.filter !== null)
+    : { copy: false, reason: 'no video' };
   // Older HLS muxers (before 5.0) cut a copied stream's first segment late.
   if (copy.copy && io.runner.caps.major < 5) copy = { copy: false, reason: `ffmpeg ${io.runner.caps.version} segments copied streams unevenly` };
   const plan: HlsPlan = {
     ladder,
+    duration: meta.duration,
+    deinterlace,
     copyTop: copy.copy,
     hasAudio: meta.hasAudio,
     segmentSeconds: spec.segmentSeconds,

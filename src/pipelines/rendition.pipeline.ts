@@ -6,7 +6,8 @@ import { keys } from '../domain/keys.js';
 import type { AudioOutputSpec } from '../domain/outputs/audio.spec.js';
 import type { Mp4OutputSpec } from '../domain/outputs/mp4.spec.js';
 import { buildAudioArgs } from '../ffmpeg/audio.args.js';
-import { buildMp4Args, mp4CanCopy } from '../ffmpeg/mp4.args.js';
+import { deinterlaceResult } from '../ffmpeg/deinterlace.js';
+import { buildMp4Args, mp4CanCopy, mp4Deinterlace } from '../ffmpeg/mp4.args.js';
 import type { parseProbe } from '../ffmpeg/probe.js';
 import { probeWritten, requireVideo } from './clips.pipeline.js';
 import type { OutputHandler, OutputProduct, PipelineContext } from './pipeline.types.js';
@@ -44,16 +45,18 @@ export const mp4Pipeline: OutputHandler<Mp4OutputSpec> = async (ctx, spec) => {
 /** Store the written video.mp4 and its result; shared by the mp4 handler and the fused run. */
 export async function storeMp4(ctx: PipelineContext, spec: Mp4OutputSpec, outputPath: string): Promise<OutputProduct> {
   const { files, written } = await storeOne(ctx, 'mp4', outputPath);
+  const copied = mp4CanCopy(spec, ctx.meta);
   return {
     files,
     result: {
-      copied: mp4CanCopy(spec, ctx.meta),
+      copied,
       width: written.width,
       height: written.height,
       duration: round3(written.duration),
       videoCodec: written.videoCodec,
       audioCodec: written.audioCodec,
       bitrate: written.bitrate,
+      deinterlace: copied ? { applied: false, reason: 'the source is copied as it is' } : deinterlaceResult(mp4Deinterlace(spec, ctx.meta)),
     },
     coverage: renditionCoverage(written.duration, ctx.meta, 'both'),
   };

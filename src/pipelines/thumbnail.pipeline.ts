@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors.js';
 import type { ThumbnailOutputSpec } from '../domain/job-spec.js';
 import { contentTypeFor } from '../domain/content-types.js';
 import { keys } from '../domain/keys.js';
+import { deinterlaceResult, planDeinterlace } from '../ffmpeg/deinterlace.js';
 import { parseShowinfo } from '../ffmpeg/progress.js';
 import { buildThumbnailArgs, thumbnailExtension } from '../ffmpeg/thumbnail.args.js';
 import type { OutputHandler } from './pipeline.types.js';
@@ -35,6 +36,11 @@ export const thumbnailPipeline: OutputHandler<ThumbnailOutputSpec> = async (ctx,
   const time = spec.time !== undefined ? spec.time + (picked?.ptsTime ?? 0) : picked?.ptsTime ?? 0;
   return {
     files: [{ name, key, size, contentType: contentTypeFor(name) }],
-    result: { time: Math.round(time * 1000) / 1000, width: picked?.width ?? null, height: picked?.height ?? null },
+    result: {
+      time: Math.round(time * 1000) / 1000,
+      width: picked?.width ?? null,
+      height: picked?.height ?? null,
+      deinterlace: deinterlaceResult(planDeinterlace(spec.deinterlace, meta, { still: true }), false),
+    },
   };
 };

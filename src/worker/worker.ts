@@ -8,6 +8,7 @@ import { DamageVerdict } from '../domain/damage.js';
 import { planRuns } from '../ffmpeg/fused.args.js';
 import type { MediaLimits } from '../ffmpeg/probe.js';
 import { produceJudged } from '../pipelines/damage-watch.js';
+import { withInterlaceScan } from '../pipelines/interlace.scan.js';
 import type { EncodingSettings, PipelineLimits } from '../pipelines/pipeline.types.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -248,7 +249,8 @@ export class Worker {
       reporter.report(0, 'probing');
       const probed = await probeSource(this.deps.runner, inputPath, { signal, timeoutMs: this.opts.probeTimeoutMs, limits: this.opts.limits });
       // Policy `fail` stops a source cut short here; `warn` goes on with what is really there.
-      const meta = verdict.admitSource(probed.meta, probed.truncation);
+      const admitted = verdict.admitSource(probed.meta, probed.truncation);
+      const meta = await withInterlaceScan({ runner: this.deps.runner, signal, stallTimeoutMs: this.opts.stallTimeoutMs }, inputPath, admitted, outputs.map((o) => o.spec));
       if (!(await this.deps.db.jobs.updateProgress(fence, { probe: meta, progress: 2, stage: 'probed' }))) throw new AbortedError('lost');
       // One run per output, except outputs that share one ffmpeg run (see planRuns).
       let done = 0;

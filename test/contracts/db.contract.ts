@@ -9,7 +9,7 @@ export interface DbUnderTest {
   cleanup(): Promise<void>;
 }
 
-const outputs: OutputState[] = [{ spec: { type: 'thumbnail', format: 'jpg' }, status: 'pending', files: [] }];
+const outputs: OutputState[] = [{ spec: { type: 'thumbnail', format: 'jpg', deinterlace: 'auto' }, status: 'pending', files: [] }];
 const newJob = (now: number, extra: Partial<NewJob> = {}): NewJob => ({
   id: newId('job', now),
   uploadId: 'upl_x',

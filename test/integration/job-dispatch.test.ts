@@ -110,7 +110,7 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
   let queue: SwitchableQueue;
   let worker: Worker;
   const clock = { now: () => Date.now() };
-  const outputs = [{ spec: { type: 'thumbnail' as const, format: 'jpg' as const }, status: 'pending' as const, files: [] }];
+  const outputs = [{ spec: { type: 'thumbnail' as const, format: 'jpg' as const, deinterlace: 'auto' as const }, status: 'pending' as const, files: [] }];
 
   before(async () => {
     t = await tempDir('mf-redispatch-');

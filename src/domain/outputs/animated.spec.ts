@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deinterlaceMode } from './common.js';
 import { timecode } from './timecode.js';
 
 const previewFields = {
@@ -6,6 +7,7 @@ const previewFields = {
   duration: z.number().positive().max(30).default(3).describe('Seconds of source in the preview.'),
   width: z.number().int().min(16).max(1280).default(480).describe('Output width (never wider than the source); height keeps the aspect ratio.'),
   fps: z.number().positive().max(30).default(10).describe('Frames per second of the preview.'),
+  deinterlace: deinterlaceMode,
 };
 
 /** A short looping GIF, encoded with a palette generated from its own frames. */

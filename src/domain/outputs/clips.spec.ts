@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deinterlaceMode, deinterlaceRate } from './common.js';
 import { timecode, toSeconds } from './timecode.js';
 
 export const MAX_CLIPS = 1000;
@@ -31,6 +32,8 @@ export const clipsOutputSchema = z
     crf: z.number().int().min(0).max(51).default(20).describe('x264 quality (accurate mode): lower is better and larger.'),
     preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']).default('veryfast'),
     archive: z.boolean().default(false).describe('Also store every clip in one clips.zip.'),
+    deinterlace: deinterlaceMode.describe('auto: deinterlace an interlaced source (accurate mode; fast mode copies the streams as they are); on: always (accurate mode only); off: never.'),
+    deinterlaceRate,
   })
   .superRefine((value, ctx) => {
     if (value.segmentSeconds !== undefined && value.ranges !== undefined) {
@@ -41,6 +44,9 @@ export const clipsOutputSchema = z
     }
     if (value.mode === 'fast' && (value.aspect !== 'source' || value.height !== undefined || value.maxHeight !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['mode'], message: 'fast mode copies the streams, so it cannot change aspect or size; use mode "accurate"' });
+    }
+    if (value.mode === 'fast' && (value.deinterlace === 'on' || value.deinterlaceRate === 'field')) {
+      ctx.addIssue({ code: 'custom', path: ['deinterlace'], message: 'fast mode copies the streams, so it cannot deinterlace; use mode "accurate"' });
     }
     const start = value.start !== undefined ? toSecondsSafe(value.start) : 0;
     const end = value.end !== undefined ? toSecondsSafe(value.end) : null;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { imageFormat, seconds } from './common.js';
+import { deinterlaceMode, imageFormat, seconds } from './common.js';
 
 export const framesOutputSchema = z
   .strictObject({
@@ -15,6 +15,7 @@ export const framesOutputSchema = z
       .enum(['accurate', 'fast'])
       .default('accurate')
       .describe('accurate decodes every frame; fast decodes keyframes only (times snap to keyframes).'),
+    deinterlace: deinterlaceMode,
   })
   .superRefine((value, ctx) => {
     const chosen = (['fps', 'interval', 'count', 'times'] as const).filter((k) => value[k] !== undefined);

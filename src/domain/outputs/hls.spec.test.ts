@@ -13,7 +13,9 @@ describe('hls output schema', () => {
   it('{ type: "hls" } gets the documented defaults', () => {
     const r = parse({});
     assert.ok(r.success);
-    assert.deepEqual(r.data.outputs[0], { type: 'hls', renditions: 'auto', segmentSeconds: 4, segmentType: 'fmp4', poster: true, storyboard: true });
+    assert.deepEqual(r.data.outputs[0], {
+      type: 'hls', renditions: 'auto', segmentSeconds: 4, segmentType: 'fmp4', poster: true, storyboard: true, deinterlace: 'auto', deinterlaceRate: 'frame',
+    });
   });
 
   it('explicit renditions, TS segments, no poster or storyboard', () => {
@@ -29,5 +31,7 @@ describe('hls output schema', () => {
     assert.deepEqual(issuePaths({ segmentSeconds: 2.5 }), ['outputs.0.segmentSeconds']);
     assert.deepEqual(issuePaths({ segmentType: 'dash' }), ['outputs.0.segmentType']);
     assert.deepEqual(issuePaths({ codec: 'hevc' }), ['outputs.0']);
+    assert.deepEqual(issuePaths({ deinterlace: 'yes' }), ['outputs.0.deinterlace']);
+    assert.deepEqual(issuePaths({ deinterlaceRate: 'double' }), ['outputs.0.deinterlaceRate']);
   });
 });

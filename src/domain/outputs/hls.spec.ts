@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deinterlaceMode, deinterlaceRate } from './common.js';
 
 /**
  * Adaptive HLS: one upload becomes a ladder of H.264/AAC renditions, a master playlist,
@@ -16,6 +17,8 @@ export const hlsOutputSchema = z
     segmentType: z.enum(['fmp4', 'ts']).default('fmp4'),
     poster: z.boolean().default(true).describe('A representative poster image (poster.jpg).'),
     storyboard: z.boolean().default(true).describe('A thumbnail sprite (storyboard.jpg) and a WebVTT file (storyboard.vtt) with #xywh cues for seek previews.'),
+    deinterlace: deinterlaceMode,
+    deinterlaceRate,
   })
   .superRefine((value, ctx) => {
     if (Array.isArray(value.renditions) && new Set(value.renditions).size !== value.renditions.length) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deinterlaceMode, deinterlaceRate } from './common.js';
 
 export const x264Preset = z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']);
 
@@ -10,6 +11,8 @@ export const mp4OutputSchema = z
     bitrate: z.number().int().min(100).max(200_000).optional().describe('Target video bitrate in kbit/s, instead of crf.'),
     preset: x264Preset.default('veryfast').describe('x264 speed/size trade-off.'),
     audioBitrate: z.number().int().min(32).max(512).default(128).describe('AAC bitrate in kbit/s when audio is re-encoded.'),
+    deinterlace: deinterlaceMode,
+    deinterlaceRate,
   })
   .superRefine((value, ctx) => {
     if (value.crf !== undefined && value.bitrate !== undefined) {

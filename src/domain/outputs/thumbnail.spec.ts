@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { imageFormat, seconds } from './common.js';
+import { deinterlaceMode, imageFormat, seconds } from './common.js';
 
 export const thumbnailOutputSchema = z.strictObject({
   type: z.literal('thumbnail'),
@@ -7,6 +7,7 @@ export const thumbnailOutputSchema = z.strictObject({
   width: z.number().int().min(16).max(7680).optional(),
   format: imageFormat.default('jpg'),
   quality: z.number().int().min(1).max(100).optional(),
+  deinterlace: deinterlaceMode,
 });
 
 export type ThumbnailOutputSpec = z.infer<typeof thumbnailOutputSchema>;
