@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MediaMetadata } from '../domain/media.js';
-import { buildHlsArgs, keyframesAligned, planStoryboard, topRungCopyDecision, type HlsPlan, type SourceVideoFacts } from './hls.args.js';
+import { buildHlsArgs, endPadSeconds, keyframesAligned, planStoryboard, topRungCopyDecision, type HlsPlan, type SourceVideoFacts } from './hls.args.js';
 import { planDeinterlace } from './deinterlace.js';
 import { outputFps } from './frame-rate.js';
 import { h264Level, planLadder } from './hls.ladder.js';
@@ -82,7 +82,7 @@ describe('top-rung stream copy', () => {
   it('not eligible: bitrate above the top rung budget', () =>
     assert.equal(topRungCopyDecision(video(1920, 1080), ladder, { ...ALIGNED, bitrate: 9_000_000 }, 4).copy, false));
   it('not eligible: HEVC, 10-bit, rotated, non-square pixels', () => {
-    for (const extra of [{ videoCodec: 'hevc' }, { pixelFormat: 'yuv420p10le' }, { rotation: 90 }, { sampleAspectRatio: '4:3' }] as Partial<MediaMetadata>[]) {
+    for (const extra of [{ videoCodec: 'hevc' }, { pixelFormat: 'yuv420p10le' }, { rotation: 90 }, { mirrored: true }, { sampleAspectRatio: '4:3' }] as Partial<MediaMetadata>[]) {
       const meta = video(1920, 1080, extra);
       assert.equal(topRungCopyDecision(meta, planLadder({ renditions: 'auto' }, meta, OPTS), ALIGNED, 4).copy, false, JSON.stringify(extra));
     }
@@ -101,7 +101,7 @@ describe('top-rung stream copy', () => {
 
 const plan = (meta: MediaMetadata, extra: Partial<HlsPlan> = {}): HlsPlan => {
   const ladder = planLadder({ renditions: [720, 360] }, meta, OPTS);
-  return { ladder, duration: 60, deinterlace: planDeinterlace('auto', meta), copyTop: false, hasAudio: meta.hasAudio, segmentSeconds: 4, segmentType: 'fmp4', storyboard: null, ...extra };
+  return { ladder, duration: 60, endPad: 0.067, deinterlace: planDeinterlace('auto', meta), copyTop: false, hasAudio: meta.hasAudio, segmentSeconds: 4, segmentType: 'fmp4', storyboard: null, ...extra };
 };
 const CAPS = { encoders: new Set(['libx264', 'aac']), hasFpsMode: true };
 const ENC = { preset: 'veryfast', threads: 2 };
@@ -113,7 +113,7 @@ describe('buildHlsArgs', () => {
     const args = buildHlsArgs(plan(video(1920, 1080)), CAPS, ENC, IO);
     assert.equal(args.filter((a) => a === '-i').length, 1);
     assert.deepEqual(args.slice(args.indexOf('-protocol_whitelist'), args.indexOf('-protocol_whitelist') + 2), ['-protocol_whitelist', 'file']);
-    assert.equal(after(args, '-filter_complex'), '[0:v:0]fps=30,tpad=stop_mode=clone:stop_duration=60,trim=end=60,split=2[s0][s1];[s0]scale=1280:720,setsar=1,format=yuv420p[v0];[s1]scale=640:360,setsar=1,format=yuv420p[v1]');
+    assert.equal(after(args, '-filter_complex'), '[0:v:0]fps=30,tpad=stop_mode=clone:stop_duration=0.067,trim=end=60,split=2[s0][s1];[s0]scale=1280:720,setsar=1,format=yuv420p[v0];[s1]scale=640:360,setsar=1,format=yuv420p[v1]');
     assert.equal(after(args, '-var_stream_map'), 'v:0,a:0 v:1,a:1');
     assert.deepEqual([after(args, '-g'), after(args, '-keyint_min'), after(args, '-sc_threshold'), after(args, '-force_key_frames')], ['120', '120', '0', 'expr:gte(t,n_forced*4)']);
     assert.deepEqual([after(args, '-profile:v:0'), after(args, '-level:v:0'), after(args, '-profile:v:1'), after(args, '-level:v:1')], ['high', '3.1', 'main', '3.0']);
@@ -126,7 +126,7 @@ describe('buildHlsArgs', () => {
     const args = buildHlsArgs(plan(video(1280, 720), { copyTop: true }), CAPS, ENC, IO);
     assert.deepEqual(args.slice(args.indexOf('-map'), args.indexOf('-map') + 8), ['-map', '0:v:0', '-map', '0:a:0', '-map', '[v1]', '-map', '0:a:0']);
     assert.equal(after(args, '-c:v:0'), 'copy');
-    assert.equal(after(args, '-filter_complex'), '[0:v:0]fps=30,tpad=stop_mode=clone:stop_duration=60,trim=end=60,split=1[s1];[s1]scale=640:360,setsar=1,format=yuv420p[v1]');
+    assert.equal(after(args, '-filter_complex'), '[0:v:0]fps=30,tpad=stop_mode=clone:stop_duration=0.067,trim=end=60,split=1[s1];[s1]scale=640:360,setsar=1,format=yuv420p[v1]');
   });
   it('an interlaced source: bwdif first, then the constant rate; the field rate on request', () => {
     const pal = video(1920, 1080, { fps: 25, peakFps: 25, fieldOrder: 'bb', duration: 12.5 });
@@ -135,8 +135,8 @@ describe('buildHlsArgs', () => {
       const args = buildHlsArgs(plan(pal, { ladder, duration: 12.5, deinterlace: planDeinterlace('auto', pal, { rate }) }), CAPS, ENC, IO);
       return [after(args, '-filter_complex').split(',split')[0], after(args, '-g')];
     };
-    assert.deepEqual(graph('frame'), ['[0:v:0]bwdif=mode=send_frame:parity=bff:deint=all,fps=25,tpad=stop_mode=clone:stop_duration=12.5,trim=end=12.5', '100']);
-    assert.deepEqual(graph('field'), ['[0:v:0]bwdif=mode=send_field:parity=bff:deint=all,fps=50,tpad=stop_mode=clone:stop_duration=12.5,trim=end=12.5', '200']);
+    assert.deepEqual(graph('frame'), ['[0:v:0]bwdif=mode=send_frame:parity=bff:deint=all,fps=25,tpad=stop_mode=clone:stop_duration=0.067,trim=end=12.5', '100']);
+    assert.deepEqual(graph('field'), ['[0:v:0]bwdif=mode=send_field:parity=bff:deint=all,fps=50,tpad=stop_mode=clone:stop_duration=0.067,trim=end=12.5', '200']);
   });
   it('MPEG-TS segments', () => {
     const args = buildHlsArgs(plan(video(1280, 720), { segmentType: 'ts', segmentSeconds: 6 }), CAPS, ENC, IO);
@@ -148,9 +148,16 @@ describe('buildHlsArgs', () => {
     assert.equal(after(args, '-var_stream_map'), 'v:0 v:1');
     assert.equal(args.includes('0:a:0') || args.includes('-c:a'), false);
   });
+  it('the last frame is repeated for two source frame intervals at most, never seconds', () => {
+    assert.equal(endPadSeconds(30, 60), 0.067);
+    assert.equal(endPadSeconds(20.339, 6), 0.098, 'a 30/10 fps mix: about its 10 fps last frame');
+    assert.equal(endPadSeconds(2, 60), 0.25, 'capped at the damage slack');
+    assert.equal(endPadSeconds(null, 60), 0.1);
+    assert.equal(endPadSeconds(30, 0.05), 0.05);
+  });
   it('audio only: one AAC variant, no filter graph', () => {
     const plan: HlsPlan = {
-      ladder: planLadder({ renditions: 'auto' }, AUDIO_ONLY, OPTS), duration: 9, deinterlace: planDeinterlace('auto', AUDIO_ONLY),
+      ladder: planLadder({ renditions: 'auto' }, AUDIO_ONLY, OPTS), duration: 9, endPad: 0.1, deinterlace: planDeinterlace('auto', AUDIO_ONLY),
       copyTop: false, hasAudio: true, segmentSeconds: 4, segmentType: 'fmp4', storyboard: null,
     };
     const args = buildHlsArgs(plan, CAPS, ENC, IO);

@@ -36,7 +36,7 @@ export function topRungCopyDecision(meta: MediaMetadata, ladder: Ladder, facts: 
   if (meta.videoCodec !== 'h264') return { copy: false, reason: `source codec is ${meta.videoCodec}` };
   if (meta.pixelFormat !== 'yuv420p') return { copy: false, reason: `source pixel format is ${meta.pixelFormat}` };
   if (!facts.profile || !COPYABLE_PROFILES.has(facts.profile)) return { copy: false, reason: `source profile is ${facts.profile}` };
-  if (meta.rotation !== 0) return { copy: false, reason: 'source is rotated' };
+  if (meta.rotation !== 0 || meta.mirrored) return { copy: false, reason: meta.mirrored ? 'source is mirrored' : 'source is rotated' };
   if (meta.sampleAspectRatio && meta.sampleAspectRatio !== '1:1') return { copy: false, reason: 'source pixels are not square' };
   const display = displayDimensions(meta);
   if (!display || display.width !== top.width || display.height !== top.height) return { copy: false, reason: 'top rung is scaled' };
@@ -92,6 +92,8 @@ export interface HlsPlan {
   ladder: Ladder;
   /** Seconds of source; every encoded rung's video spans exactly this. */
   duration: number;
+  /** How long the last frame may be repeated to reach `duration` (see `endPadSeconds`). */
+  endPad: number;
   deinterlace: DeinterlacePlan;
   copyTop: boolean;
   hasAudio: boolean;
@@ -134,8 +136,21 @@ function videoEncodeArgs(r: VideoRung, i: number, enc: HlsEncoding): string[] {
  * `fps` resamples to the ladder's rate, then `tpad` repeats the last frame and `trim` cuts
  * at the source's duration (and the muxer passes those frames through as they are): a video stream that stops before the file does (a variable
  * rate source whose last frame has no duration, audio that runs on) would otherwise make
- * the package a frame or more shorter than the source.
+ * the package a frame or more shorter than the source. The pad is bounded (`endPadSeconds`):
+ * enough for a last frame's missing duration, while a source whose data ends seconds early
+ * (a cut file whose header still says 6 s) must come out short, so that damage detection
+ * sees it, instead of seconds of a frozen frame.
  */
+/**
+ * How long the last frame may be repeated at the end: two of the source's average frame
+ * intervals (a variable-rate source's last frame, whose duration ffmpeg does not know, is
+ * about that), at most 0.25 s, the same slack damage detection allows.
+ */
+export function endPadSeconds(sourceFps: number | null, duration: number): number {
+  const pad = sourceFps ? Math.min(2 / sourceFps, 0.25) : 0.1;
+  return Math.min(Math.round(pad * 1000) / 1000, duration);
+}
+
 export function buildHlsArgs(
   plan: HlsPlan,
   caps: Pick<Capabilities, 'encoders' | 'hasFpsMode'>,
@@ -148,7 +163,8 @@ export function buildHlsArgs(
   const graph: string[] = [];
   if (branches.length) {
     const end = secondsArg(plan.duration);
-    const constant = chain(plan.deinterlace.filter, `fps=${ladder.fps}`, `tpad=stop_mode=clone:stop_duration=${end}`, `trim=end=${end}`);
+    const pad = secondsArg(plan.endPad);
+    const constant = chain(plan.deinterlace.filter, `fps=${ladder.fps}`, `tpad=stop_mode=clone:stop_duration=${pad}`, `trim=end=${end}`);
     graph.push(`[0:v:0]${constant},split=${branches.length}${branches.map((b) => `[${b}]`).join('')}`);
     for (const { r, i } of encoded) graph.push(`[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`);
     const sb = plan.storyboard;

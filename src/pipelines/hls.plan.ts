@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DomainError } from '../domain/errors.js';
 import type { HlsOutputSpec } from '../domain/job-spec.js';
 import type { MediaMetadata } from '../domain/media.js';
-import { buildHlsArgs, planStoryboard, topRungCopyDecision, type CopyDecision, type HlsPlan, type SourceVideoFacts } from '../ffmpeg/hls.args.js';
+import { buildHlsArgs, endPadSeconds, planStoryboard, topRungCopyDecision, type CopyDecision, type HlsPlan, type SourceVideoFacts } from '../ffmpeg/hls.args.js';
 import { AUDIO_BITRATE, planLadder } from '../ffmpeg/hls.ladder.js';
 import { buildSourceFactsArgs, parseSourceFacts } from '../ffmpeg/hls.probe.js';
 import { planDeinterlace } from '../ffmpeg/deinterlace.js';
@@ -48,6 +48,7 @@ export async function prepareHls(
   const plan: HlsPlan = {
     ladder,
     duration: meta.duration,
+    endPad: endPadSeconds(meta.fps, meta.duration),
     deinterlace,
     copyTop: copy.copy,
     hasAudio: meta.hasAudio,
