@@ -110,7 +110,7 @@ describe('e2e: hostile and broken upload requests', () => {
   it('a body that goes silent is cut off after the idle timeout; a slow but steady one is not', async () => {
     const silent = await startBody(p.base, rawHead(p.base, 1_000_000), 'z'.repeat(1000));
     const closed = new Promise<void>((resolve) => silent.on('close', () => resolve()));
-    const outcome = await Promise.race([closed.then(() => 'closed'), sleep(8000).then(() => 'still open')]);
+    const outcome = await Promise.race([closed.then(() => 'closed'), sleep(20_000).then(() => 'still open')]);
     assert.equal(outcome, 'closed', 'the server closes a body silent for longer than MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS=1');
     assert.deepEqual(await settle(() => partials(p.dataDir), (x) => x.length === 0), []);
 
