@@ -63,7 +63,8 @@ export interface JobRepository {
   transition(id: string, decision: Pick<GuardedDecision, 'from' | 'unclaimedOnly' | 'write'>): Promise<boolean>;
   /**
    * Every transition that needs a queue message (create, requeue, recoverExpired to queued,
-   * retry) marks the job with a dispatch mark: `createdAt`, `runAfter`, `now`, `now`. The
+   * retry) marks the job with a dispatch mark (the decision's `dispatchDue`): `createdAt`,
+   * `runAfter`, `now`, `now`. The
    * caller clears it once the queue has taken the message; a later transition's mark stays.
    */
   markDispatched(id: string, due: number): Promise<void>;
