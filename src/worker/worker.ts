@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AbortedError, DomainError, errorSummary, isDomainError } from '../domain/errors.js';
+import { AbortedError, DomainError, errorSummary } from '../domain/errors.js';
 import {
   decideFailure, decideHandBack, decideLeaseExpiry, decideProgress, decideStart, decideStop, decideSuccess, downloadingStage,
   outputsDone, outputsFailed, outputsRunning, pendingOutputs, runStage, STAGES, type StopReason,
@@ -260,6 +260,7 @@ export class Worker {
         const stage = runStage(run.map((i) => outputs[i].spec.type), run, outputs.length);
         const fractions = run.map(() => 0);
         const percent = (units: number) => reporter.percentFor(done + Math.floor(units), units - Math.floor(units));
+        // In place: the attempt's one outputs array is what the final decision writes.
         outputs.splice(0, outputs.length, ...outputsRunning(outputs, run));
         await this.deps.db.jobs.updateProgress(fence, { outputs, stage, progress: percent(0) });
         const members = run.map((i, k) => ({
