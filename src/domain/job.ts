@@ -75,7 +75,12 @@ export interface UploadRecord {
   expiresAt?: number | null;
 }
 
-/** Exponential backoff: base, 2×base, 4×base … (2 s, 4 s, 8 s with the default base). */
-export function retryDelayMs(attemptJustFailed: number, baseMs: number): number {
-  return baseMs * 2 ** Math.max(0, attemptJustFailed - 1);
+/** Live job events (published through the EventBus port); which transition emits which is decided in job-lifecycle.ts. */
+export interface JobEvent {
+  jobId: string;
+  type: 'status' | 'progress';
+  status: JobStatus;
+  progress: number;
+  stage: string | null;
+  at: number;
 }

@@ -19,6 +19,8 @@ export { StartupError } from './compose.js';
 export interface Platform {
   app: FastifyInstance;
   worker: Worker | null;
+  /** The job database and event bus it built (tests read a job's stored timestamps through them). */
+  jobs: Pick<Backends, 'db' | 'events'>;
   url: string;
   adminKey: { key: string; created: boolean; file: string | null };
   ffmpeg: FfmpegInfo;
@@ -66,6 +68,7 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   return {
     app,
     worker,
+    jobs: { db, events },
     url,
     adminKey,
     ffmpeg,

@@ -1,11 +1,14 @@
-import type { DamagePolicy, JobWarning } from '../domain/damage.js';
-import type { JobError, JobRecord, JobStatus, OutputState, UploadRecord } from '../domain/job.js';
+import type { DamagePolicy } from '../domain/damage.js';
+import type { Fence, GuardedDecision, JobWrite } from '../domain/job-lifecycle.js';
+import type { JobRecord, JobStatus, OutputState, UploadRecord } from '../domain/job.js';
 import type { MediaMetadata } from '../domain/media.js';
 
 /**
  * Job state lives here and nowhere else: the queue only hands out work. Every write a
  * worker makes is fenced by the attempt number it claimed, so a late write from a stale
- * attempt (a worker that lost its lease) changes nothing and returns false.
+ * attempt (a worker that lost its lease) changes nothing and returns false. What a
+ * transition writes (status, stage text, error, due time, attempts) is decided by
+ * src/domain/job-lifecycle.ts; the repository only persists it.
  */
 export interface NewJob {
   id: string;
@@ -17,12 +20,11 @@ export interface NewJob {
   userMetadata: Record<string, unknown> | null;
   maxAttempts: number;
   createdAt: number;
+  /** The first state, from decideCreate. */
+  initial: JobWrite;
 }
 
-export interface Fence {
-  id: string;
-  attempt: number;
-}
+export type { Fence };
 
 export interface JobPage {
   jobs: JobRecord[];
@@ -48,24 +50,21 @@ export interface JobRepository {
     fence: Fence,
     patch: { progress?: number; stage?: string; probe?: MediaMetadata; outputs?: OutputState[] },
   ): Promise<boolean>;
-  finish(
-    fence: Fence,
-    result: { status: 'succeeded' | 'failed'; outputs: OutputState[]; error: JobError | null; now: number; warnings?: JobWarning[] },
-  ): Promise<boolean>;
-  /** Puts a running attempt back in the queue (retry after a failure, or hand-back at shutdown). */
-  requeue(fence: Fence, runAfter: number, opts: { error: JobError | null; refundAttempt: boolean }): Promise<boolean>;
-  /** queued/running → canceled. Returns the job, or null when it does not exist. */
-  cancel(id: string, now: number): Promise<JobRecord | null>;
-  /** failed/canceled → queued with fresh outputs, no warnings and attempts reset. */
-  retry(id: string, now: number): Promise<JobRecord | null>;
   /**
-   * A queued job that no worker has taken yet (attempts 0) becomes failed with this error:
-   * its message did not reach the queue. False when the job is in any other state.
+   * Writes a decision about the running attempt `fence` (success, failure, requeue with
+   * backoff, hand-back at shutdown). False when the attempt is no longer current.
    */
-  failUndispatched(id: string, error: JobError, now: number): Promise<boolean>;
+  settle(fence: Fence, write: JobWrite): Promise<boolean>;
+  /**
+   * Writes a decision by job id (cancel, retry by the user, a job whose message never reached
+   * the queue), only while the job is in one of `decision.from` (and, with `unclaimedOnly`,
+   * no attempt has run). False when it is not.
+   */
+  transition(id: string, decision: Pick<GuardedDecision, 'from' | 'unclaimedOnly' | 'write'>): Promise<boolean>;
   /**
    * Every transition that needs a queue message (create, requeue, recoverExpired to queued,
-   * retry) marks the job with a dispatch mark: `createdAt`, `runAfter`, `now`, `now`. The
+   * retry) marks the job with a dispatch mark (the decision's `dispatchDue`): `createdAt`,
+   * `runAfter`, `now`, `now`. The
    * caller clears it once the queue has taken the message; a later transition's mark stays.
    */
   markDispatched(id: string, due: number): Promise<void>;
@@ -73,8 +72,11 @@ export interface JobRepository {
   undispatched(before: number, limit: number): Promise<Array<{ job: JobRecord; due: number }>>;
   /** Running jobs whose lease ran out: their worker is gone. */
   expiredLeases(now: number, limit: number): Promise<Fence[]>;
-  /** Running jobs whose lease ran out become queued again (or failed when out of attempts). */
-  recoverExpired(fence: Fence, now: number): Promise<JobStatus | null>;
+  /**
+   * Writes decideLeaseExpiry's decision for a running attempt whose lease ran out (queued
+   * again, or failed): only while `fence` is current and its lease is still expired at `write.at`.
+   */
+  recoverExpired(fence: Fence, write: JobWrite): Promise<boolean>;
 }
 
 export interface UploadRepository {

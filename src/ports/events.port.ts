@@ -1,14 +1,7 @@
-import type { JobStatus } from '../domain/job.js';
+import type { JobEvent } from '../domain/job.js';
 
 /** Live job events. In-process for the embedded mode; a broker carries them when distributed. */
-export interface JobEvent {
-  jobId: string;
-  type: 'status' | 'progress';
-  status: JobStatus;
-  progress: number;
-  stage: string | null;
-  at: number;
-}
+export type { JobEvent };
 
 export interface EventBus {
   publish(event: JobEvent): Promise<void>;

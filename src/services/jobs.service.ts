@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { jobRequestSchema } from '../domain/job-spec.js';
-import { isFinal, type JobRecord, type JobStatus } from '../domain/job.js';
+import { decideCancel, decideCreate, decideRetryByUser, decideUndispatched } from '../domain/job-lifecycle.js';
+import type { JobEvent, JobRecord, JobStatus } from '../domain/job.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { EventBus } from '../ports/events.port.js';
@@ -47,9 +48,11 @@ export class JobsService {
 
     const now = this.deps.clock.now();
     const requestHash = createHash('sha256').update(canonical(request)).digest('hex');
+    const id = newId('job', now);
+    const decision = decideCreate(id, now);
     const { job, created, requestHash: earlierHash } = await this.deps.db.jobs.create(
       {
-        id: newId('job', now),
+        id,
         uploadId: upload?.id ?? '',
         inputUrl: request.input.url ?? null,
         onDamage: request.input.onDamage,
@@ -57,6 +60,7 @@ export class JobsService {
         userMetadata: request.metadata ?? null,
         maxAttempts: request.maxAttempts ?? this.deps.defaultMaxAttempts,
         createdAt: now,
+        initial: decision.write,
       },
       idempotencyKey ? { key: idempotencyKey, requestHash } : undefined,
     );
@@ -68,7 +72,7 @@ export class JobsService {
     if (!created && job.status === 'failed' && job.error?.code === 'queue_unavailable') return { job: await this.retry(job.id), created: false };
     if (created) await this.dispatch(job, now);
     else if (job.status === 'queued') await this.dispatch(job, null);
-    if (created) await this.publish(job);
+    if (created) await this.publish(decision.events);
     return { job, created };
   }
 
@@ -83,27 +87,22 @@ export class JobsService {
   }
 
   async cancel(id: string): Promise<JobRecord> {
-    const before = await this.get(id);
-    if (isFinal(before.status)) {
-      throw new DomainError('job_not_cancelable', `job ${id} is already ${before.status}`);
+    const decision = decideCancel(await this.get(id), this.deps.clock.now());
+    if (!(await this.deps.db.jobs.transition(id, decision))) {
+      const current = await this.get(id);
+      throw new DomainError('job_not_cancelable', `job ${id} is already ${current.status}`);
     }
-    const job = await this.deps.db.jobs.cancel(id, this.deps.clock.now());
-    if (!job) throw new DomainError('not_found', `no job with id ${id}`);
-    if (job.status !== 'canceled') throw new DomainError('job_not_cancelable', `job ${id} is already ${job.status}`);
-    await this.publish(job);
-    return job;
+    await this.publish(decision.events);
+    return this.get(id);
   }
 
   async retry(id: string): Promise<JobRecord> {
-    const before = await this.get(id);
-    if (before.status !== 'failed' && before.status !== 'canceled') {
-      throw new DomainError('job_not_retryable', `only failed or canceled jobs can be retried; job ${id} is ${before.status}`);
-    }
     const now = this.deps.clock.now();
-    const job = await this.deps.db.jobs.retry(id, now);
+    const decision = decideRetryByUser(await this.get(id), now);
+    const job = (await this.deps.db.jobs.transition(id, decision)) ? await this.deps.db.jobs.get(id) : null;
     if (!job || job.status !== 'queued') throw new DomainError('job_not_retryable', `job ${id} changed state; try again`);
     await this.dispatch(job, now);
-    await this.publish(job);
+    await this.publish(decision.events);
     return job;
   }
 
@@ -120,13 +119,9 @@ export class JobsService {
       await this.dispatcher.send(job, due);
     } catch (err) {
       const reason = `the job queue did not take job ${job.id}: ${(err as Error).message}`;
-      const now = this.deps.clock.now();
-      const failed = await this.deps.db.jobs.failUndispatched(job.id, { code: 'queue_unavailable', message: reason }, now).catch(() => false);
-      if (failed) {
-        await this.deps.events
-          .publish({ jobId: job.id, type: 'status', status: 'failed', progress: job.progress, stage: 'failed', at: now })
-          .catch(() => undefined);
-      }
+      const decision = decideUndispatched(job, reason, this.deps.clock.now());
+      const failed = await this.deps.db.jobs.transition(job.id, decision).catch(() => false);
+      if (failed) await this.publish(decision.events).catch(() => undefined);
       throw new DomainError(
         'queue_unavailable',
         `${reason}. Nothing was started${failed ? ` and the job is marked failed` : ''}; once the queue is back, send the same request again with its Idempotency-Key, or POST /v1/jobs/${job.id}/retry`,
@@ -135,7 +130,8 @@ export class JobsService {
     }
   }
 
-  private async publish(job: JobRecord) {
-    await this.deps.events.publish({ jobId: job.id, type: 'status', status: job.status, progress: job.progress, stage: job.stage, at: this.deps.clock.now() });
+  /** Publishes exactly the events the lifecycle decision lists. */
+  private async publish(events: JobEvent[]) {
+    for (const e of events) await this.deps.events.publish(e);
   }
 }

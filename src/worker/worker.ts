@@ -1,8 +1,12 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AbortedError, DomainError, errorSummary, isDomainError } from '../domain/errors.js';
-import { retryDelayMs, type JobRecord, type JobStatus, type OutputState } from '../domain/job.js';
+import { AbortedError, DomainError, errorSummary } from '../domain/errors.js';
+import {
+  decideFailure, decideHandBack, decideLeaseExpiry, decideProgress, decideStart, decideStop, decideSuccess, downloadingStage,
+  outputsDone, outputsFailed, outputsRunning, pendingOutputs, runStage, STAGES, type StopReason,
+} from '../domain/job-lifecycle.js';
+import type { JobEvent, JobRecord, OutputState } from '../domain/job.js';
 import type { Route } from '../domain/routes.js';
 import { DamageVerdict } from '../domain/damage.js';
 import { planRuns } from '../ffmpeg/fused.args.js';
@@ -61,8 +65,6 @@ export interface WorkerOptions {
   encoding?: EncodingSettings;
 }
 
-type StopReason = 'canceled' | 'lost' | 'shutdown';
-
 interface Running {
   fence: Fence;
   controller: AbortController;
@@ -113,15 +115,14 @@ export class Worker {
   async sweep(): Promise<void> {
     const now = this.deps.clock.now();
     for (const fence of await this.deps.db.jobs.expiredLeases(now, 50)) {
-      const status = await this.deps.db.jobs.recoverExpired(fence, now);
-      if (!status) continue;
+      // expiredLeases returns fences only; the decision and the route come from the job itself.
+      const job = await this.deps.db.jobs.get(fence.id);
+      const decision = job && decideLeaseExpiry(job, fence, now);
+      if (!decision || !(await this.deps.db.jobs.recoverExpired(fence, decision.write))) continue;
+      const { status } = decision.write;
       this.deps.logger.warn({ job: fence.id, attempt: fence.attempt, status }, 'lease expired; the worker is gone');
-      if (status === 'queued') {
-        // expiredLeases returns fences only; the route comes from the job's own outputs.
-        const job = await this.deps.db.jobs.get(fence.id);
-        if (job) await this.send(job, now);
-      }
-      await this.emit(fence.id, 'status', status, 0, status === 'queued' ? 'requeued after worker loss' : 'failed');
+      if (status === 'queued') await this.send(job, now);
+      await this.emit(decision.events);
     }
     // Messages that never reached the queue (it refused them, or a process died in between).
     const resent = await this.dispatcher.redispatch(now, this.opts.dispatchGraceMs ?? Math.max(this.opts.leaseMs, 15_000));
@@ -142,8 +143,9 @@ export class Worker {
     await this.runAttempt(job);
   }
 
-  private async emit(jobId: string, type: 'status' | 'progress', status: JobStatus, progress: number, stage: string | null) {
-    await this.deps.events.publish({ jobId, type, status, progress, stage, at: this.deps.clock.now() }).catch(() => undefined);
+  /** Publishes exactly the events a lifecycle decision lists; a lost event only costs a live update. */
+  private async emit(events: JobEvent[]) {
+    for (const e of events) await this.deps.events.publish(e).catch(() => undefined);
   }
 
   private async runAttempt(job: JobRecord): Promise<void> {
@@ -162,23 +164,23 @@ export class Worker {
       if (e.status === 'canceled') abort('canceled');
     });
     const workDir = join(this.scratch, `${job.id}-${fence.attempt}`);
-    const outputs: OutputState[] = job.outputs.map((o) => ({ spec: o.spec, status: 'pending', files: [] }));
+    const outputs: OutputState[] = pendingOutputs(job.outputs);
     const reporter = new ProgressReporter(outputs.length, this.opts.progressIntervalMs, async (progress, stage) => {
-      if (await this.deps.db.jobs.updateProgress(fence, { progress, stage })) await this.emit(job.id, 'progress', 'running', progress, stage);
+      if (await this.deps.db.jobs.updateProgress(fence, { progress, stage })) await this.emit(decideProgress(job.id, progress, stage, this.deps.clock.now()).events);
     });
     // Decides, for this attempt, what damage in the source does to the job and what it warns about.
     const verdict = new DamageVerdict(job.onDamage);
     log.info('attempt started');
-    await this.emit(job.id, 'status', 'running', job.progress, 'starting');
+    await this.emit(decideStart(job, this.deps.clock.now()).events);
     try {
       await mkdir(workDir, { recursive: true });
       await this.produce(job, fence, outputs, workDir, controller.signal, reporter, verdict);
       reporter.stop();
       const { warnings } = verdict;
-      const ok = await this.deps.db.jobs.finish(fence, { status: 'succeeded', outputs, error: null, now: this.deps.clock.now(), warnings });
-      if (ok) {
+      const decision = decideSuccess(job, { outputs, warnings }, this.deps.clock.now());
+      if (await this.deps.db.jobs.settle(fence, decision.write)) {
         log.info(warnings.length ? { warnings: warnings.map((w) => w.code) } : {}, 'job succeeded');
-        await this.emit(job.id, 'status', 'succeeded', 100, 'done');
+        await this.emit(decision.events);
       } else log.warn('result discarded: this attempt is no longer current');
     } catch (err) {
       reporter.stop();
@@ -212,7 +214,7 @@ export class Worker {
   private async sourceKey(job: JobRecord, signal: AbortSignal, reporter: ProgressReporter, workDir: string): Promise<string> {
     if (job.inputUrl) {
       if (!this.deps.fetcher || !this.opts.urlImport) throw new DomainError('input_unsupported', 'this worker is not set up to import URLs; upload the file instead');
-      reporter.report(0, 'downloading');
+      reporter.report(0, STAGES.downloading);
       const key = `imports/${job.id}/source`;
       // yt-dlp (for pages and streams) downloads here first; the stored copy is what the outputs use.
       const importDir = join(workDir, 'import');
@@ -223,7 +225,7 @@ export class Worker {
           key,
           this.opts.urlImport,
           signal,
-          { workDir: importDir, onProgress: (f) => reporter.report(0, `downloading (${Math.floor(f * 100)}%)`) },
+          { workDir: importDir, onProgress: (f) => reporter.report(0, downloadingStage(f)) },
         );
       } finally {
         await rm(importDir, { recursive: true, force: true }).catch(() => undefined);
@@ -246,19 +248,20 @@ export class Worker {
     verdict: DamageVerdict,
   ): Promise<void> {
     await this.deps.blobs.withLocalFile(sourceKey, async (inputPath) => {
-      reporter.report(0, 'probing');
+      reporter.report(0, STAGES.probing);
       const probed = await probeSource(this.deps.runner, inputPath, { signal, timeoutMs: this.opts.probeTimeoutMs, limits: this.opts.limits });
       // Policy `fail` stops a source cut short here; `warn` goes on with what is really there.
       const admitted = verdict.admitSource(probed.meta, probed.truncation);
       const meta = await withInterlaceScan({ runner: this.deps.runner, signal, stallTimeoutMs: this.opts.stallTimeoutMs }, inputPath, admitted, outputs.map((o) => o.spec));
-      if (!(await this.deps.db.jobs.updateProgress(fence, { probe: meta, progress: 2, stage: 'probed' }))) throw new AbortedError('lost');
+      if (!(await this.deps.db.jobs.updateProgress(fence, { probe: meta, progress: 2, stage: STAGES.probed }))) throw new AbortedError('lost');
       // One run per output, except outputs that share one ffmpeg run (see planRuns).
       let done = 0;
       for (const run of planRuns(outputs.map((o) => o.spec), meta)) {
-        const stage = `${run.map((i) => outputs[i].spec.type).join(' + ')} (${run.map((i) => i + 1).join(', ')}/${outputs.length})`;
+        const stage = runStage(run.map((i) => outputs[i].spec.type), run, outputs.length);
         const fractions = run.map(() => 0);
         const percent = (units: number) => reporter.percentFor(done + Math.floor(units), units - Math.floor(units));
-        for (const i of run) outputs[i].status = 'running';
+        // In place: the attempt's one outputs array is what the final decision writes.
+        outputs.splice(0, outputs.length, ...outputsRunning(outputs, run));
         await this.deps.db.jobs.updateProgress(fence, { outputs, stage, progress: percent(0) });
         const members = run.map((i, k) => ({
           spec: outputs[i].spec,
@@ -283,9 +286,9 @@ export class Worker {
         try {
           for (const m of members) await mkdir(m.ctx.workDir, { recursive: true });
           const products = await produceJudged(members, verdict);
-          run.forEach((i, k) => (outputs[i] = { spec: outputs[i].spec, status: 'succeeded', files: products[k].files, result: products[k].result }));
+          outputs.splice(0, outputs.length, ...outputsDone(outputs, run, products));
         } catch (err) {
-          if (!signal.aborted) for (const i of run) outputs[i] = { spec: outputs[i].spec, status: 'failed', files: [], error: errorSummary(err) };
+          if (!signal.aborted) outputs.splice(0, outputs.length, ...outputsFailed(outputs, run, errorSummary(err)));
           throw err;
         } finally {
           for (const m of members) await rm(m.ctx.workDir, { recursive: true, force: true }).catch(() => undefined);
@@ -301,32 +304,30 @@ export class Worker {
     const now = this.deps.clock.now();
     if (signal.aborted || err instanceof AbortedError) {
       const reason = (signal.reason as StopReason | undefined) ?? 'lost';
-      if (reason === 'canceled') {
+      const step = decideStop(reason);
+      if (step === 'remove-partial-outputs') {
         log.info('attempt stopped: job canceled');
         await this.deps.blobs.deletePrefix(`jobs/${job.id}`).catch(() => undefined);
-      } else if (reason === 'shutdown') {
-        if (await this.deps.db.jobs.requeue(fence, now, { error: null, refundAttempt: true })) {
+      } else if (step === 'hand-back') {
+        const decision = decideHandBack(job, now);
+        if (await this.deps.db.jobs.settle(fence, decision.write)) {
           await this.send(job, now);
-          await this.emit(job.id, 'status', 'queued', 0, 'handed back at worker shutdown');
+          await this.emit(decision.events);
           log.warn('handed back at shutdown');
         }
       } else log.warn('attempt stopped: lease lost to another worker');
       return;
     }
     const error = errorSummary(err);
-    const permanent = isDomainError(err) ? err.permanent : false;
-    if (!permanent && fence.attempt < job.maxAttempts) {
-      const delay = retryDelayMs(fence.attempt, this.opts.retryBaseMs);
-      if (await this.deps.db.jobs.requeue(fence, now + delay, { error, refundAttempt: false })) {
-        await this.send(job, now + delay, delay);
-        await this.emit(job.id, 'status', 'queued', 0, 'waiting to retry');
-        log.warn({ err: error, delayMs: delay }, 'attempt failed; will retry');
-      }
-      return;
-    }
-    if (await this.deps.db.jobs.finish(fence, { status: 'failed', outputs, error, now, warnings: verdict.warnings })) {
+    const decision = decideFailure(job, error, { outputs, warnings: verdict.warnings }, now, { baseMs: this.opts.retryBaseMs });
+    if (!(await this.deps.db.jobs.settle(fence, decision.write))) return;
+    if (decision.kind === 'requeue') {
+      await this.send(job, decision.runAfter, decision.delayMs);
+      await this.emit(decision.events);
+      log.warn({ err: error, delayMs: decision.delayMs }, 'attempt failed; will retry');
+    } else {
       log.warn({ err: error }, 'job failed');
-      await this.emit(job.id, 'status', 'failed', job.progress, 'failed');
+      await this.emit(decision.events);
     }
   }
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { JobWarning } from '../../src/domain/damage.js';
 import { newId } from '../../src/domain/ids.js';
-import type { OutputState } from '../../src/domain/job.js';
+import { decideCancel, decideCreate, decideFailure, decideHandBack, decideLeaseExpiry, decideRetryByUser, decideSuccess, decideUndispatched } from '../../src/domain/job-lifecycle.js';
+import type { JobError, JobRecord, OutputState } from '../../src/domain/job.js';
 import type { Database, NewJob } from '../../src/ports/db.port.js';
 
 export interface DbUnderTest {
@@ -10,15 +12,15 @@ export interface DbUnderTest {
 }
 
 const outputs: OutputState[] = [{ spec: { type: 'thumbnail', format: 'jpg', deinterlace: 'auto' }, status: 'pending', files: [] }];
-const newJob = (now: number, extra: Partial<NewJob> = {}): NewJob => ({
-  id: newId('job', now),
-  uploadId: 'upl_x',
-  outputs,
-  userMetadata: { team: 'a' },
-  maxAttempts: 3,
-  createdAt: now,
-  ...extra,
-});
+const newJob = (now: number, extra: Partial<NewJob> = {}): NewJob => {
+  const id = newId('job', now);
+  return { id, uploadId: 'upl_x', outputs, userMetadata: { team: 'a' }, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write, ...extra };
+};
+// The repository persists what src/domain/job-lifecycle.ts decides; these build the decisions.
+const transient: JobError = { code: 'ffmpeg_failed', message: 'x' };
+const succeeded = (job: JobRecord, now: number, warnings: JobWarning[] = []) => decideSuccess(job, { outputs, warnings }, now).write;
+/** A requeue for a retry, due at `now + delayMs` (the first attempt's backoff is the base). */
+const requeued = (job: JobRecord, now: number, delayMs: number) => decideFailure(job, transient, { outputs, warnings: [] }, now, { baseMs: delayMs }).write;
 
 /** Every database adapter must pass this suite against the real engine. */
 export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
@@ -54,12 +56,13 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
         { code: 'input_truncated' as const, message: 'the file ends at 3.0 s of the 6.0 s its header declares', details: { availableDuration: 3 } },
         { code: 'output_short' as const, output: 0, message: 'the hls output covers 3.0 s of the 6.0 s it should' },
       ];
-      assert.equal(await db.jobs.finish({ id: job.id, attempt: c!.attempts }, { status: 'succeeded', outputs, error: null, now: 1503, warnings }), true);
+      assert.equal(await db.jobs.settle({ id: job.id, attempt: c!.attempts }, succeeded(c!, 1503, warnings)), true);
       const done = await db.jobs.get(job.id);
       assert.deepEqual([done?.onDamage, done?.warnings], ['warn', warnings]);
-      await db.jobs.cancel(job.id, 1504);
-      const retried = await db.jobs.retry(job.id, 1505);
-      assert.equal(retried?.status, 'succeeded', 'a succeeded job is not retried');
+      // Decisions made on a stale read (running, then failed) do not apply to the finished job.
+      assert.equal(await db.jobs.transition(job.id, decideCancel(c!, 1504)), false);
+      assert.equal(await db.jobs.transition(job.id, decideRetryByUser({ ...done!, status: 'failed' }, 1505)), false);
+      assert.equal((await db.jobs.get(job.id))?.status, 'succeeded', 'a succeeded job is neither canceled nor retried');
     });
 
     it('returns the earlier job for a repeated idempotency key, with its request hash', async () => {
@@ -87,7 +90,7 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.ok(page1.nextCursor);
       const page2 = await db.jobs.list({ limit: 2, cursor: page1.nextCursor! });
       assert.deepEqual(page2.jobs.map((j) => j.id), [ids[2], ids[1]]);
-      await db.jobs.cancel(ids[4], 10_100);
+      await db.jobs.transition(ids[4], decideCancel((await db.jobs.get(ids[4]))!, 10_100));
       const canceled = await db.jobs.list({ limit: 10, status: 'canceled' });
       assert.ok(canceled.jobs.some((j) => j.id === ids[4]));
       assert.ok(canceled.jobs.every((j) => j.status === 'canceled'));
@@ -107,7 +110,7 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
     it('does not claim a job before run_after', async () => {
       const { job } = await db.jobs.create(newJob(25_000));
       const c = await db.jobs.claim(job.id, 'w1', 25_001, 1000);
-      assert.ok(await db.jobs.requeue({ id: job.id, attempt: c!.attempts }, 30_000, { error: { code: 'ffmpeg_failed', message: 'x' }, refundAttempt: false }));
+      assert.ok(await db.jobs.settle({ id: job.id, attempt: c!.attempts }, requeued(c!, 25_000, 5_000)));
       assert.equal(await db.jobs.claim(job.id, 'w1', 29_999, 1000), null);
       const again = await db.jobs.claim(job.id, 'w1', 30_000, 1000);
       assert.equal(again?.attempts, 2);
@@ -123,12 +126,13 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       const stale = { id: job.id, attempt: 1 };
       assert.equal(await db.jobs.heartbeat(stale, 40_600, 1000), null);
       assert.equal(await db.jobs.updateProgress(stale, { progress: 50 }), false);
-      assert.equal(await db.jobs.finish(stale, { status: 'succeeded', outputs, error: null, now: 40_700 }), false);
-      assert.equal(await db.jobs.requeue(stale, 40_700, { error: null, refundAttempt: false }), false);
+      assert.equal(await db.jobs.settle(stale, succeeded(first, 40_700)), false);
+      assert.equal(await db.jobs.settle(stale, requeued(first, 40_700, 100)), false);
+      assert.equal(await db.jobs.settle(stale, decideHandBack(first, 40_700).write), false);
       const current = { id: job.id, attempt: 2 };
       assert.equal(await db.jobs.heartbeat(current, 40_800, 1000), 'running');
       assert.equal(await db.jobs.updateProgress(current, { progress: 40, stage: 'frames' }), true);
-      assert.equal(await db.jobs.finish(current, { status: 'succeeded', outputs, error: null, now: 40_900 }), true);
+      assert.equal(await db.jobs.settle(current, succeeded(second!, 40_900)), true);
       const done = await db.jobs.get(job.id);
       assert.equal(done?.status, 'succeeded');
       assert.equal(done?.progress, 100);
@@ -138,27 +142,30 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
     it('tells a running attempt that its job was canceled', async () => {
       const { job } = await db.jobs.create(newJob(50_000));
       const c = await db.jobs.claim(job.id, 'w1', 50_001, 1000);
-      const canceled = await db.jobs.cancel(job.id, 50_010);
-      assert.equal(canceled?.status, 'canceled');
+      assert.equal(await db.jobs.transition(job.id, decideCancel(c!, 50_010)), true);
+      const canceled = await db.jobs.get(job.id);
+      assert.deepEqual([canceled?.status, canceled?.stage, canceled?.finishedAt], ['canceled', 'canceled', 50_010]);
       assert.equal(await db.jobs.heartbeat({ id: job.id, attempt: c!.attempts }, 50_020, 1000), 'canceled');
-      assert.equal(await db.jobs.finish({ id: job.id, attempt: c!.attempts }, { status: 'succeeded', outputs, error: null, now: 50_030 }), false);
+      assert.equal(await db.jobs.settle({ id: job.id, attempt: c!.attempts }, succeeded(c!, 50_030)), false);
       assert.equal((await db.jobs.get(job.id))?.status, 'canceled');
     });
 
     it('fails a job whose message never reached the queue, only while no worker has taken it', async () => {
       const error = { code: 'queue_unavailable' as const, message: 'the job queue did not take it' };
+      const undispatched = (job: JobRecord, now: number) => decideUndispatched(job, error.message, now);
       const { job } = await db.jobs.create(newJob(55_000));
-      assert.equal(await db.jobs.failUndispatched(job.id, error, 55_001), true);
+      assert.equal(await db.jobs.transition(job.id, undispatched(job, 55_001)), true);
       const failed = await db.jobs.get(job.id);
       assert.deepEqual([failed?.status, failed?.attempts, failed?.error, failed?.finishedAt], ['failed', 0, error, 55_001]);
-      assert.equal(await db.jobs.failUndispatched(job.id, error, 55_002), false, 'already failed');
-      assert.equal((await db.jobs.retry(job.id, 55_003))?.status, 'queued', 'and it can be retried');
+      assert.equal(await db.jobs.transition(job.id, undispatched(job, 55_002)), false, 'already failed');
+      assert.equal(await db.jobs.transition(job.id, decideRetryByUser(failed!, 55_003)), true);
+      assert.equal((await db.jobs.get(job.id))?.status, 'queued', 'and it can be retried');
 
       const { job: taken } = await db.jobs.create(newJob(55_100));
       const c = await db.jobs.claim(taken.id, 'w1', 55_101, 1000);
-      assert.equal(await db.jobs.failUndispatched(taken.id, error, 55_102), false, 'a running job is left alone');
-      await db.jobs.requeue({ id: taken.id, attempt: c!.attempts }, 55_103, { error: null, refundAttempt: false });
-      assert.equal(await db.jobs.failUndispatched(taken.id, error, 55_104), false, 'a queued job that already ran an attempt had its message');
+      assert.equal(await db.jobs.transition(taken.id, undispatched(taken, 55_102)), false, 'a running job is left alone');
+      await db.jobs.settle({ id: taken.id, attempt: c!.attempts }, requeued(c!, 55_103, 0));
+      assert.equal(await db.jobs.transition(taken.id, undispatched(taken, 55_104)), false, 'a queued job that already ran an attempt had its message');
       assert.equal((await db.jobs.get(taken.id))?.status, 'queued');
     });
 
@@ -176,32 +183,38 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       // A running job is not offered, whatever its mark; a requeue marks it with runAfter.
       const c = await db.jobs.claim(b.id, 'w1', 57_010, 1000);
       assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [], 'running');
-      await db.jobs.requeue({ id: b.id, attempt: c!.attempts }, 58_000, { error: null, refundAttempt: false });
+      await db.jobs.settle({ id: b.id, attempt: c!.attempts }, requeued(c!, 57_500, 500));
       assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [[b.id, 58_000]]);
       await db.jobs.markDispatched(b.id, 58_000);
 
       // Lease recovery marks with `now`; cancel and failUndispatched clear; retry marks with `now`.
       const c2 = await db.jobs.claim(b.id, 'w1', 58_001, 10);
-      assert.equal(await db.jobs.recoverExpired({ id: b.id, attempt: c2!.attempts }, 58_100), 'queued');
+      const fence2 = { id: b.id, attempt: c2!.attempts };
+      assert.equal(await db.jobs.recoverExpired(fence2, decideLeaseExpiry(c2!, fence2, 58_100)!.write), true);
+      assert.equal((await db.jobs.get(b.id))?.status, 'queued');
       assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [[b.id, 58_100]]);
-      await db.jobs.cancel(b.id, 58_200);
+      await db.jobs.transition(b.id, decideCancel((await db.jobs.get(b.id))!, 58_200));
       assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), []);
-      await db.jobs.retry(b.id, 58_300);
+      await db.jobs.transition(b.id, decideRetryByUser((await db.jobs.get(b.id))!, 58_300));
       assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [[b.id, 58_300]]);
-      assert.equal(await db.jobs.failUndispatched(b.id, { code: 'queue_unavailable', message: 'x' }, 58_400), true);
+      assert.equal(await db.jobs.transition(b.id, decideUndispatched((await db.jobs.get(b.id))!, 'x', 58_400)), true);
       assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), []);
     });
 
     it('retries failed and canceled jobs with fresh outputs and attempts, never running ones', async () => {
       const { job } = await db.jobs.create(newJob(60_000));
       const c = await db.jobs.claim(job.id, 'w1', 60_001, 1000);
-      const ran = await db.jobs.retry(job.id, 60_002);
-      assert.equal(ran?.status, 'running', 'retry leaves a running job alone');
+      assert.equal(await db.jobs.transition(job.id, decideRetryByUser({ ...c!, status: 'failed' }, 60_002)), false);
+      assert.equal((await db.jobs.get(job.id))?.status, 'running', 'retry leaves a running job alone');
       const failedOutputs: OutputState[] = [{ ...outputs[0], status: 'failed', error: { code: 'input_invalid', message: 'bad' } }];
       const warnings = [{ code: 'input_damaged' as const, message: 'ffmpeg could not cleanly decode 3 frames' }];
-      await db.jobs.finish({ id: job.id, attempt: c!.attempts }, { status: 'failed', outputs: failedOutputs, error: { code: 'input_invalid', message: 'bad' }, now: 60_003, warnings });
-      assert.deepEqual((await db.jobs.get(job.id))?.warnings, warnings);
-      const retried = await db.jobs.retry(job.id, 60_004);
+      const failure = decideFailure(c!, { code: 'input_invalid', message: 'bad' }, { outputs: failedOutputs, warnings }, 60_003, { baseMs: 1000 });
+      assert.equal(failure.kind, 'fail');
+      await db.jobs.settle({ id: job.id, attempt: c!.attempts }, failure.write);
+      const failed = await db.jobs.get(job.id);
+      assert.deepEqual([failed?.status, failed?.stage, failed?.warnings, failed?.finishedAt], ['failed', 'failed', warnings, 60_003]);
+      assert.equal(await db.jobs.transition(job.id, decideRetryByUser(failed!, 60_004)), true);
+      const retried = await db.jobs.get(job.id);
       assert.equal(retried?.status, 'queued');
       assert.deepEqual(retried?.warnings, [], 'a retry starts without warnings');
       assert.equal(retried?.attempts, 0);
@@ -215,10 +228,18 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       await db.jobs.claim(job.id, 'w1', 70_001, 100);
       const expired = await db.jobs.expiredLeases(70_200, 100);
       assert.ok(expired.some((f) => f.id === job.id && f.attempt === 1));
-      assert.equal(await db.jobs.recoverExpired({ id: job.id, attempt: 1 }, 70_200), 'queued');
-      assert.equal(await db.jobs.recoverExpired({ id: job.id, attempt: 1 }, 70_200), null, 'recovering twice changes nothing');
-      await db.jobs.claim(job.id, 'w2', 70_300, 100);
-      assert.equal(await db.jobs.recoverExpired({ id: job.id, attempt: 2 }, 70_500), 'failed');
+      const one = { id: job.id, attempt: 1 };
+      const requeue = decideLeaseExpiry((await db.jobs.get(job.id))!, one, 70_200)!.write;
+      assert.equal(requeue.status, 'queued');
+      assert.equal(await db.jobs.recoverExpired(one, requeue), true);
+      assert.deepEqual(await db.jobs.get(job.id).then((j) => [j?.status, j?.stage, j?.runAfter, j?.leaseOwner]), ['queued', 'requeued after worker loss', 70_200, null]);
+      assert.equal(await db.jobs.recoverExpired(one, requeue), false, 'recovering twice changes nothing');
+      const renewed = await db.jobs.claim(job.id, 'w2', 70_300, 100);
+      const two = { id: job.id, attempt: 2 };
+      const fail = decideLeaseExpiry(renewed!, two, 70_500)!.write;
+      assert.equal(await db.jobs.heartbeat(two, 70_350, 1000), 'running');
+      assert.equal(await db.jobs.recoverExpired(two, fail), false, 'a lease renewed since the sweeper looked is not expired');
+      assert.equal(await db.jobs.recoverExpired(two, { ...fail, at: 71_400 }), true);
       const failed = await db.jobs.get(job.id);
       assert.equal(failed?.status, 'failed');
       assert.equal(failed?.error?.code, 'worker_lost');
@@ -228,7 +249,7 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
     it('refunds an attempt handed back at shutdown', async () => {
       const { job } = await db.jobs.create(newJob(80_000));
       const c = await db.jobs.claim(job.id, 'w1', 80_001, 1000);
-      assert.ok(await db.jobs.requeue({ id: job.id, attempt: c!.attempts }, 80_002, { error: null, refundAttempt: true }));
+      assert.ok(await db.jobs.settle({ id: job.id, attempt: c!.attempts }, decideHandBack(c!, 80_002).write));
       const back = await db.jobs.get(job.id);
       assert.equal(back?.status, 'queued');
       assert.equal(back?.attempts, 0);

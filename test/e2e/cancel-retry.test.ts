@@ -92,17 +92,38 @@ describe('e2e: retries with backoff on transient ffmpeg failures', () => {
   });
 
   it('fails twice, waits 0.3 s then 0.6 s, and succeeds on the third attempt', async () => {
-    const up = await p.api('POST', '/v1/uploads?filename=c.mp4', await readFile(await media('clip20.mp4')), { 'content-type': 'application/octet-stream' });
-    const created = await p.api('POST', '/v1/jobs', { input: { uploadId: up.body.id }, outputs: [{ type: 'thumbnail' }] });
-    const events = await collectEvents(p.base, created.body.id);
-    const final = events[events.length - 1].data;
-    assert.equal(final.status, 'succeeded', JSON.stringify(final.error));
-    assert.equal(final.attempts, 3);
-    const statuses = events.filter((e) => e.event === 'status').map((e) => e.data.status);
-    assert.equal(statuses.filter((s) => s === 'queued').length >= 2, true, statuses.join(','));
-    const started = Date.parse(final.startedAt);
-    const finished = Date.parse(final.finishedAt);
-    assert.ok(finished - started >= 900, `backoff 0.3 + 0.6 s was respected (${finished - started} ms)`);
+    // The waits are read from what the job itself recorded, not from wall time that ffmpeg
+    // fills: each requeue's stored due time (runAfter) against the time of the failure it
+    // decided (its event's `at`), and each next attempt's start against that due time.
+    const { db, events: bus } = p.platform.jobs;
+    const seen: Array<{ jobId: string; status: string; stage: string | null; at: number }> = [];
+    const requeues: Array<Promise<{ jobId: string; failedAt: number; runAfter: number; status: string }>> = [];
+    const unsubscribe = bus.subscribe('*', (e) => {
+      if (e.type !== 'status') return;
+      seen.push(e);
+      // Read the row at once: the job waits in the queue until runAfter, 0.3 s at least.
+      if (e.status === 'queued' && e.stage === 'waiting to retry') {
+        requeues.push(db.jobs.get(e.jobId).then((j) => ({ jobId: e.jobId, failedAt: e.at, runAfter: j!.runAfter, status: j!.status })));
+      }
+    });
+    try {
+      const up = await p.api('POST', '/v1/uploads?filename=c.mp4', await readFile(await media('clip20.mp4')), { 'content-type': 'application/octet-stream' });
+      const created = await p.api('POST', '/v1/jobs', { input: { uploadId: up.body.id }, outputs: [{ type: 'thumbnail' }] });
+      const id = created.body.id;
+      const events = await collectEvents(p.base, id);
+      const final = events[events.length - 1].data;
+      assert.equal(final.status, 'succeeded', JSON.stringify(final.error));
+      assert.equal(final.attempts, 3);
+
+      const waits = (await Promise.all(requeues)).filter((r) => r.jobId === id);
+      assert.deepEqual(waits.map((r) => r.status), ['queued', 'queued'], 'each row was read while it waited');
+      assert.deepEqual(waits.map((r) => r.runAfter - r.failedAt), [300, 600], 'backoff: base, then twice the base');
+      const starts = seen.filter((e) => e.jobId === id && e.status === 'running').map((e) => e.at);
+      assert.equal(starts.length, 3);
+      assert.ok(starts[1] >= waits[0].runAfter && starts[2] >= waits[1].runAfter, `no attempt started before its due time (${JSON.stringify({ starts, waits })})`);
+    } finally {
+      unsubscribe();
+    }
   });
 
   it('gives up after maxAttempts with the last error', async () => {

@@ -7,6 +7,7 @@ import { sqliteCapabilities } from '../../src/adapters/sql/dialect.js';
 import { openSqliteDatabase, type SqliteHandle } from '../../src/adapters/sqlite/sqlite.database.js';
 import { isDomainError } from '../../src/domain/errors.js';
 import { newId } from '../../src/domain/ids.js';
+import { decideCancel, decideCreate } from '../../src/domain/job-lifecycle.js';
 import { JobsService } from '../../src/services/jobs.service.js';
 import { FfmpegMediaRunner } from '../../src/adapters/ffmpeg-process/ffmpeg.media-runner.js';
 import { FsBlobStore } from '../../src/adapters/fs/fs.blob-store.js';
@@ -74,7 +75,7 @@ describe('a job the queue does not take', () => {
     const upDb = await openSqliteDatabase(join(t.dir, 'queue2.db'));
     const upQueue = new DbJobQueue(upDb.kysely, { queue: 'jobs', owner: 'api', clock, caps: sqliteCapabilities });
     const { job } = await service(upQueue).submit(body);
-    await db.jobs.cancel(job.id, clock.now());
+    await db.jobs.transition(job.id, decideCancel(job, clock.now()));
     await upDb.close(); // the queue goes away
     await assert.rejects(service(upQueue).retry(job.id), (e: unknown) => isDomainError(e) && e.code === 'queue_unavailable');
     const stored = await db.jobs.get(job.id);
@@ -142,7 +143,8 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
 
   it('a job written without its message (a process died in between) gets one after the grace period, once', async () => {
     const now = clock.now();
-    const { job } = await db.jobs.create({ id: newId('job', now), uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now });
+    const id = newId('job', now);
+    const { job } = await db.jobs.create({ id, uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write });
     const before = await queue.depth();
     await worker.sweep();
     assert.equal(await queue.depth(), before, 'not within the grace period');
@@ -156,7 +158,8 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
 
   it('while the queue is down the mark stays; the first sweep after it is back sends the message', async () => {
     const now = clock.now();
-    const { job } = await db.jobs.create({ id: newId('job', now), uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now });
+    const id = newId('job', now);
+    const { job } = await db.jobs.create({ id, uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write });
     const before = await queue.depth();
     queue.down = true;
     await pause(80);

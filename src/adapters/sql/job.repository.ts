@@ -1,12 +1,30 @@
-import type { Kysely } from 'kysely';
-import type { JobWarning } from '../../domain/damage.js';
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { GuardedDecision, JobWrite } from '../../domain/job-lifecycle.js';
 import type { JobRecord, JobStatus, OutputState } from '../../domain/job.js';
 import type { Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
 import { toJob } from './rows.js';
 
-const pendingOutputs = (outputs: OutputState[]): OutputState[] =>
-  outputs.map((o) => ({ spec: o.spec, status: 'pending', files: [] }));
+/**
+ * The columns of a lifecycle decision (src/domain/job-lifecycle.ts). Absent fields stay as
+ * they are; every decision leaves `running`, so the lease is released.
+ */
+function columns(w: JobWrite) {
+  return (eb: ExpressionBuilder<Tables, 'jobs'>) => {
+    const set: Record<string, unknown> = { status: w.status, stage: w.stage, lease_owner: null, lease_expires_at: null, updated_at: w.at };
+    if (w.progress !== undefined) set.progress = w.progress;
+    if (w.error !== undefined) set.error = w.error ? JSON.stringify(w.error) : null;
+    if (w.warnings !== undefined) set.warnings = w.warnings.length ? JSON.stringify(w.warnings) : null;
+    if (w.outputs !== undefined) set.outputs = JSON.stringify(w.outputs);
+    if (w.runAfter !== undefined) set.run_after = w.runAfter;
+    if (w.dispatchDue !== undefined) set.dispatch_due = w.dispatchDue;
+    if (w.startedAt !== undefined) set.started_at = w.startedAt;
+    if (w.finishedAt !== undefined) set.finished_at = w.finishedAt;
+    if (w.attempts === 'refund') set.attempts = eb('attempts', '-', 1);
+    if (w.attempts === 'reset') set.attempts = 0;
+    return set;
+  };
+}
 
 export class SqlJobRepository implements JobRepository {
   constructor(private readonly db: Kysely<Tables>) {}
@@ -30,11 +48,12 @@ export class SqlJobRepository implements JobRepository {
         const existing = await trx.selectFrom('jobs').selectAll().where('idempotency_key', '=', idempotency.key).executeTakeFirst();
         if (existing) return { job: toJob(existing), created: false, requestHash: existing.request_hash ?? undefined };
       }
+      const first = job.initial;
       const row = {
         id: job.id,
-        status: 'queued',
-        progress: 0,
-        stage: null,
+        status: first.status,
+        progress: first.progress ?? 0,
+        stage: first.stage,
         attempts: 0,
         max_attempts: job.maxAttempts,
         upload_id: job.uploadId,
@@ -50,8 +69,8 @@ export class SqlJobRepository implements JobRepository {
         created_at: job.createdAt,
         started_at: null,
         finished_at: null,
-        run_after: job.createdAt,
-        dispatch_due: job.createdAt,
+        run_after: first.runAfter ?? job.createdAt,
+        dispatch_due: first.dispatchDue ?? null,
         lease_owner: null,
         lease_expires_at: null,
         updated_at: job.createdAt,
@@ -135,24 +154,10 @@ export class SqlJobRepository implements JobRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
-  async finish(
-    fence: Fence,
-    result: { status: 'succeeded' | 'failed'; outputs: OutputState[]; error: { code: any; message: string } | null; now: number; warnings?: JobWarning[] },
-  ): Promise<boolean> {
+  async settle(fence: Fence, write: JobWrite): Promise<boolean> {
     const res = await this.db
       .updateTable('jobs')
-      .set({
-        status: result.status,
-        outputs: JSON.stringify(result.outputs),
-        error: result.error ? JSON.stringify(result.error) : null,
-        warnings: result.warnings?.length ? JSON.stringify(result.warnings) : null,
-        progress: result.status === 'succeeded' ? 100 : undefined,
-        stage: result.status === 'succeeded' ? 'done' : 'failed',
-        finished_at: result.now,
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: result.now,
-      })
+      .set(columns(write))
       .where('id', '=', fence.id)
       .where('attempts', '=', fence.attempt)
       .where('status', '=', 'running')
@@ -160,35 +165,14 @@ export class SqlJobRepository implements JobRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
-  async requeue(fence: Fence, runAfter: number, opts: { error: { code: any; message: string } | null; refundAttempt: boolean }) {
-    const res = await this.db
+  async transition(id: string, decision: Pick<GuardedDecision, 'from' | 'unclaimedOnly' | 'write'>): Promise<boolean> {
+    let q = this.db
       .updateTable('jobs')
-      .set((eb) => ({
-        status: 'queued',
-        stage: 'waiting to retry',
-        run_after: runAfter,
-        dispatch_due: runAfter,
-        error: opts.error ? JSON.stringify(opts.error) : null,
-        attempts: opts.refundAttempt ? eb('attempts', '-', 1) : eb.ref('attempts'),
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: Date.now(),
-      }))
-      .where('id', '=', fence.id)
-      .where('attempts', '=', fence.attempt)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
-  }
-
-  async failUndispatched(id: string, error: { code: any; message: string }, now: number): Promise<boolean> {
-    const res = await this.db
-      .updateTable('jobs')
-      .set({ status: 'failed', stage: 'failed', error: JSON.stringify(error), finished_at: now, dispatch_due: null, updated_at: now })
+      .set(columns(decision.write))
       .where('id', '=', id)
-      .where('status', '=', 'queued')
-      .where('attempts', '=', 0)
-      .executeTakeFirst();
+      .where('status', 'in', [...decision.from]);
+    if (decision.unclaimedOnly) q = q.where('attempts', '=', 0);
+    const res = await q.executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
 
@@ -209,41 +193,6 @@ export class SqlJobRepository implements JobRepository {
     return rows.map((row) => ({ job: toJob(row), due: Number(row.dispatch_due) }));
   }
 
-  async cancel(id: string, now: number): Promise<JobRecord | null> {
-    await this.db
-      .updateTable('jobs')
-      .set({ status: 'canceled', stage: 'canceled', finished_at: now, lease_owner: null, lease_expires_at: null, dispatch_due: null, updated_at: now })
-      .where('id', '=', id)
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirst();
-    return this.get(id);
-  }
-
-  async retry(id: string, now: number): Promise<JobRecord | null> {
-    const current = await this.get(id);
-    if (!current) return null;
-    await this.db
-      .updateTable('jobs')
-      .set({
-        status: 'queued',
-        progress: 0,
-        stage: null,
-        attempts: 0,
-        error: null,
-        warnings: null,
-        outputs: JSON.stringify(pendingOutputs(current.outputs)),
-        run_after: now,
-        dispatch_due: now,
-        started_at: null,
-        finished_at: null,
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .where('status', 'in', ['failed', 'canceled'])
-      .executeTakeFirst();
-    return this.get(id);
-  }
-
   async expiredLeases(now: number, limit: number): Promise<Fence[]> {
     const rows = await this.db
       .selectFrom('jobs')
@@ -255,32 +204,15 @@ export class SqlJobRepository implements JobRepository {
     return rows.map((r) => ({ id: r.id, attempt: Number(r.attempts) }));
   }
 
-  async recoverExpired(fence: Fence, now: number): Promise<JobStatus | null> {
-    const job = await this.get(fence.id);
-    if (!job || job.status !== 'running' || job.attempts !== fence.attempt || (job.leaseExpiresAt ?? 0) >= now) return null;
-    const outOfAttempts = job.attempts >= job.maxAttempts;
+  async recoverExpired(fence: Fence, write: JobWrite): Promise<boolean> {
     const res = await this.db
       .updateTable('jobs')
-      .set(
-        outOfAttempts
-          ? {
-              status: 'failed',
-              stage: 'failed',
-              error: JSON.stringify({ code: 'worker_lost', message: `the worker running attempt ${job.attempts} stopped answering and no attempts are left` }),
-              finished_at: now,
-              dispatch_due: null,
-              lease_owner: null,
-              lease_expires_at: null,
-              updated_at: now,
-            }
-          : { status: 'queued', stage: 'requeued after worker loss', run_after: now, dispatch_due: now, lease_owner: null, lease_expires_at: null, updated_at: now },
-      )
+      .set(columns(write))
       .where('id', '=', fence.id)
       .where('attempts', '=', fence.attempt)
       .where('status', '=', 'running')
-      .where('lease_expires_at', '<', now)
+      .where('lease_expires_at', '<', write.at)
       .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) return null;
-    return outOfAttempts ? 'failed' : 'queued';
+    return Number(res.numUpdatedRows) === 1;
   }
 }
