@@ -1,6 +1,6 @@
 import type { HlsOutputSpec } from '../domain/job-spec.js';
 import type { MediaMetadata } from '../domain/media.js';
-import type { Capabilities } from '../ports/media-runner.port.js';
+import type { Capabilities } from '../domain/ffmpeg.js';
 import { headArgs, inputArgs } from './common.args.js';
 import { AUDIO_BITRATE, displayDimensions, tableBitrate, type Ladder, type VideoRung } from './hls.ladder.js';
 
