@@ -5,9 +5,8 @@ import { AbortedError, DomainError, errorSummary, isDomainError } from '../domai
 import { retryDelayMs, type JobRecord, type JobStatus, type OutputState } from '../domain/job.js';
 import type { Route } from '../domain/routes.js';
 import type { MediaMetadata } from '../domain/media.js';
-import { planRuns } from '../ffmpeg/fused.args.js';
-import { sniffForbiddenText, type MediaLimits } from '../ffmpeg/probe.js';
-import { produceRun } from '../pipelines/fused.pipeline.js';
+import { planRuns, produceRun } from '../pipelines/fused.pipeline.js';
+import { probeInput, sniffForbiddenText, type MediaLimits } from '../pipelines/input.probe.js';
 import type { EncodingSettings, PipelineLimits } from '../pipelines/pipeline.types.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -18,9 +17,8 @@ import type { JobQueue, QueueConsumer } from '../ports/queue.port.js';
 import type { PageMediaImporter } from '../ports/page-media-importer.port.js';
 import type { UrlFetcher } from '../ports/url-fetcher.port.js';
 import { Dispatcher } from '../services/dispatch.js';
-import { importFromUrl, type UrlImportLimits } from '../services/url-import.js';
+import { importFromUrl, type UrlImportLimits } from '../pipelines/url-import.js';
 import { ProgressReporter } from './progress-reporter.js';
-import { probeInput } from './input.probe.js';
 import { createScratchRoot } from './scratch.js';
 
 export interface WorkerDeps {
