@@ -5,10 +5,12 @@ import { jobRequestSchema } from '../domain/job-spec.js';
 import { isFinal, type JobRecord, type JobStatus } from '../domain/job.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
-import type { EventBus } from '../ports/events.port.js';
+import type { EventBus, JobEvent } from '../ports/events.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
 import { Dispatcher } from './dispatch.js';
 import { parseOrThrow } from './validation.js';
+
+export type { JobEvent };
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -75,6 +77,11 @@ export class JobsService {
     const job = await this.deps.db.jobs.get(id);
     if (!job) throw new DomainError('not_found', `no job with id ${id}`);
     return job;
+  }
+
+  /** Live events of one job (status and progress) as they are published; returns the unsubscribe function. */
+  subscribe(id: string, listener: (event: JobEvent) => void): () => void {
+    return this.deps.events.subscribe(id, listener);
   }
 
   async list(query: { status?: JobStatus; limit: number; cursor?: string }) {
