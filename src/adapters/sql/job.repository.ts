@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { JobRecord, JobStatus, OutputState } from '../../domain/job.js';
+import type { JobError, JobRecord, JobStatus, OutputState } from '../../domain/job.js';
 import type { Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
 import { toJob } from './rows.js';
@@ -134,7 +134,7 @@ export class SqlJobRepository implements JobRepository {
 
   async finish(
     fence: Fence,
-    result: { status: 'succeeded' | 'failed'; outputs: OutputState[]; error: { code: any; message: string } | null; now: number },
+    result: { status: 'succeeded' | 'failed'; outputs: OutputState[]; error: JobError | null; now: number },
   ): Promise<boolean> {
     const res = await this.db
       .updateTable('jobs')
@@ -156,7 +156,7 @@ export class SqlJobRepository implements JobRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
-  async requeue(fence: Fence, runAfter: number, opts: { error: { code: any; message: string } | null; refundAttempt: boolean }) {
+  async requeue(fence: Fence, runAfter: number, opts: { error: JobError | null; refundAttempt: boolean }) {
     const res = await this.db
       .updateTable('jobs')
       .set((eb) => ({
@@ -177,7 +177,7 @@ export class SqlJobRepository implements JobRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
-  async failUndispatched(id: string, error: { code: any; message: string }, now: number): Promise<boolean> {
+  async failUndispatched(id: string, error: JobError, now: number): Promise<boolean> {
     const res = await this.db
       .updateTable('jobs')
       .set({ status: 'failed', stage: 'failed', error: JSON.stringify(error), finished_at: now, dispatch_due: null, updated_at: now })
