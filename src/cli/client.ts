@@ -4,6 +4,28 @@ import { basename } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+/** The parts of the API's answers the CLI reads (the whole shapes: GET /openapi.json). */
+export interface ApiJob {
+  id: string;
+  status: string;
+  progress: number;
+  stage: string | null;
+  createdAt: string;
+  error: { code: string; message: string } | null;
+  outputs: Array<{ type: string; files: Array<{ name: string; url: string }> }>;
+  /** What a success could not do cleanly (a damaged source processed with onDamage "warn"). */
+  warnings?: Array<{ code: string; message: string }>;
+}
+
+export interface ApiUpload {
+  id: string;
+  size: number;
+  sha256: string;
+}
+
+/** An SSE event's data: the whole job (`status`), or `{ id, status, progress, stage, etaSeconds }` (`progress`). */
+export type ApiJobEvent = Pick<ApiJob, 'id' | 'status' | 'progress' | 'stage'> & Partial<ApiJob> & { etaSeconds?: number | null };
+
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
@@ -35,7 +57,7 @@ export class MediaforgeClient {
   }
 
   /** Streams the file as the raw request body; `onBytes` sees the running total. */
-  async upload(path: string, onBytes?: (sent: number, total: number) => void): Promise<any> {
+  async upload(path: string, onBytes?: (sent: number, total: number) => void): Promise<ApiUpload> {
     const { size } = await stat(path);
     let sent = 0;
     const counter = new Transform({
@@ -52,11 +74,11 @@ export class MediaforgeClient {
       body,
       duplex: 'half',
     } as RequestInit);
-    return this.json(res);
+    return this.json<ApiUpload>(res);
   }
 
   /** Follows the job's SSE stream until it ends; calls `onEvent` for each event. */
-  async follow(jobId: string, onEvent: (type: string, data: any) => void): Promise<void> {
+  async follow(jobId: string, onEvent: (type: string, data: ApiJobEvent) => void): Promise<void> {
     const res = await fetch(`${this.baseUrl}/v1/jobs/${jobId}/events`, { headers: this.headers({ accept: 'text/event-stream' }) });
     if (!res.ok || !res.body) await this.json(res);
     const decoder = new TextDecoder();
@@ -83,7 +105,7 @@ export class MediaforgeClient {
     if (!res.ok || !res.body) await this.json(res);
     let bytes = 0;
     await pipeline(
-      Readable.fromWeb(res.body as any),
+      Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]),
       new Transform({
         transform(chunk, _e, cb) {
           bytes += chunk.length;

@@ -77,7 +77,7 @@ program.command('doctor').description('check Node.js, configuration, data dir an
 program.parseAsync(process.argv).catch((err) => {
   if (err instanceof ApiError) {
     console.error(`mediaforge: [${err.code}] ${err.message}`);
-  } else if ((err as any)?.cause?.code === 'ECONNREFUSED') {
+  } else if ((err as { cause?: { code?: string } } | null)?.cause?.code === 'ECONNREFUSED') {
     console.error('mediaforge: cannot reach the server; is `mediaforge start` running (or --url right)?');
   } else {
     console.error(`mediaforge: ${(err as Error).message}`);

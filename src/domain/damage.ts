@@ -9,8 +9,8 @@ import type { MediaMetadata } from './media.js';
  * what can be made and says what happened in the job's `warnings`. Either way a damaged
  * source never gives a clean, silent success.
  */
-export const DAMAGE_POLICIES = ['fail', 'warn'] as const;
-export type DamagePolicy = (typeof DAMAGE_POLICIES)[number];
+export { DAMAGE_POLICIES, type DamagePolicy } from './damage-policy.js';
+import type { DamagePolicy } from './damage-policy.js';
 
 export const WARNING_CODES = ['input_truncated', 'input_damaged', 'output_short'] as const;
 export type WarningCode = (typeof WARNING_CODES)[number];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DAMAGE_POLICIES } from './damage.js';
+import { DAMAGE_POLICIES } from './damage-policy.js';
 import { framesOutputSchema } from './outputs/frames.spec.js';
 import { thumbnailOutputSchema } from './outputs/thumbnail.spec.js';
 import { hlsOutputSchema } from './outputs/hls.spec.js';

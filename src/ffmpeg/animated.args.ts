@@ -2,7 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { AnimatedOutputSpec } from '../domain/outputs/animated.spec.js';
 import { toSeconds } from '../domain/outputs/timecode.js';
-import type { Capabilities } from '../ports/media-runner.port.js';
+import type { Capabilities } from '../domain/ffmpeg.js';
 import { secondsArg } from './clips.args.js';
 import { headArgs, inputArgs, scaleFilters } from './common.args.js';
 import { chain, planDeinterlace } from './deinterlace.js';

@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { AudioOutputSpec } from '../domain/outputs/audio.spec.js';
-import type { Capabilities } from '../ports/media-runner.port.js';
+import type { Capabilities } from '../domain/ffmpeg.js';
 import { headArgs, inputArgs } from './common.args.js';
 
 /** The codec arguments per format; m4a copies an AAC source unless a bitrate asks otherwise. */

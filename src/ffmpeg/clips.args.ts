@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { ClipsOutputSpec } from '../domain/outputs/clips.spec.js';
 import type { MediaMetadata } from '../domain/media.js';
-import type { Capabilities } from '../ports/media-runner.port.js';
+import type { Capabilities } from '../domain/ffmpeg.js';
 import { headArgs, inputArgs } from './common.args.js';
 import { chain, planDeinterlace, type DeinterlacePlan } from './deinterlace.js';
 import type { FramePlan } from './geometry.js';

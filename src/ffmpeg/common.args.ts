@@ -1,5 +1,5 @@
 import type { MediaMetadata } from '../domain/media.js';
-import type { Capabilities } from '../ports/media-runner.port.js';
+import type { Capabilities } from '../domain/ffmpeg.js';
 import { INPUT_GUARD_ARGS } from './probe.js';
 
 /** Shared head of every ffmpeg command: quiet banner, machine-readable progress on stdout. */

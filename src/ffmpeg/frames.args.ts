@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { FramesOutputSpec } from '../domain/job-spec.js';
 import type { MediaMetadata } from '../domain/media.js';
-import type { Capabilities } from '../ports/media-runner.port.js';
+import type { Capabilities } from '../domain/ffmpeg.js';
 import { headArgs, imageEncoding, inputArgs, passthroughArgs } from './common.args.js';
 import { planDeinterlace } from './deinterlace.js';
 import { NO_AUTOROTATE, uprightFilters } from './geometry.js';

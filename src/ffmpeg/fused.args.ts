@@ -4,7 +4,7 @@ import type { MediaMetadata } from '../domain/media.js';
 import type { AudioOutputSpec } from '../domain/outputs/audio.spec.js';
 import type { ClipsOutputSpec } from '../domain/outputs/clips.spec.js';
 import type { Mp4OutputSpec } from '../domain/outputs/mp4.spec.js';
-import type { Capabilities } from '../ports/media-runner.port.js';
+import type { Capabilities } from '../domain/ffmpeg.js';
 import { audioOutputArgs } from './audio.args.js';
 import { accurateEncodeArgs, clipsDeinterlace, secondsArg } from './clips.args.js';
 import { clipFileName, planClips, type PlannedClip } from './clips.plan.js';

@@ -1,6 +1,6 @@
 import type { HlsOutputSpec } from '../domain/job-spec.js';
 import type { MediaMetadata } from '../domain/media.js';
-import type { Capabilities } from '../ports/media-runner.port.js';
+import type { Capabilities } from '../domain/ffmpeg.js';
 import { secondsArg } from './clips.args.js';
 import { headArgs, inputArgs, passthroughArgs } from './common.args.js';
 import { chain, type DeinterlacePlan } from './deinterlace.js';

@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { ImageOutputSpec } from '../domain/outputs/image.spec.js';
-import type { Capabilities } from '../ports/media-runner.port.js';
+import type { Capabilities } from '../domain/ffmpeg.js';
 import { headArgs, imageEncoding, inputArgs, type ImageEncoding } from './common.args.js';
 import { NO_AUTOROTATE, squarePixelSize, uprightFilters } from './geometry.js';
 

@@ -1,6 +1,6 @@
 import type { MediaMetadata } from '../domain/media.js';
 import type { Mp4OutputSpec } from '../domain/outputs/mp4.spec.js';
-import type { Capabilities } from '../ports/media-runner.port.js';
+import type { Capabilities } from '../domain/ffmpeg.js';
 import { aacArgs, h264Args, mapArgs } from './clips.args.js';
 import { headArgs, inputArgs } from './common.args.js';
 import { chain, planDeinterlace, wantsDeinterlace, type DeinterlacePlan } from './deinterlace.js';

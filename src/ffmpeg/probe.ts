@@ -40,6 +40,7 @@ export function sniffForbiddenText(head: Buffer): string | null {
   const text = head.subarray(0, 1024).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart();
   if (/^#EXTM3U/i.test(text) || /#EXT-X-/i.test(text)) return 'an HLS/M3U playlist';
   if (/^ffconcat/i.test(text)) return 'an ffconcat list';
+  // eslint-disable-next-line no-control-regex -- binary bytes are what tells media from a text list
   if (/^file\s+['"]?[\w/.:-]/im.test(text) && !/[\x00-\x08]/.test(text)) return 'a concat list';
   if (/^<\?xml[^>]*>\s*<MPD/i.test(text) || /^<MPD/i.test(text)) return 'a DASH manifest';
   if (/^v=0\r?\n/.test(text)) return 'an SDP description';

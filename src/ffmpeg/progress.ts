@@ -1,4 +1,4 @@
-import type { FfmpegProgress } from '../ports/media-runner.port.js';
+import type { FfmpegProgress } from '../domain/ffmpeg.js';
 
 /**
  * Parses ffmpeg's `-progress` output: blocks of key=value lines, each block ending with

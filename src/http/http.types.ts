@@ -1,14 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { BlobStore } from '../ports/blob-store.port.js';
-import type { Clock } from '../ports/clock.port.js';
-import type { EventBus } from '../ports/events.port.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { JobsService } from '../services/jobs.service.js';
 import type { LinkSigner } from '../services/links.js';
 import type { UploadsService } from '../services/uploads.service.js';
 import type { DirectUploadsService } from '../services/direct-uploads.service.js';
-import type { DirectDownloadsService } from '../services/direct-downloads.service.js';
+import type { FilesService } from '../services/files.service.js';
 import type { PresentContext } from './presenters.js';
 
 export interface HttpDeps {
@@ -16,13 +13,12 @@ export interface HttpDeps {
   uploads: UploadsService;
   /** Present only when storage can sign URLs (S3); `method: presigned` is refused otherwise. */
   directUploads?: DirectUploadsService;
-  /** Present only when storage can sign URLs (S3) and downloads are redirected there (`MEDIAFORGE_S3_DOWNLOADS=redirect`). */
-  downloads?: DirectDownloadsService;
+  /** Signed download links: checks them, serves or redirects to the bytes. */
+  files: FilesService;
   auth: AuthService;
-  blobs: BlobStore;
-  events: EventBus;
   signer: LinkSigner;
-  clock: Clock;
+  /** The time answers are presented at (link expiry, ETAs): main passes the Clock port's clock. */
+  clock: { now(): number };
   logger: Logger;
   publicUrl: string | null;
   maxUploadBytes: number;

@@ -142,7 +142,7 @@ export function buildOpenApi() {
         },
         get: {
           summary: 'Jobs, newest first',
-          parameters: Object.entries((schema(listQuerySchema, 'input') as any).properties).map(([name, s]) => ({ name, in: 'query', required: false, schema: s })),
+          parameters: Object.entries((schema(listQuerySchema, 'input') as { properties: Record<string, unknown> }).properties).map(([name, s]) => ({ name, in: 'query', required: false, schema: s })),
           responses: { '200': json(z.object({ jobs: z.array(jobSchema), nextCursor: z.string().nullable() }), 'A page of jobs'), ...errors(400, 401) },
         },
       },

@@ -17,6 +17,7 @@ import type { Capabilities } from '../ports/media-runner.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
 import { AuthService } from '../services/auth.service.js';
 import { DirectUploadsService, type DirectUploadsOptions } from '../services/direct-uploads.service.js';
+import { FilesService } from '../services/files.service.js';
 import { DirectDownloadsService, type DirectDownloadsOptions } from '../services/direct-downloads.service.js';
 import { JobsService } from '../services/jobs.service.js';
 import { LinkSigner } from '../services/links.js';
@@ -103,10 +104,8 @@ export async function buildApi(
     jobs,
     uploads,
     directUploads,
-    downloads,
+    files: new FilesService({ blobs, signer, clock, downloads }),
     auth,
-    blobs,
-    events,
     signer,
     clock,
     logger: opts.logger,

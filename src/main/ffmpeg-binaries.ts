@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { minimalEnv, runsOk } from '../adapters/process/process-runner.js';
 
 export interface BinarySource {
   ffmpeg: string;
@@ -7,13 +7,9 @@ export interface BinarySource {
   source: 'env' | 'system' | 'npm';
 }
 
+/** Runs with the environment the media runner will give it, so "works" means works there. */
 function works(bin: string): boolean {
-  try {
-    execFileSync(bin, ['-version'], { stdio: 'ignore', timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
+  return runsOk(bin, ['-version'], { env: minimalEnv(), timeoutMs: 10_000 });
 }
 
 /**

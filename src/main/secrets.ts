@@ -8,14 +8,16 @@ import { generateApiKey } from '../services/auth.service.js';
 async function readOrCreate(path: string, make: () => string): Promise<{ value: string; created: boolean }> {
   try {
     return { value: (await readFile(path, 'utf8')).trim(), created: false };
-  } catch (err: any) {
+  } catch (caught) {
+    const err = caught as NodeJS.ErrnoException;
     if (err.code !== 'ENOENT') throw err;
   }
   const value = make();
   try {
     await writeFile(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
     return { value, created: true };
-  } catch (err: any) {
+  } catch (caught) {
+    const err = caught as NodeJS.ErrnoException;
     if (err.code === 'EEXIST') return { value: (await readFile(path, 'utf8')).trim(), created: false };
     throw err;
   }

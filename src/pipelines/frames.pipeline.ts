@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { framesCoverage } from '../domain/coverage.js';
 import { DomainError } from '../domain/errors.js';
@@ -41,7 +42,7 @@ export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec)
 
   const zip = new yazl.ZipFile();
   const zipKey = keys.outputFile(ctx.jobId, ctx.outputIndex, 'frames', 'frames.zip');
-  const upload = ctx.blobs.put(zipKey, zip.outputStream as any, { signal: ctx.signal });
+  const upload = ctx.blobs.put(zipKey, zip.outputStream as unknown as Readable, { signal: ctx.signal });
   upload.catch(() => undefined);
 
   const times = new Map<number, { time: number; width: number | null; height: number | null }>();

@@ -10,6 +10,9 @@ import { outputHandlers } from './handlers.js';
 import type { OutputHandler, OutputProduct, PipelineContext } from './pipeline.types.js';
 import { storeAudio, storeMp4 } from './rendition.pipeline.js';
 
+/** Which outputs share one ffmpeg run (pure, src/ffmpeg); the worker plans its runs with it. */
+export { planRuns } from '../ffmpeg/fused.args.js';
+
 /** One output of a fused run: the context its own handler would get, and its spec. */
 export interface FusedMemberInput {
   ctx: PipelineContext;

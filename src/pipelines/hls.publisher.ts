@@ -77,7 +77,8 @@ export class HlsPublisher {
     let text: string;
     try {
       text = await readFile(path, 'utf8');
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as NodeJS.ErrnoException;
       if (err.code === 'ENOENT' && !final) return;
       throw err.code === 'ENOENT' ? new DomainError('ffmpeg_failed', `ffmpeg wrote no playlist for rendition ${v.name}`) : err;
     }

@@ -1,14 +1,7 @@
-/**
- * The only door to ffmpeg/ffprobe processes. Arguments arrive as arrays built by the pure
- * builders in src/ffmpeg; nothing here ever goes through a shell.
- */
-export interface FfmpegProgress {
-  /** Seconds of output produced so far (from `out_time_us`). */
-  outTime: number;
-  frame: number;
-  speed: number | null;
-  done: boolean;
-}
+import type { Capabilities, FfmpegProgress } from '../domain/ffmpeg.js';
+
+// Declared in domain (the pure builders decide on them); re-exported for the port's users.
+export type { Capabilities, FfmpegProgress };
 
 export interface RunOptions {
   signal: AbortSignal;
@@ -19,18 +12,10 @@ export interface RunOptions {
   cwd?: string;
 }
 
-export interface Capabilities {
-  ffmpegPath: string;
-  ffprobePath: string;
-  version: string;
-  major: number;
-  encoders: Set<string>;
-  filters: Set<string>;
-  demuxers: Set<string>;
-  /** `-fps_mode` exists (ffmpeg ≥ 5.1); older builds take `-vsync`. */
-  hasFpsMode: boolean;
-}
-
+/**
+ * The only door to ffmpeg/ffprobe processes. Arguments arrive as arrays built by the pure
+ * builders in src/ffmpeg; nothing here ever goes through a shell.
+ */
 export interface MediaRunner {
   readonly caps: Capabilities;
   /** Runs ffprobe and returns its parsed JSON. Rejects with `input_invalid` when it cannot read the file. */

@@ -126,7 +126,7 @@ export class DirectUploadsService {
         stored: stored.size,
       });
     }
-    let sha256 = upload.sha256;
+    const sha256 = upload.sha256;
     if (sha256) {
       const hash = createHash('sha256');
       for await (const chunk of await this.deps.blobs.get(upload.key)) hash.update(chunk as Buffer);

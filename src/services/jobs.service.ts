@@ -11,6 +11,8 @@ import type { JobQueue } from '../ports/queue.port.js';
 import { Dispatcher } from './dispatch.js';
 import { parseOrThrow } from './validation.js';
 
+export type { JobEvent };
+
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
@@ -80,6 +82,11 @@ export class JobsService {
     const job = await this.deps.db.jobs.get(id);
     if (!job) throw new DomainError('not_found', `no job with id ${id}`);
     return job;
+  }
+
+  /** Live events of one job (status and progress) as they are published; returns the unsubscribe function. */
+  subscribe(id: string, listener: (event: JobEvent) => void): () => void {
+    return this.deps.events.subscribe(id, listener);
   }
 
   async list(query: { status?: JobStatus; limit: number; cursor?: string }) {

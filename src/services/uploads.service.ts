@@ -11,6 +11,7 @@ import type { Database } from '../ports/db.port.js';
 /** A display name only: never used in a key or a path. */
 export function cleanFilename(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
   const clean = base.replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, 255);
   return clean || 'upload';
 }

@@ -9,8 +9,8 @@ import {
 import type { JobEvent, JobRecord, OutputState } from '../domain/job.js';
 import type { Route } from '../domain/routes.js';
 import { DamageVerdict } from '../domain/damage.js';
-import { planRuns } from '../ffmpeg/fused.args.js';
-import type { MediaLimits } from '../ffmpeg/probe.js';
+import { planRuns } from '../pipelines/fused.pipeline.js';
+import type { MediaLimits } from '../pipelines/input.probe.js';
 import { produceJudged } from '../pipelines/damage-watch.js';
 import { withInterlaceScan } from '../pipelines/interlace.scan.js';
 import type { EncodingSettings, PipelineLimits } from '../pipelines/pipeline.types.js';
@@ -23,10 +23,10 @@ import type { JobQueue, QueueConsumer } from '../ports/queue.port.js';
 import type { PageMediaImporter } from '../ports/page-media-importer.port.js';
 import type { UrlFetcher } from '../ports/url-fetcher.port.js';
 import { Dispatcher } from '../services/dispatch.js';
-import { importFromUrl, type UrlImportLimits } from '../services/url-import.js';
+import { importFromUrl, type UrlImportLimits } from '../pipelines/url-import.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { createScratchRoot } from './scratch.js';
-import { probeSource } from './source-probe.js';
+import { probeSource } from '../pipelines/source-probe.js';
 
 export interface WorkerDeps {
   db: Database;

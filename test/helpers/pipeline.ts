@@ -4,7 +4,7 @@ import { FfmpegMediaRunner } from '../../src/adapters/ffmpeg-process/ffmpeg.medi
 import { FsBlobStore } from '../../src/adapters/fs/fs.blob-store.js';
 import { npmBinaries } from '../../src/main/ffmpeg-binaries.js';
 import type { PipelineContext } from '../../src/pipelines/pipeline.types.js';
-import { probeInput } from '../../src/worker/input.probe.js';
+import { probeInput } from '../../src/pipelines/input.probe.js';
 
 /** The two ways mediaforge finds ffmpeg; integration tests run against both. */
 export function binarySources(): Array<{ name: string; ffmpeg: string; ffprobe: string }> {

@@ -13,7 +13,7 @@ import { framesPipeline } from '../../src/pipelines/frames.pipeline.js';
 import { imagePipeline } from '../../src/pipelines/image.pipeline.js';
 import { mp4Pipeline } from '../../src/pipelines/rendition.pipeline.js';
 import { thumbnailPipeline } from '../../src/pipelines/thumbnail.pipeline.js';
-import { probeInput } from '../../src/worker/input.probe.js';
+import { probeInput } from '../../src/pipelines/input.probe.js';
 import { quadrantJpeg, readLayout, rotatedQuadrantMp4, STORED_LAYOUT, UPRIGHT_LAYOUT, writeOrientedJpeg } from '../helpers/oriented-media.js';
 import { binarySources, pipelineContext } from '../helpers/pipeline.js';
 import { tempDir } from '../helpers/temp.js';

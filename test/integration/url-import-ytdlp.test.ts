@@ -6,7 +6,7 @@ import { FsBlobStore } from '../../src/adapters/fs/fs.blob-store.js';
 import { GuardedHttpFetcher } from '../../src/adapters/http-fetch/guarded-http.fetcher.js';
 import { findYtdlp, ytdlpVersion, YtdlpImporter } from '../../src/adapters/ytdlp/ytdlp.importer.js';
 import { AbortedError, type DomainError } from '../../src/domain/errors.js';
-import { importFromUrl, type UrlImportDeps } from '../../src/services/url-import.js';
+import { importFromUrl, type UrlImportDeps } from '../../src/pipelines/url-import.js';
 import { parseAllowlist } from '../../src/domain/url-policy.js';
 import { ffprobeJson } from '../helpers/media.js';
 import { listFiles, startMediaSite, type MediaSite } from '../helpers/media-site.js';

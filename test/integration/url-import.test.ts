@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { GuardedHttpFetcher } from '../../src/adapters/http-fetch/guarded-http.fetcher.js';
 import { FsBlobStore } from '../../src/adapters/fs/fs.blob-store.js';
 import { DomainError } from '../../src/domain/errors.js';
-import { importFromUrl } from '../../src/services/url-import.js';
+import { importFromUrl } from '../../src/pipelines/url-import.js';
 import { parseAllowlist } from '../../src/domain/url-policy.js';
 import { tempDir } from '../helpers/temp.js';
 

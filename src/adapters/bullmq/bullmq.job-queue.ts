@@ -1,6 +1,6 @@
 import { redactUrl } from '../redact-url.js';
 import { Queue, WaitingError, Worker, type Job } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { ConsumeOptions, JobQueue, QueueConsumer, QueueMessage } from '../../ports/queue.port.js';
 import { consumedRoutes, ROUTES, type Route } from '../../domain/routes.js';
 

@@ -1,17 +1,15 @@
-import { spawn, execFile } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { AbortedError, DomainError } from '../../domain/errors.js';
 import { parseCodecList, parseFilterList, parseFormatList, parseVersion } from '../../ffmpeg/capabilities.js';
 import { ProgressParser } from '../../ffmpeg/progress.js';
 import type { Capabilities, MediaRunner, RunOptions } from '../../ports/media-runner.port.js';
+import { capture, minimalEnv, start, type CaptureError } from '../process/process-runner.js';
 
-const execFileP = promisify(execFile);
 const TAIL_LINES = 25;
 
 /**
- * The one module that spawns ffmpeg and ffprobe. argv arrays only (`shell: false`), stdin
- * closed, a clean environment, SIGKILL on abort so a cancel takes effect at once.
+ * Runs ffmpeg and ffprobe through the process runner: argv arrays only, stdin closed, a
+ * clean environment, SIGKILL on abort so a cancel takes effect at once, and a kill when
+ * ffmpeg stands still for `stallTimeoutMs`.
  */
 export class FfmpegMediaRunner implements MediaRunner {
   private constructor(readonly caps: Capabilities) {}
@@ -22,15 +20,16 @@ export class FfmpegMediaRunner implements MediaRunner {
 
   async probe(args: string[], opts: { signal: AbortSignal; timeoutMs: number }): Promise<unknown> {
     try {
-      const { stdout } = await execFileP(this.caps.ffprobePath, args, {
+      const { stdout } = await capture(this.caps.ffprobePath, args, {
         signal: opts.signal,
-        timeout: opts.timeoutMs,
+        timeoutMs: opts.timeoutMs,
         maxBuffer: 16 * 1024 * 1024,
         killSignal: 'SIGKILL',
         env: minimalEnv(),
       });
       return JSON.parse(stdout);
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as CaptureError;
       if (opts.signal.aborted) throw new AbortedError();
       if (err.code === 'ENOENT') throw new DomainError('internal', `ffprobe not found at ${this.caps.ffprobePath}`);
       if (err.killed) throw new DomainError('input_invalid', `ffprobe gave up after ${opts.timeoutMs} ms reading the file`);
@@ -42,39 +41,35 @@ export class FfmpegMediaRunner implements MediaRunner {
   run(args: string[], opts: RunOptions): Promise<{ stderrTail: string }> {
     return new Promise((resolve, reject) => {
       if (opts.signal.aborted) return reject(new AbortedError());
-      const child = spawn(this.caps.ffmpegPath, args, {
-        shell: false,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        cwd: opts.cwd,
-        env: minimalEnv(),
-      });
       const tail: string[] = [];
       const parser = new ProgressParser();
       let lastAdvance = Date.now();
       let lastMark = '';
       let stalled = false;
 
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const p = parser.push(line);
-        if (!p) return;
-        const mark = `${p.outTime}:${p.frame}`;
-        if (mark !== lastMark) {
-          lastMark = mark;
+      const child = start(this.caps.ffmpegPath, args, {
+        cwd: opts.cwd,
+        env: minimalEnv(),
+        onStdoutLine: (line) => {
+          const p = parser.push(line);
+          if (!p) return;
+          const mark = `${p.outTime}:${p.frame}`;
+          if (mark !== lastMark) {
+            lastMark = mark;
+            lastAdvance = Date.now();
+          }
+          opts.onProgress?.(p);
+        },
+        onStderrLine: (line) => {
+          // Any output line means ffmpeg is alive (showinfo lines come per frame, too).
           lastAdvance = Date.now();
-        }
-        opts.onProgress?.(p);
-      });
-      createInterface({ input: child.stderr }).on('line', (line) => {
-        // Any output line means ffmpeg is alive (showinfo lines come per frame, too).
-        lastAdvance = Date.now();
-        tail.push(line);
-        if (tail.length > TAIL_LINES) tail.shift();
-        opts.onStderrLine?.(line);
+          tail.push(line);
+          if (tail.length > TAIL_LINES) tail.shift();
+          opts.onStderrLine?.(line);
+        },
       });
 
-      const kill = () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      };
+      const kill = () => child.kill();
       const onAbort = () => kill();
       opts.signal.addEventListener('abort', onAbort, { once: true });
       const stallTimer = setInterval(() => {
@@ -84,12 +79,7 @@ export class FfmpegMediaRunner implements MediaRunner {
         }
       }, Math.min(1000, Math.max(100, Math.floor(opts.stallTimeoutMs / 4))));
 
-      child.on('error', (err: NodeJS.ErrnoException) => {
-        clearInterval(stallTimer);
-        opts.signal.removeEventListener('abort', onAbort);
-        reject(err.code === 'ENOENT' ? new DomainError('internal', `ffmpeg not found at ${this.caps.ffmpegPath}`) : err);
-      });
-      child.on('close', (code, signal) => {
+      child.exited.then(({ code, signal }) => {
         clearInterval(stallTimer);
         opts.signal.removeEventListener('abort', onAbort);
         const stderrTail = tail.join('\n');
@@ -98,20 +88,18 @@ export class FfmpegMediaRunner implements MediaRunner {
         if (code === 0) return resolve({ stderrTail });
         const reason = tail.filter((l) => !/Parsed_showinfo/.test(l)).slice(-4).join(' | ');
         reject(new DomainError('ffmpeg_failed', `ffmpeg exited with ${signal ?? `code ${code}`}: ${reason}`.slice(0, 1000)));
+      }, (err: NodeJS.ErrnoException) => {
+        clearInterval(stallTimer);
+        opts.signal.removeEventListener('abort', onAbort);
+        reject(err.code === 'ENOENT' ? new DomainError('internal', `ffmpeg not found at ${this.caps.ffmpegPath}`) : err);
       });
     });
   }
 }
 
-/** ffmpeg gets no secrets from our environment: only what it needs to run. */
-function minimalEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  for (const k of ['LANG', 'LC_ALL', 'TMPDIR', 'LD_LIBRARY_PATH']) if (process.env[k]) env[k] = process.env[k];
-  return env;
-}
-
 export async function detectCapabilities(paths: { ffmpeg: string; ffprobe: string }): Promise<Capabilities> {
-  const run = async (bin: string, args: string[]) => (await execFileP(bin, args, { maxBuffer: 8 * 1024 * 1024, env: minimalEnv() })).stdout;
+  // ffmpeg gets no secrets from our environment: only what it needs to run.
+  const run = async (bin: string, args: string[]) => (await capture(bin, args, { maxBuffer: 8 * 1024 * 1024, env: minimalEnv() })).stdout;
   const [versionText, encoders, filters, demuxers] = await Promise.all([
     run(paths.ffmpeg, ['-hide_banner', '-version']).catch(() => run(paths.ffmpeg, ['-version'])),
     run(paths.ffmpeg, ['-hide_banner', '-encoders']),

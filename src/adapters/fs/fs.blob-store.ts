@@ -76,7 +76,8 @@ export class FsBlobStore implements BlobStore {
     try {
       const s = await stat(this.pathOf(key));
       return s.isFile() ? { size: s.size } : null;
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as NodeJS.ErrnoException;
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return null;
       throw err;
     }
@@ -113,7 +114,8 @@ export class FsBlobStore implements BlobStore {
       let entries;
       try {
         entries = await readdir(dir, { withFileTypes: true });
-      } catch (err: any) {
+      } catch (caught) {
+        const err = caught as NodeJS.ErrnoException;
         if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return;
         throw err;
       }

@@ -4,7 +4,7 @@ import type { LookupFunction } from 'node:net';
 import { DomainError } from '../../domain/errors.js';
 import type { FetchedBody, UrlFetcher } from '../../ports/url-fetcher.port.js';
 import { checkImportUrl, type UrlPolicy } from '../../domain/url-policy.js';
-import { resolveChecked } from './resolve-checked.js';
+import { resolveChecked, type PinnedAddress } from './resolve-checked.js';
 
 export interface GuardedFetcherOptions extends UrlPolicy {
   maxRedirects: number;
@@ -58,7 +58,7 @@ export class GuardedHttpFetcher implements UrlFetcher {
   private async request(url: URL, signal: AbortSignal): Promise<IncomingMessage> {
     const pinned = await resolveChecked(url, this.opts);
     const lookup: LookupFunction = (_host, options, cb) => {
-      if ((options as { all?: boolean }).all) (cb as any)(null, [pinned]);
+      if ((options as { all?: boolean }).all) (cb as unknown as (err: null, addresses: PinnedAddress[]) => void)(null, [pinned]);
       else cb(null, pinned.address, pinned.family);
     };
     const mod = url.protocol === 'https:' ? https : http;

@@ -50,12 +50,17 @@ export interface S3BlobStoreOptions {
 
 const MIN_PART = 5 * 1024 * 1024;
 
-function isMissing(err: any): boolean {
+/** What the AWS SDK's errors carry (and what a plain Error has of it). */
+type S3Failure = { name?: string; message?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | null | undefined;
+
+function isMissing(caught: unknown): boolean {
+  const err = caught as S3Failure;
   const status = err?.$metadata?.httpStatusCode;
   return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.Code === 'NoSuchKey' || status === 404;
 }
 
-function storageFailed(op: string, key: string, err: any): DomainError {
+function storageFailed(op: string, key: string, caught: unknown): DomainError {
+  const err = caught as S3Failure;
   return new DomainError('storage_failed', `object storage ${op} of ${key} failed: ${err?.name ?? 'Error'}: ${err?.message ?? String(err)}`);
 }
 
@@ -219,7 +224,8 @@ export class S3BlobStore implements BlobStore, DirectUploadSigner, DownloadUrlSi
   async check(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as S3Failure;
       const status = err?.$metadata?.httpStatusCode;
       const why = status === 404 ? 'the bucket does not exist' : status === 403 ? 'access denied (check the AWS credentials)' : `${err?.name}: ${err?.message}`;
       throw new Error(`S3 bucket ${this.bucket}: ${why}`);
@@ -262,7 +268,8 @@ export class S3BlobStore implements BlobStore, DirectUploadSigner, DownloadUrlSi
           MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
         }),
       );
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as S3Failure;
       const status = err?.$metadata?.httpStatusCode;
       if (status && status >= 400 && status < 500) {
         throw new DomainError('upload_incomplete', `the multipart upload could not be assembled: ${err?.name}: ${err?.message}`);

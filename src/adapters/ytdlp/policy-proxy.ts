@@ -130,7 +130,7 @@ export class PolicyProxy {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
     const lookup: LookupFunction = (_host, options, cb) => {
-      if ((options as { all?: boolean }).all) (cb as any)(null, [pinned]);
+      if ((options as { all?: boolean }).all) (cb as unknown as (err: null, addresses: PinnedAddress[]) => void)(null, [pinned]);
       else cb(null, pinned.address, pinned.family);
     };
     const upstream = http.request(url, { method: req.method, headers, lookup, agent: false });

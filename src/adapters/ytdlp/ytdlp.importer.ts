@@ -1,16 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, stat } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { AbortedError, DomainError } from '../../domain/errors.js';
 import type { PageMediaImporter, PageMediaOptions } from '../../ports/page-media-importer.port.js';
 import type { UrlPolicy } from '../../domain/url-policy.js';
+import { capture, start } from '../process/process-runner.js';
 import { PolicyProxy } from './policy-proxy.js';
 import { buildYtdlpArgs, classifyYtdlpFailure, parseProgressLine, ytdlpProxyEnv } from './ytdlp.args.js';
 
-const execFileP = promisify(execFile);
 const OUTPUT_TAIL = 40;
 
 /** How to start yt-dlp: the program and what goes before its own arguments. */
@@ -75,7 +72,7 @@ function childEnv(home: string, emptyBin: string, proxyUrl: string): NodeJS.Proc
 }
 
 export async function ytdlpVersion(cmd: YtdlpCommand): Promise<string> {
-  const { stdout } = await execFileP(cmd.argv[0], [...cmd.argv.slice(1), '--version'], { timeout: 30_000, env: { PATH: '/nonexistent', LANG: 'C.UTF-8' } });
+  const { stdout } = await capture(cmd.argv[0], [...cmd.argv.slice(1), '--version'], { timeoutMs: 30_000, env: { PATH: '/nonexistent', LANG: 'C.UTF-8' } });
   return stdout.trim();
 }
 
@@ -130,34 +127,24 @@ export class YtdlpImporter implements PageMediaImporter {
 
   private run(args: string[], home: string, emptyBin: string, proxyUrl: string, o: PageMediaOptions): Promise<{ code: number | null; output: string; timedOut: boolean }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.cmd.argv[0], [...this.cmd.argv.slice(1), ...args], {
-        shell: false,
-        detached: true, // its own process group, killed as a whole
-        stdio: ['ignore', 'pipe', 'pipe'],
-        cwd: home,
-        env: childEnv(home, emptyBin, proxyUrl),
-      });
       const tail: string[] = [];
       const keep = (line: string) => {
         tail.push(line);
         if (tail.length > OUTPUT_TAIL) tail.shift();
       };
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const f = parseProgressLine(line);
-        if (f !== null) o.onProgress?.(f);
-        else keep(line);
+      const child = start(this.cmd.argv[0], [...this.cmd.argv.slice(1), ...args], {
+        group: true, // its own process group, killed as a whole
+        cwd: home,
+        env: childEnv(home, emptyBin, proxyUrl),
+        onStdoutLine: (line) => {
+          const f = parseProgressLine(line);
+          if (f !== null) o.onProgress?.(f);
+          else keep(line);
+        },
+        onStderrLine: keep,
       });
-      createInterface({ input: child.stderr }).on('line', keep);
       let timedOut = false;
-      const kill = () => {
-        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            child.kill('SIGKILL');
-          }
-        }
-      };
+      const kill = () => child.kill();
       const timer = setTimeout(() => {
         timedOut = true;
         kill();
@@ -167,14 +154,16 @@ export class YtdlpImporter implements PageMediaImporter {
         clearTimeout(timer);
         o.signal.removeEventListener('abort', kill);
       };
-      child.once('error', (err: NodeJS.ErrnoException) => {
-        done();
-        reject(err.code === 'ENOENT' ? new DomainError('internal', `yt-dlp cannot be started: ${this.cmd.argv[0]} not found`) : err);
-      });
-      child.once('close', (code) => {
-        done();
-        resolve({ code, output: tail.join('\n'), timedOut });
-      });
+      child.exited.then(
+        ({ code }) => {
+          done();
+          resolve({ code, output: tail.join('\n'), timedOut });
+        },
+        (err: NodeJS.ErrnoException) => {
+          done();
+          reject(err.code === 'ENOENT' ? new DomainError('internal', `yt-dlp cannot be started: ${this.cmd.argv[0]} not found`) : err);
+        },
+      );
     });
   }
 }

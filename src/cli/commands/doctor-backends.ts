@@ -3,7 +3,6 @@ import amqp from 'amqplib';
 import pg from 'pg';
 import type { DistributedConfig } from '../../main/config.js';
 import { openBlobStore } from '../../main/distributed.js';
-import { S3BlobStore } from '../../adapters/s3/s3.blob-store.js';
 
 type Report = { ok(msg: string): void; warn(msg: string): void; bad(msg: string): void };
 
@@ -71,15 +70,15 @@ export async function checkBackends(d: DistributedConfig, r: Report): Promise<vo
     r.ok(`queue: db (rows in the database${d.database.kind === 'postgres' ? ', woken by LISTEN/NOTIFY' : ''})`);
   }
 
-  const { blobs } = openBlobStore(d);
-  if (blobs instanceof S3BlobStore) {
+  const { s3 } = openBlobStore(d);
+  if (s3) {
     try {
-      await withTimeout('S3', blobs.check());
-      r.ok(`S3 bucket ${blobs.bucket} is reachable${d.storage.kind === 's3' && d.storage.endpoint ? ` at ${d.storage.endpoint}` : ''}`);
+      await withTimeout('S3', s3.check());
+      r.ok(`S3 bucket ${s3.bucket} is reachable${d.storage.kind === 's3' && d.storage.endpoint ? ` at ${d.storage.endpoint}` : ''}`);
     } catch (err) {
       r.bad((err as Error).message);
     } finally {
-      blobs.destroy();
+      s3.destroy();
     }
   } else {
     r.ok(`storage: local folder ${d.storage.kind === 'fs' ? d.storage.root : ''} (every api and worker must see the same folder)`);

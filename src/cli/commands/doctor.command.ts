@@ -2,9 +2,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { loadConfig, loadDistributedConfig } from '../../main/config.js';
 import { checkBackends } from './doctor-backends.js';
-import { resolveFfmpegBinaries } from '../../main/ffmpeg-binaries.js';
-import { detectCapabilities } from '../../adapters/ffmpeg-process/ffmpeg.media-runner.js';
-import { findYtdlp, ytdlpVersion } from '../../adapters/ytdlp/ytdlp.importer.js';
+import { detectCapabilities, findYtdlp, resolveFfmpegBinaries, ytdlpVersion } from '../../main/external-tools.js';
 
 /** Prints what was found and what it means; exits 1 when the platform cannot run. */
 export async function doctorCommand(opts: { config?: string }): Promise<void> {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ApiError } from '../client.js';
+import { ApiError, type ApiJob } from '../client.js';
 import { ProgressBar, formatBytes } from '../progress-bar.js';
 import { jobResultDir, resultPath } from '../result-path.js';
 import { clientFrom, type ConnectionOptions } from './connection.js';
@@ -98,7 +98,7 @@ export async function submitCommand(file: string, opts: SubmitOptions): Promise<
   }
 
   if (opts.onDamage !== undefined) input.onDamage = opts.onDamage;
-  let job = await client.request<any>('POST', '/v1/jobs', { input, outputs });
+  let job = await client.request<ApiJob>('POST', '/v1/jobs', { input, outputs });
   console.error(`job ${job.id} queued (${outputs.length ? outputs.map((o) => o.type).join(', ') : 'metadata only'})`);
   if (!opts.wait) {
     console.log(JSON.stringify(job, null, 2));
@@ -108,7 +108,7 @@ export async function submitCommand(file: string, opts: SubmitOptions): Promise<
   await client.follow(job.id, (type, data) => {
     if (type === 'progress') bar.update(data.progress, `${data.stage ?? ''}${data.etaSeconds != null ? `  ETA ${data.etaSeconds}s` : ''}`);
     if (type === 'status') {
-      job = data;
+      job = data as ApiJob;
       bar.update(data.progress, data.status === 'running' ? data.stage ?? '' : data.status);
     }
   });
@@ -123,8 +123,8 @@ export async function submitCommand(file: string, opts: SubmitOptions): Promise<
   for (const w of job.warnings ?? []) console.error(`warning: [${w.code}] ${w.message}`);
   // Every target is checked before anything is written: a bad name saves nothing.
   const dir = jobResultDir(opts.out, job.id);
-  const targets = job.outputs.flatMap((output: any, i: number) =>
-    output.files.map((f: any) => ({ url: f.url as string, path: resultPath(opts.out, job.id, i, output.type, f.name) })),
+  const targets = job.outputs.flatMap((output, i) =>
+    output.files.map((f) => ({ url: f.url, path: resultPath(opts.out, job.id, i, output.type, f.name) })),
   );
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'job.json'), JSON.stringify(job, null, 2));

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isFinal } from '../../domain/job.js';
-import type { JobEvent } from '../../ports/events.port.js';
+import type { JobEvent } from '../../services/jobs.service.js';
 import { etaSeconds, presentJob } from '../presenters.js';
 import { presentContext, type HttpDeps } from '../http.types.js';
 
@@ -49,7 +49,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps) {
         if (isFinal(job.status)) end();
       });
     };
-    const unsubscribe = deps.events.subscribe(id, onEvent);
+    const unsubscribe = deps.jobs.subscribe(id, onEvent);
     const keepAlive = setInterval(() => !closed && res.write(': keep-alive\n\n'), 15_000);
     request.raw.on('close', end);
     // Read again after subscribing so no change between the first read and now is missed.

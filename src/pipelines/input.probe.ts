@@ -2,6 +2,9 @@ import type { MediaMetadata } from '../domain/media.js';
 import { buildFrameOrientationProbeArgs, buildProbeArgs, checkLimits, parseFrameOrientation, parseProbe, type MediaLimits } from '../ffmpeg/probe.js';
 import type { MediaRunner } from '../ports/media-runner.port.js';
 
+// The worker's input checks come from here, so it needs no src/ffmpeg import of its own.
+export { sniffForbiddenText, type MediaLimits } from '../ffmpeg/probe.js';
+
 /**
  * The input's metadata: streams and format first (this decodes nothing), then the limits,
  * then for a still image the first picture's orientation (EXIF lives on the decoded frame),
