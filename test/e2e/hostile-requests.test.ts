@@ -3,6 +3,8 @@ import { readdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { media } from '../helpers/media.js';
@@ -176,6 +178,36 @@ describe('e2e: download links do not take their host from the request', () => {
       } finally {
         await p.stop();
       }
+    }
+  });
+});
+
+describe('e2e: clients that go away are not server errors', () => {
+  it('dropped and cut uploads are logged at info, never as an error', async () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        cb();
+      },
+    });
+    const p = await startTestPlatform({}, { logger: pino({ level: 'info' }, sink) });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const multi = await startBody(p.base, multipartHead(p.base, 1_000_000), `${partHead()}${'x'.repeat(32 * 1024)}`);
+        const raw = await startBody(p.base, rawHead(p.base, 1_000_000), 'y'.repeat(32 * 1024));
+        await sleep(30);
+        multi.destroy();
+        raw.destroy();
+      }
+      await rawRequest(p.base, 'POST', '/v1/uploads', { headers: { ...auth, 'content-type': 'multipart/form-data; boundary=zz' }, body: `${partHead()}abc` });
+      await settle(() => partials(p.dataDir), (x) => x.length === 0);
+      await sleep(200);
+      const errors = lines.filter((l) => l.level >= 50);
+      assert.deepEqual(errors.map((l) => l.msg), [], 'no error-level log for a client that left or cut its body');
+      assert.ok(lines.some((l) => l.level === 30 && /closed before the upload was complete|ended inside a part/.test(l.msg)), 'the drops are logged at info');
+    } finally {
+      await p.stop();
     }
   });
 });

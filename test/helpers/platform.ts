@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { loadConfig } from '../../src/main/config.js';
 import { startEmbedded, type Platform } from '../../src/main/embedded.js';
 import { createLogger } from '../../src/main/logger.js';
@@ -14,7 +15,7 @@ export interface TestPlatform {
 }
 
 /** The embedded platform in this process: its own data dir, a free port, fast timings. */
-export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(env: Record<string, string> = {}, opts: { logger?: Logger } = {}): Promise<TestPlatform> {
   const t = await tempDir('mf-e2e-');
   const config = loadConfig(
     {},
@@ -34,7 +35,7 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
       },
     },
   );
-  const platform = await startEmbedded(config, { logger: createLogger(process.env.LOG_LEVEL ?? 'silent') });
+  const platform = await startEmbedded(config, { logger: opts.logger ?? createLogger(process.env.LOG_LEVEL ?? 'silent') });
   const base = platform.url;
   return {
     platform,
