@@ -53,6 +53,17 @@ const rawHead = (base: string, length: number) =>
   `POST /v1/uploads?filename=a.mp4 HTTP/1.1\r\nhost: ${new URL(base).host}\r\nauthorization: Bearer ${TEST_KEY}\r\ncontent-type: application/octet-stream\r\ncontent-length: ${length}\r\n\r\n`;
 const partHead = (name = 'file', filename = 'a.mp4') => `--zz\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: video/mp4\r\n\r\n`;
 
+/** `rounds` multipart and `rounds` raw uploads, each dropped after its first 64 KiB. */
+async function dropUploads(base: string, rounds: number): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    const multi = await startBody(base, multipartHead(base, 10_000_000), `${partHead()}${'x'.repeat(64 * 1024)}`);
+    const raw = await startBody(base, rawHead(base, 10_000_000), 'y'.repeat(64 * 1024));
+    await sleep(30);
+    multi.destroy();
+    raw.destroy();
+  }
+}
+
 describe('e2e: hostile and broken upload requests', () => {
   let p: TestPlatform;
   before(async () => {
@@ -95,13 +106,7 @@ describe('e2e: hostile and broken upload requests', () => {
     // Warm up the code paths once so lazily opened descriptors are counted in the baseline.
     await settle(openDescriptors, () => true);
     const baseline = openDescriptors();
-    for (let i = 0; i < 20; i++) {
-      const multi = await startBody(p.base, multipartHead(p.base, 10_000_000), `${partHead()}${'x'.repeat(64 * 1024)}`);
-      const raw = await startBody(p.base, rawHead(p.base, 10_000_000), 'y'.repeat(64 * 1024));
-      await sleep(30);
-      multi.destroy();
-      raw.destroy();
-    }
+    await dropUploads(p.base, 20);
     const left = await settle(() => partials(p.dataDir), (x) => x.length === 0);
     assert.deepEqual(left, [], 'partial files of dropped uploads are removed');
     const fds = await settle(openDescriptors, (n) => n <= baseline + 2);
@@ -193,13 +198,7 @@ describe('e2e: clients that go away are not server errors', () => {
     });
     const p = await startTestPlatform({}, { logger: pino({ level: 'info' }, sink) });
     try {
-      for (let i = 0; i < 5; i++) {
-        const multi = await startBody(p.base, multipartHead(p.base, 1_000_000), `${partHead()}${'x'.repeat(32 * 1024)}`);
-        const raw = await startBody(p.base, rawHead(p.base, 1_000_000), 'y'.repeat(32 * 1024));
-        await sleep(30);
-        multi.destroy();
-        raw.destroy();
-      }
+      await dropUploads(p.base, 5);
       await rawRequest(p.base, 'POST', '/v1/uploads', { headers: { ...auth, 'content-type': 'multipart/form-data; boundary=zz' }, body: `${partHead()}abc` });
       await settle(() => partials(p.dataDir), (x) => x.length === 0);
       await sleep(200);
