@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProgressReporter } from './progress-reporter.js';
 
-const reporter = (outputs: number) => new ProgressReporter(outputs, 500, async () => undefined);
+const reporter = (outputs: number) => new ProgressReporter({ outputs, intervalMs: 500, clock: { now: () => 0 }, send: async () => undefined });
 
 describe('ProgressReporter.percentFor', () => {
   it('probing (no output yet) takes the first 2 %', () => {
@@ -50,5 +50,39 @@ describe('ProgressReporter.percentFor', () => {
     const r = reporter(0);
     assert.equal(r.percentFor(0, 0.5), 1);
     assert.equal(r.percentFor(null, 1), 2);
+  });
+});
+
+describe('ProgressReporter throttling, on the clock it is given', () => {
+  const setup = () => {
+    let now = 10_000;
+    const sent: Array<[number, string]> = [];
+    const r = new ProgressReporter({ outputs: 1, intervalMs: 500, clock: { now: () => now }, send: async (p, s) => void sent.push([p, s]) });
+    return { r, sent, advance: (ms: number) => (now += ms) };
+  };
+
+  it('sends the first value at once, holds the next ones until the interval has passed on the clock', async () => {
+    const { r, sent, advance } = setup();
+    r.report(2, 'probing');
+    r.report(10, 'frames (1/1)');
+    advance(499);
+    r.report(20, 'frames (1/1)');
+    assert.deepEqual(sent, [[2, 'probing']], 'within the interval: held');
+    advance(1);
+    r.report(30, 'frames (1/1)');
+    assert.deepEqual(sent, [[2, 'probing'], [30, 'frames (1/1)']], 'the interval has passed: the newest value goes');
+    r.stop();
+  });
+
+  it('flush sends the held value; stop drops it', async () => {
+    const { r, sent } = setup();
+    r.report(2, 'probing');
+    r.report(40, 'frames (1/1)');
+    await r.flush();
+    assert.deepEqual(sent.at(-1), [40, 'frames (1/1)']);
+    r.report(50, 'frames (1/1)');
+    r.stop();
+    await r.flush();
+    assert.equal(sent.length, 2);
   });
 });

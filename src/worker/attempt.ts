@@ -1,0 +1,107 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { DamageVerdict } from '../domain/damage.js';
+import { AbortedError } from '../domain/errors.js';
+import { decideProgress, decideStart, pendingOutputs, type StopReason } from '../domain/job-lifecycle.js';
+import type { JobEvent, JobRecord, OutputState } from '../domain/job.js';
+import type { Fence } from '../ports/db.port.js';
+import type { AttemptContext, AttemptDeps, AttemptSettings } from './attempt-context.js';
+import { ProgressReporter } from './progress-reporter.js';
+import { fetchInput } from './steps/fetch-input.step.js';
+import { probe } from './steps/probe.step.js';
+import { runOutputs } from './steps/run-outputs.step.js';
+import { settleFailure, settleSuccess } from './steps/settle.step.js';
+
+/**
+ * One claimed job, run once: fetch the input, probe it, run the outputs, settle. While it
+ * runs, a heartbeat keeps the lease and listens for the database's answer (canceled, or
+ * another attempt's now), and a cancel event stops it at once. `abort` is the one way to
+ * stop it; the settle step then does what the reason asks (decideStop).
+ */
+export class Attempt implements AttemptContext {
+  readonly fence: Fence;
+  readonly workDir: string;
+  readonly log: Logger;
+  readonly reporter: ProgressReporter;
+  readonly verdict: DamageVerdict;
+  outputs: OutputState[];
+  private readonly controller = new AbortController();
+
+  constructor(readonly deps: AttemptDeps, readonly settings: AttemptSettings, readonly job: JobRecord, scratch: string) {
+    this.fence = { id: job.id, attempt: job.attempts };
+    this.workDir = join(scratch, `${job.id}-${job.attempts}`);
+    this.log = deps.logger.child({ job: job.id, attempt: job.attempts });
+    this.outputs = pendingOutputs(job.outputs);
+    this.verdict = new DamageVerdict(job.onDamage);
+    this.reporter = new ProgressReporter({
+      outputs: this.outputs.length,
+      intervalMs: settings.progressIntervalMs,
+      clock: deps.clock,
+      send: async (progress, stage) => {
+        if (await deps.db.jobs.updateProgress(this.fence, { progress, stage })) await this.emit(decideProgress(job.id, progress, stage, deps.clock.now()).events);
+      },
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Stops the attempt; the first reason counts. */
+  abort(reason: StopReason): void {
+    if (!this.signal.aborted) this.controller.abort(reason);
+  }
+
+  async run(): Promise<void> {
+    const heartbeat = setInterval(() => void this.heartbeat(), this.settings.heartbeatMs);
+    const unsubscribe = this.deps.events.subscribe(this.job.id, (e) => {
+      if (e.status === 'canceled') this.abort('canceled');
+    });
+    this.log.info('attempt started');
+    await this.emit(decideStart(this.job, this.deps.clock.now()).events);
+    try {
+      await mkdir(this.workDir, { recursive: true });
+      await this.produce();
+      this.reporter.stop();
+      await settleSuccess(this);
+    } catch (err) {
+      this.reporter.stop();
+      await settleFailure(this, err);
+    } finally {
+      clearInterval(heartbeat);
+      unsubscribe();
+      await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /** The steps that make the outputs, on one local copy of the input. */
+  private async produce(): Promise<void> {
+    const input = await fetchInput(this);
+    try {
+      await this.deps.blobs.withLocalFile(input.key, async (inputPath) => {
+        const meta = await probe(this, inputPath);
+        await runOutputs(this, inputPath, meta);
+      });
+    } finally {
+      await input.release();
+    }
+  }
+
+  /** Renews the lease; a job canceled meanwhile, or now another attempt's, stops this one. A failed call changes nothing. */
+  async heartbeat(): Promise<void> {
+    const status = await this.deps.db.jobs.heartbeat(this.fence, this.deps.clock.now(), this.settings.leaseMs).catch(() => 'running' as const);
+    if (status !== 'running') this.abort(status === 'canceled' ? 'canceled' : 'lost');
+  }
+
+  async stale(): Promise<AbortedError> {
+    await this.heartbeat();
+    this.abort('lost');
+    return new AbortedError(String(this.signal.reason));
+  }
+
+  async emit(events: JobEvent[]): Promise<void> {
+    // A lost event only costs a live update.
+    for (const e of events) await this.deps.events.publish(e).catch(() => undefined);
+  }
+}

@@ -1,0 +1,41 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DomainError } from '../../domain/errors.js';
+import { downloadingStage, STAGES } from '../../domain/job-lifecycle.js';
+import { importFromUrl } from '../../pipelines/url-import.js';
+import type { AttemptContext } from '../attempt-context.js';
+
+export interface FetchedInput {
+  /** The blob the outputs read. */
+  key: string;
+  /** Removes what the step stored for this attempt alone (an imported URL); an upload stays. */
+  release(): Promise<void>;
+}
+
+/** Step 1: the stored input: the job's upload, or its URL downloaded once for all its outputs. */
+export async function fetchInput(a: AttemptContext): Promise<FetchedInput> {
+  if (a.job.inputUrl) return importInput(a, a.job.inputUrl);
+  const upload = await a.deps.db.uploads.get(a.job.uploadId);
+  if (!upload) throw new DomainError('input_invalid', `the upload ${a.job.uploadId} no longer exists`);
+  return { key: upload.key, release: async () => undefined };
+}
+
+async function importInput(a: AttemptContext, url: string): Promise<FetchedInput> {
+  const { fetcher, blobs, pageImporter } = a.deps;
+  const limits = a.settings.urlImport;
+  if (!fetcher || !limits) throw new DomainError('input_unsupported', 'this worker is not set up to import URLs; upload the file instead');
+  a.reporter.report(0, STAGES.downloading);
+  const key = `imports/${a.job.id}/source`;
+  // yt-dlp (for pages and streams) downloads here first; the stored copy is what the outputs use.
+  const workDir = join(a.workDir, 'import');
+  try {
+    // importFromUrl removes what it wrote when it fails or is aborted.
+    await importFromUrl({ fetcher, blobs, pageImporter: pageImporter ?? null }, url, key, limits, a.signal, {
+      workDir,
+      onProgress: (f) => a.reporter.report(0, downloadingStage(f)),
+    });
+  } finally {
+    await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+  return { key, release: () => blobs.delete(key).catch(() => undefined) };
+}

@@ -1,0 +1,23 @@
+import { STAGES } from '../../domain/job-lifecycle.js';
+import type { MediaMetadata } from '../../domain/media.js';
+import { withInterlaceScan } from '../../pipelines/interlace.scan.js';
+import { probeSource } from '../../pipelines/source-probe.js';
+import type { AttemptContext } from '../attempt-context.js';
+
+/**
+ * Step 2: the one probe of the input (sniff, structure, ffprobe, limits), the damage
+ * verdict's admission of the source, the interlace scan when an output needs it, and the
+ * metadata written as `input.metadata`. Returns the metadata every output decides from.
+ */
+export async function probe(a: AttemptContext, inputPath: string): Promise<MediaMetadata> {
+  const { runner, db } = a.deps;
+  const { signal } = a;
+  a.reporter.report(0, STAGES.probing);
+  const probed = await probeSource(runner, inputPath, { signal, timeoutMs: a.settings.probeTimeoutMs, limits: a.settings.limits });
+  // Policy `fail` stops a source cut short here; `warn` goes on with what is really there.
+  const admitted = a.verdict.admitSource(probed.meta, probed.truncation);
+  const specs = a.outputs.map((o) => o.spec);
+  const meta = await withInterlaceScan({ runner, signal, stallTimeoutMs: a.settings.stallTimeoutMs }, inputPath, admitted, specs);
+  if (!(await db.jobs.updateProgress(a.fence, { probe: meta, progress: 2, stage: STAGES.probed }))) throw await a.stale();
+  return meta;
+}

@@ -1,0 +1,74 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorSummary } from '../../domain/errors.js';
+import { outputsDone, outputsFailed, outputsRunning, runStage } from '../../domain/job-lifecycle.js';
+import type { MediaMetadata } from '../../domain/media.js';
+import { produceJudged } from '../../pipelines/damage-watch.js';
+import { planRuns } from '../../pipelines/fused.pipeline.js';
+import type { PipelineContext } from '../../pipelines/pipeline.types.js';
+import type { AttemptContext } from '../attempt-context.js';
+
+interface Input {
+  path: string;
+  meta: MediaMetadata;
+}
+
+/**
+ * Step 3: one run per output, except outputs that share one ffmpeg run (planRuns). Each
+ * run's outputs go `running` together, then `succeeded` (stored, with their files) or
+ * `failed` together; `a.outputs` is what the settle step writes.
+ */
+export async function runOutputs(a: AttemptContext, inputPath: string, meta: MediaMetadata): Promise<void> {
+  let done = 0;
+  for (const run of planRuns(a.outputs.map((o) => o.spec), meta)) {
+    await runOnce(a, { path: inputPath, meta }, run, done);
+    done += run.length;
+  }
+}
+
+/** One run of the plan: `run` holds output indices, `done` counts the outputs finished before it. */
+async function runOnce(a: AttemptContext, input: Input, run: number[], done: number): Promise<void> {
+  const { db } = a.deps;
+  const stage = runStage(run.map((i) => a.outputs[i].spec.type), run, a.outputs.length);
+  // `units` is how many of this run's outputs are done, fractions included.
+  const percent = (units: number) => a.reporter.percentFor(done + Math.floor(units), units - Math.floor(units));
+  const fractions = run.map(() => 0);
+  a.outputs = outputsRunning(a.outputs, run);
+  if (!(await db.jobs.updateProgress(a.fence, { outputs: a.outputs, stage, progress: percent(0) }))) throw await a.stale();
+  const members = run.map((i, k) => ({
+    spec: a.outputs[i].spec,
+    ctx: pipelineContext(a, input, i, (f) => {
+      fractions[k] = Math.max(0, Math.min(1, f));
+      a.reporter.report(percent(fractions.reduce((x, y) => x + y, 0)), stage);
+    }),
+  }));
+  try {
+    for (const m of members) await mkdir(m.ctx.workDir, { recursive: true });
+    a.outputs = outputsDone(a.outputs, run, await produceJudged(members, a.verdict));
+  } catch (err) {
+    // An aborted run did not fail: the settle step decides what the stop means.
+    if (!a.signal.aborted) a.outputs = outputsFailed(a.outputs, run, errorSummary(err));
+    throw err;
+  } finally {
+    for (const m of members) await rm(m.ctx.workDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+  await a.reporter.flush();
+  await db.jobs.updateProgress(a.fence, { outputs: a.outputs, progress: percent(run.length) });
+}
+
+function pipelineContext(a: AttemptContext, input: Input, outputIndex: number, onProgress: (f: number) => void): PipelineContext {
+  return {
+    jobId: a.job.id,
+    outputIndex,
+    inputPath: input.path,
+    meta: input.meta,
+    runner: a.deps.runner,
+    blobs: a.deps.blobs,
+    workDir: join(a.workDir, String(outputIndex)),
+    signal: a.signal,
+    stallTimeoutMs: a.settings.stallTimeoutMs,
+    limits: a.settings.limits,
+    encoding: a.settings.encoding,
+    onProgress,
+  };
+}

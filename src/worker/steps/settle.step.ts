@@ -1,0 +1,47 @@
+import { AbortedError, errorSummary } from '../../domain/errors.js';
+import { decideFailure, decideHandBack, decideStop, decideSuccess, type StopReason } from '../../domain/job-lifecycle.js';
+import { keys } from '../../domain/keys.js';
+import type { AttemptContext } from '../attempt-context.js';
+
+/**
+ * Step 4: the attempt's one write, each fenced by `a.fence` (a stale attempt's write changes
+ * nothing, and then it sends and publishes nothing either). Jobs written back to `queued`
+ * get their message through `a.deps.messages`, after the write.
+ */
+export async function settleSuccess(a: AttemptContext): Promise<void> {
+  const { warnings } = a.verdict;
+  const decision = decideSuccess(a.job, { outputs: a.outputs, warnings }, a.deps.clock.now());
+  if (!(await a.deps.db.jobs.settle(a.fence, decision.write))) return a.log.warn('result discarded: this attempt is no longer current');
+  a.log.info(warnings.length ? { warnings: warnings.map((w) => w.code) } : {}, 'job succeeded');
+  await a.emit(decision.events);
+}
+
+/** The attempt threw: stopped on purpose (cancel, shutdown, lease lost), or failed (retry with backoff, or fail). */
+export async function settleFailure(a: AttemptContext, err: unknown): Promise<void> {
+  if (a.signal.aborted || err instanceof AbortedError) return settleStop(a, (a.signal.reason as StopReason | undefined) ?? 'lost');
+  const error = errorSummary(err);
+  const now = a.deps.clock.now();
+  const decision = decideFailure(a.job, error, { outputs: a.outputs, warnings: a.verdict.warnings }, now, { baseMs: a.settings.retryBaseMs });
+  if (!(await a.deps.db.jobs.settle(a.fence, decision.write))) return a.log.warn({ err: error }, 'failure discarded: this attempt is no longer current');
+  if (decision.kind === 'requeue') {
+    await a.deps.messages.send(a.job, decision.runAfter, decision.delayMs);
+    a.log.warn({ err: error, delayMs: decision.delayMs }, 'attempt failed; will retry');
+  } else a.log.warn({ err: error }, 'job failed');
+  await a.emit(decision.events);
+}
+
+async function settleStop(a: AttemptContext, reason: StopReason): Promise<void> {
+  const step = decideStop(reason);
+  if (step === 'remove-partial-outputs') {
+    // The cancel was already written and announced; what this attempt stored goes.
+    a.log.info('attempt stopped: job canceled');
+    await a.deps.blobs.deletePrefix(keys.jobPrefix(a.job.id)).catch(() => undefined);
+  } else if (step === 'hand-back') {
+    const now = a.deps.clock.now();
+    const decision = decideHandBack(a.job, now);
+    if (!(await a.deps.db.jobs.settle(a.fence, decision.write))) return;
+    await a.deps.messages.send(a.job, now);
+    await a.emit(decision.events);
+    a.log.warn('handed back at shutdown');
+  } else a.log.warn('attempt stopped: lease lost to another worker');
+}
