@@ -10,7 +10,7 @@ const RETRYABLE: ErrorCode[] = [
   'too_many_uploads', 'queue_unavailable', 'url_unreachable', 'url_http_error', 'ffmpeg_failed', 'ffmpeg_stalled', 'worker_lost', 'storage_failed', 'internal',
 ];
 
-describe('settle step', () => {
+describe('settle step', { timeout: 30_000 }, () => {
   let rig: AttemptRig;
   before(async () => {
     rig = await AttemptRig.open();
