@@ -110,8 +110,8 @@ describe('an attempt, step by step', { timeout: 30_000 }, () => {
     assert.deepEqual([rig.sent, rig.published.slice(from)], [[], []]);
   });
 
-  it("lease lost during the probe: the probe's fenced write finds it, and no output runs", async () => {
-    const job = await rig.claim((await rig.job()).id);
+  for (const outputs of [1, 0]) it(`lease lost during the probe (${outputs} outputs): the probe's fenced write finds it, and no output runs`, async () => {
+    const job = await rig.claim((await rig.job({ outputs })).id);
     let current!: JobRecord;
     rig.runner.script = (c) =>
       c.kind === 'probe'

@@ -55,6 +55,8 @@ export class Attempt implements AttemptContext {
 
   async run(): Promise<void> {
     const heartbeat = setInterval(() => void this.heartbeat(), this.settings.heartbeatMs);
+    // The lease alone must not keep a process alive: the attempt's own work does that.
+    heartbeat.unref();
     const unsubscribe = this.deps.events.subscribe(this.job.id, (e) => {
       if (e.status === 'canceled') this.abort('canceled');
     });

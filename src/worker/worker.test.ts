@@ -70,4 +70,39 @@ describe('the worker loop', { timeout: 30_000 }, () => {
     assert.equal((await messages('sweep')).length, 1, 'a second sweep finds nothing to do');
     await queue.close();
   });
+
+  it('two sweepers racing for one expired lease: it is requeued once, with one message and one event', async () => {
+    const queue = rig.queue('race');
+    const lost = await rig.claim((await rig.job()).id, 'dead');
+    rig.clock.advance(SETTINGS.leaseMs + 1);
+    // The other sweeper recovers the job between this one's read and its write.
+    let raced = false;
+    const jobs = new Proxy(rig.db.jobs, {
+      get(target, prop) {
+        if (prop === 'get') {
+          return async (id: string) => {
+            const read = await target.get(id);
+            if (id === lost.id && !raced) {
+              raced = true;
+              await worker(queue).sweep();
+            }
+            return read;
+          };
+        }
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const from = rig.published.length;
+    const slow = new Worker(
+      { db: { ...rig.db, jobs }, queue, blobs: rig.blobs, runner: rig.runner, events: rig.events, clock: rig.clock, logger: createLogger('silent') },
+      { ...SETTINGS, id: 'w2', concurrency: 1, shutdownGraceMs: 50, dispatchGraceMs: 3_600_000, tmpRoot: join(rig.dir, 'tmp') },
+    );
+    await slow.sweep();
+    assert.ok(raced);
+    // (The earlier test's live lease has run out by now too: only this job's trail counts.)
+    assert.deepEqual((await messages('race')).filter((m) => m.jobId === lost.id), [{ jobId: lost.id, availableAt: rig.clock.now() }]);
+    assert.deepEqual(rig.published.slice(from).filter((e) => e.jobId === lost.id).map((e) => e.stage), [STAGES.requeuedAfterLoss]);
+    await queue.close();
+  });
 });
