@@ -22,7 +22,7 @@ import type { MediaRunner } from '../ports/media-runner.port.js';
 import type { JobQueue, QueueConsumer } from '../ports/queue.port.js';
 import type { PageMediaImporter } from '../ports/page-media-importer.port.js';
 import type { UrlFetcher } from '../ports/url-fetcher.port.js';
-import { Dispatcher } from '../services/dispatch.js';
+import { OutboxRelay } from '../services/outbox-relay.js';
 import { importFromUrl, type UrlImportLimits } from '../pipelines/url-import.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { createScratchRoot } from './scratch.js';
@@ -46,8 +46,8 @@ export interface WorkerOptions {
   id: string;
   concurrency: number;
   /**
-   * How long a job may carry its dispatch mark before the sweeper sends its message again
-   * (default: the lease, at least 15 s).
+   * How long an outbox row nobody has taken yet is left to its writer before the sweeper's
+   * relay sends it (default: the lease, at least 15 s).
    */
   dispatchGraceMs?: number;
   /** Output types (queue routes) this worker takes; absent: every route. */
@@ -82,10 +82,10 @@ export class Worker {
   private scratch = '';
   private readonly running = new Map<string, Running>();
   private stopping = false;
-  private readonly dispatcher: Dispatcher;
+  private readonly relay: OutboxRelay;
 
   constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
-    this.dispatcher = new Dispatcher(deps);
+    this.relay = new OutboxRelay(deps, { owner: opts.id, leaseMs: opts.leaseMs, graceMs: opts.dispatchGraceMs ?? Math.max(opts.leaseMs, 15_000) });
   }
 
   async start(): Promise<void> {
@@ -121,19 +121,25 @@ export class Worker {
       if (!decision || !(await this.deps.db.jobs.recoverExpired(fence, decision.write))) continue;
       const { status } = decision.write;
       this.deps.logger.warn({ job: fence.id, attempt: fence.attempt, status }, 'lease expired; the worker is gone');
-      if (status === 'queued') await this.send(job, now);
+      if (status === 'queued') await this.send(job);
       await this.emit(decision.events);
     }
-    // Messages that never reached the queue (it refused them, or a process died in between).
-    const resent = await this.dispatcher.redispatch(now, this.opts.dispatchGraceMs ?? Math.max(this.opts.leaseMs, 15_000));
-    if (resent.length) this.deps.logger.warn({ jobs: resent }, 'sent queue messages that had not reached the queue');
+    // Outbox rows no writer sent (the queue refused them, or a process died after its commit).
+    const { sent, refused } = await this.relay.pass();
+    if (sent.length) this.deps.logger.warn({ jobs: sent }, 'sent queue messages that had not reached the queue');
+    if (refused) this.deps.logger.warn({ err: refused }, 'the queue still refuses messages; the next sweep tries again');
+    await this.relay.prune();
   }
 
-  /** Never throws: when the queue does not take the message, the job keeps its dispatch mark and a later sweep sends it. */
-  private async send(job: Pick<JobRecord, 'id' | 'outputs'>, due: number, delayMs = 0): Promise<void> {
-    await this.dispatcher.send(job, due, delayMs).catch((err: unknown) => {
-      this.deps.logger.warn({ job: job.id, err }, 'the queue did not take the message; the sweeper sends it again once the queue is back');
-    });
+  /**
+   * Sends what a transition just committed to the outbox. Never throws: when the queue does
+   * not take the message, its row stays and a later sweep sends it.
+   */
+  private async send(job: Pick<JobRecord, 'id'>): Promise<void> {
+    const result = await this.relay.sendForJob(job.id).catch((err: unknown) => ({ status: 'refused' as const, error: err }));
+    if (result.status === 'refused') {
+      this.deps.logger.warn({ job: job.id, err: result.error }, 'the queue did not take the message; the sweeper sends it again once the queue is back');
+    }
   }
 
   private async handle(jobId: string): Promise<void> {
@@ -311,7 +317,7 @@ export class Worker {
       } else if (step === 'hand-back') {
         const decision = decideHandBack(job, now);
         if (await this.deps.db.jobs.settle(fence, decision.write)) {
-          await this.send(job, now);
+          await this.send(job);
           await this.emit(decision.events);
           log.warn('handed back at shutdown');
         }
@@ -322,7 +328,7 @@ export class Worker {
     const decision = decideFailure(job, error, { outputs, warnings: verdict.warnings }, now, { baseMs: this.opts.retryBaseMs });
     if (!(await this.deps.db.jobs.settle(fence, decision.write))) return;
     if (decision.kind === 'requeue') {
-      await this.send(job, decision.runAfter, decision.delayMs);
+      await this.send(job);
       await this.emit(decision.events);
       log.warn({ err: error, delayMs: decision.delayMs }, 'attempt failed; will retry');
     } else {
