@@ -160,9 +160,14 @@ export function runOutboxContract(name: string, make: () => Promise<DbUnderTest>
       await relay(queue).pass();
       assert.deepEqual(queue.counts([held]), [0], 'leased');
       clock.t += 2;
-      await relay(queue).pass();
-      assert.deepEqual(queue.counts([held]), [1], 'the lease ran out: sent by the next relay');
-      assert.equal(await db.outbox.complete(taken.map((e) => e.id), 'r-held', clock.now()), 0, 'the first relay lost the row: its late mark changes nothing');
+      const retaken = await db.outbox.claimForJob(held, { owner: 'r-next', now: clock.now(), leaseMs: 5000 });
+      assert.equal(retaken.length, 1, 'the lease ran out: the next relay takes it');
+      const heldIds = taken.filter((e) => e.message.jobId === held).map((e) => e.id);
+      assert.equal(await db.outbox.complete(heldIds, 'r-held', clock.now()), 0, 'the first relay lost the row: its late mark changes nothing');
+      await db.outbox.release(heldIds, 'r-held', { availableAt: 0, error: 'late' });
+      assert.deepEqual((await unsent(held)).map((r) => [r.leaseOwner, r.lastError]), [['r-next', null]], 'nor does its late release');
+      assert.equal(await db.outbox.complete(retaken.map((e) => e.id), 'r-next', clock.now()), 1);
+      await db.outbox.release(taken.map((e) => e.id), 'r-held', null);
     });
 
     it('re-sends only the row a relay sent but died before marking', async () => {
