@@ -26,7 +26,7 @@ function canonical(value: unknown): string {
 export class JobsService {
   constructor(
     private readonly deps: {
-      db: Pick<Database, 'jobs' | 'uploads' | 'outbox' | 'transaction'>;
+      db: Pick<Database, 'jobs' | 'uploads' | 'outbox'>;
       queue: JobQueue;
       events: EventBus;
       clock: Clock;
@@ -75,7 +75,7 @@ export class JobsService {
     // and it replaces one a broker may have lost); a replay of a job whose message never
     // reached the queue runs it again.
     if (!created && job.status === 'failed' && job.error?.code === 'queue_unavailable') return { job: await this.retry(job.id), created: false };
-    if (!created && job.status === 'queued') await this.deps.db.transaction((tx) => tx.outbox.add([dispatchMessage(job.id)], now));
+    if (!created && job.status === 'queued') await this.deps.db.outbox.add([dispatchMessage(job.id)], now);
     if (created || job.status === 'queued') await this.dispatch(job);
     if (created) await this.publish(decision.events);
     return { job, created };
