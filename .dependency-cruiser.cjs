@@ -71,8 +71,8 @@ module.exports = {
       'Services (jobs, uploads, auth, links, files) use ports only.'),
     layer('http-sees-services', 'http', ['http', 'services', 'domain'],
       'Routes call services; no port, adapter or pipeline behind their back.'),
-    layer('worker-sees-ports-and-pipelines', 'worker', ['worker', 'ports', 'pipelines', 'domain', 'services/dispatch\\.ts'],
-      'The worker drives pipelines through ports; services/dispatch.ts (enqueue + clear the dispatch mark) is shared with the API on purpose.'),
+    layer('worker-sees-ports-and-pipelines', 'worker', ['worker', 'ports', 'pipelines', 'domain', 'services/outbox-relay\\.ts'],
+      'The worker drives pipelines through ports; services/outbox-relay.ts (send the outbox, mark it sent) is shared with the API on purpose.'),
     layer('cli-sees-main', 'cli', ['cli', 'main', 'domain'],
       'The CLI starts what main composes, or talks to the API over HTTP; it never builds an adapter itself.'),
     {

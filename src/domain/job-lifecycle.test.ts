@@ -68,7 +68,7 @@ describe('job lifecycle: retry policy', () => {
       const d = decideFailure(job({ attempts, maxAttempts: 4 }), transient, result, clock.now(), policy);
       assert.equal(d.kind, 'requeue');
       if (d.kind !== 'requeue') return null;
-      assert.deepEqual(d.write, { status: 'queued', stage: 'waiting to retry', at: clock.now(), runAfter: d.runAfter, dispatchDue: d.runAfter, error: transient });
+      assert.deepEqual(d.write, { status: 'queued', stage: 'waiting to retry', at: clock.now(), runAfter: d.runAfter, messages: [{ kind: 'queue.dispatch', jobId: 'job_1' }], error: transient });
       assert.deepEqual(d.events, [{ jobId: 'job_1', type: 'status', status: 'queued', progress: 0, stage: 'waiting to retry', at: clock.now() }]);
       return [d.delayMs, d.runAfter - clock.now()];
     });
@@ -96,9 +96,9 @@ describe('job lifecycle: retry policy', () => {
 });
 
 describe('job lifecycle: create, claim, progress, success', () => {
-  it('creates a queued job, due at once and marked for its queue message', () => {
+  it('creates a queued job, due at once, with its queue message for the outbox', () => {
     assert.deepEqual(decideCreate('job_1', 1_000), {
-      write: { status: 'queued', stage: null, at: 1_000, progress: 0, runAfter: 1_000, dispatchDue: 1_000 },
+      write: { status: 'queued', stage: null, at: 1_000, progress: 0, runAfter: 1_000, messages: [{ kind: 'queue.dispatch', jobId: 'job_1' }] },
       events: [{ jobId: 'job_1', type: 'status', status: 'queued', progress: 0, stage: null, at: 1_000 }],
     });
   });
@@ -150,7 +150,7 @@ describe('job lifecycle: lease expiry, shutdown, stale fences', () => {
     const clock = new TestClock(50_000);
     const d = decideLeaseExpiry(job({ attempts: 2, maxAttempts: 3, leaseExpiresAt: 49_999 }), fence, clock.now());
     assert.deepEqual(d, {
-      write: { status: 'queued', stage: 'requeued after worker loss', at: 50_000, runAfter: 50_000, dispatchDue: 50_000 },
+      write: { status: 'queued', stage: 'requeued after worker loss', at: 50_000, runAfter: 50_000, messages: [{ kind: 'queue.dispatch', jobId: 'job_1' }] },
       events: [{ jobId: 'job_1', type: 'status', status: 'queued', progress: 0, stage: 'requeued after worker loss', at: 50_000 }],
     });
   });
@@ -159,7 +159,7 @@ describe('job lifecycle: lease expiry, shutdown, stale fences', () => {
     const d = decideLeaseExpiry(job({ attempts: 2, maxAttempts: 2, leaseExpiresAt: 49_999 }), fence, 50_000);
     assert.deepEqual(d, {
       write: {
-        status: 'failed', stage: 'failed', at: 50_000, finishedAt: 50_000, dispatchDue: null,
+        status: 'failed', stage: 'failed', at: 50_000, finishedAt: 50_000,
         error: { code: 'worker_lost', message: 'the worker running attempt 2 stopped answering and no attempts are left' },
       },
       events: [{ jobId: 'job_1', type: 'status', status: 'failed', progress: 0, stage: 'failed', at: 50_000 }],
@@ -176,7 +176,7 @@ describe('job lifecycle: lease expiry, shutdown, stale fences', () => {
   it('hands a job back at shutdown: due now, the attempt refunded, the old error cleared', () => {
     const d = decideHandBack(job({ attempts: 2, error: transient }), 7_000);
     assert.deepEqual(d, {
-      write: { status: 'queued', stage: 'waiting to retry', at: 7_000, runAfter: 7_000, dispatchDue: 7_000, error: null, attempts: 'refund' },
+      write: { status: 'queued', stage: 'waiting to retry', at: 7_000, runAfter: 7_000, messages: [{ kind: 'queue.dispatch', jobId: 'job_1' }], error: null, attempts: 'refund' },
       events: [{ jobId: 'job_1', type: 'status', status: 'queued', progress: 0, stage: 'handed back at worker shutdown', at: 7_000 }],
     });
     assert.equal(decideStop('shutdown'), 'hand-back');
@@ -202,7 +202,7 @@ describe('job lifecycle: cancel and retry by the user', () => {
     for (const [what, j] of steps) {
       const d = decideCancel(job(j), 4_000);
       assert.deepEqual(d.from, ['queued', 'running'], what);
-      assert.deepEqual(d.write, { status: 'canceled', stage: 'canceled', at: 4_000, finishedAt: 4_000, dispatchDue: null }, what);
+      assert.deepEqual(d.write, { status: 'canceled', stage: 'canceled', at: 4_000, finishedAt: 4_000 }, what);
       assert.deepEqual(d.events, [{ jobId: 'job_1', type: 'status', status: 'canceled', progress: j.progress ?? 37, stage: 'canceled', at: 4_000 }], what);
     }
     assert.equal(decideStop('canceled'), 'remove-partial-outputs');
@@ -231,7 +231,7 @@ describe('job lifecycle: cancel and retry by the user', () => {
       assert.deepEqual(d.from, ['failed', 'canceled']);
       assert.deepEqual(d.write, {
         status: 'queued', stage: null, at: 12_000, progress: 0, attempts: 'reset', error: null, warnings: [],
-        outputs: [{ spec, status: 'pending', files: [] }], runAfter: 12_000, dispatchDue: 12_000, startedAt: null, finishedAt: null,
+        outputs: [{ spec, status: 'pending', files: [] }], runAfter: 12_000, messages: [{ kind: 'queue.dispatch', jobId: 'job_1' }], startedAt: null, finishedAt: null,
       });
       assert.deepEqual(d.events, [{ jobId: 'job_1', type: 'status', status: 'queued', progress: 0, stage: null, at: 12_000 }]);
     }
@@ -246,7 +246,7 @@ describe('job lifecycle: cancel and retry by the user', () => {
     assert.deepEqual(d, {
       from: ['queued'],
       unclaimedOnly: true,
-      write: { status: 'failed', stage: 'failed', at: 6_000, error: { code: 'queue_unavailable', message: 'the job queue did not take job job_1: down' }, finishedAt: 6_000, dispatchDue: null },
+      write: { status: 'failed', stage: 'failed', at: 6_000, error: { code: 'queue_unavailable', message: 'the job queue did not take job job_1: down' }, finishedAt: 6_000 },
       events: [{ jobId: 'job_1', type: 'status', status: 'failed', progress: 0, stage: 'failed', at: 6_000 }],
     });
   });

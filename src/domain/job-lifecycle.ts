@@ -1,6 +1,7 @@
 import type { JobWarning } from './damage.js';
 import { DomainError, ERROR_CODES } from './errors.js';
 import type { JobError, JobEvent, JobRecord, JobStatus, OutputState } from './job.js';
+import { dispatchMessage, type OutboxMessage } from './outbox.js';
 
 /**
  * The job's state machine: every transition, what it writes and which events it emits, and
@@ -62,8 +63,12 @@ export interface JobWrite {
   outputs?: OutputState[];
   /** A queued job is not claimed before this. */
   runAfter?: number;
-  /** The dispatch mark (JobRepository.markDispatched): a time when the job needs a queue message, null when it needs none. */
-  dispatchDue?: number | null;
+  /**
+   * What must happen once this write has committed (a queue message for every transition to
+   * `queued`): the repository writes them to the outbox in the same transaction as the write,
+   * and only when the write applied.
+   */
+  messages?: OutboxMessage[];
   /** `refund`: the attempt did not count; `reset`: a fresh start. */
   attempts?: 'refund' | 'reset';
   startedAt?: null;
@@ -93,7 +98,7 @@ const statusEvent = (jobId: string, status: JobStatus, progress: number, stage: 
 
 export function decideCreate(jobId: string, now: number): Decision {
   return {
-    write: { status: 'queued', stage: null, at: now, progress: 0, runAfter: now, dispatchDue: now },
+    write: { status: 'queued', stage: null, at: now, progress: 0, runAfter: now, messages: [dispatchMessage(jobId)] },
     events: [statusEvent(jobId, 'queued', 0, null, now)],
   };
 }
@@ -169,7 +174,7 @@ export function decideFailure(
       kind: 'requeue',
       delayMs,
       runAfter,
-      write: { status: 'queued', stage: STAGES.waitingToRetry, at: now, runAfter, dispatchDue: runAfter, error },
+      write: { status: 'queued', stage: STAGES.waitingToRetry, at: now, runAfter, messages: [dispatchMessage(job.id)], error },
       events: [statusEvent(job.id, 'queued', 0, STAGES.waitingToRetry, now)],
     };
   }
@@ -186,7 +191,7 @@ export function decideFailure(
  */
 export function decideHandBack(job: Snapshot, now: number): Decision {
   return {
-    write: { status: 'queued', stage: STAGES.waitingToRetry, at: now, runAfter: now, dispatchDue: now, error: null, attempts: 'refund' },
+    write: { status: 'queued', stage: STAGES.waitingToRetry, at: now, runAfter: now, messages: [dispatchMessage(job.id)], error: null, attempts: 'refund' },
     events: [statusEvent(job.id, 'queued', 0, STAGES.handedBack, now)],
   };
 }
@@ -209,12 +214,12 @@ export function decideLeaseExpiry(job: Snapshot & Pick<JobRecord, 'leaseExpiresA
   if (job.attempts >= job.maxAttempts) {
     const error: JobError = { code: 'worker_lost', message: `the worker running attempt ${job.attempts} stopped answering and no attempts are left` };
     return {
-      write: { status: 'failed', stage: STAGES.failed, at: now, error, finishedAt: now, dispatchDue: null },
+      write: { status: 'failed', stage: STAGES.failed, at: now, error, finishedAt: now },
       events: [statusEvent(job.id, 'failed', 0, STAGES.failed, now)],
     };
   }
   return {
-    write: { status: 'queued', stage: STAGES.requeuedAfterLoss, at: now, runAfter: now, dispatchDue: now },
+    write: { status: 'queued', stage: STAGES.requeuedAfterLoss, at: now, runAfter: now, messages: [dispatchMessage(job.id)] },
     events: [statusEvent(job.id, 'queued', 0, STAGES.requeuedAfterLoss, now)],
   };
 }
@@ -224,7 +229,7 @@ export function decideCancel(job: Snapshot, now: number): GuardedDecision {
   if (!CANCELABLE.includes(job.status)) throw new DomainError('job_not_cancelable', `job ${job.id} is already ${job.status}`);
   return {
     from: CANCELABLE,
-    write: { status: 'canceled', stage: STAGES.canceled, at: now, finishedAt: now, dispatchDue: null },
+    write: { status: 'canceled', stage: STAGES.canceled, at: now, finishedAt: now },
     events: [statusEvent(job.id, 'canceled', job.progress, STAGES.canceled, now)],
   };
 }
@@ -238,7 +243,7 @@ export function decideRetryByUser(job: Snapshot & Pick<JobRecord, 'outputs'>, no
     from: RETRYABLE_BY_USER,
     write: {
       status: 'queued', stage: null, at: now, progress: 0, attempts: 'reset', error: null, warnings: [],
-      outputs: pendingOutputs(job.outputs), runAfter: now, dispatchDue: now, startedAt: null, finishedAt: null,
+      outputs: pendingOutputs(job.outputs), runAfter: now, messages: [dispatchMessage(job.id)], startedAt: null, finishedAt: null,
     },
     events: [statusEvent(job.id, 'queued', 0, null, now)],
   };
@@ -249,7 +254,7 @@ export function decideUndispatched(job: Snapshot, reason: string, now: number): 
   return {
     from: ['queued'],
     unclaimedOnly: true,
-    write: { status: 'failed', stage: STAGES.failed, at: now, error: { code: 'queue_unavailable', message: reason }, finishedAt: now, dispatchDue: null },
+    write: { status: 'failed', stage: STAGES.failed, at: now, error: { code: 'queue_unavailable', message: reason }, finishedAt: now },
     events: [statusEvent(job.id, 'failed', job.progress, STAGES.failed, now)],
   };
 }

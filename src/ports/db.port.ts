@@ -2,6 +2,7 @@ import type { DamagePolicy } from '../domain/damage.js';
 import type { Fence, GuardedDecision, JobWrite } from '../domain/job-lifecycle.js';
 import type { JobRecord, JobStatus, OutputState, UploadRecord } from '../domain/job.js';
 import type { MediaMetadata } from '../domain/media.js';
+import type { OutboxRepository, OutboxWriter } from './outbox.port.js';
 
 /**
  * Job state lives here and nowhere else: the queue only hands out work. Every write a
@@ -53,6 +54,9 @@ export interface JobRepository {
   /**
    * Writes a decision about the running attempt `fence` (success, failure, requeue with
    * backoff, hand-back at shutdown). False when the attempt is no longer current.
+   *
+   * Every write (here, in create, transition and recoverExpired) that carries `messages`
+   * adds them to the outbox in the same transaction, only when the write applied.
    */
   settle(fence: Fence, write: JobWrite): Promise<boolean>;
   /**
@@ -61,15 +65,6 @@ export interface JobRepository {
    * no attempt has run). False when it is not.
    */
   transition(id: string, decision: Pick<GuardedDecision, 'from' | 'unclaimedOnly' | 'write'>): Promise<boolean>;
-  /**
-   * Every transition that needs a queue message (create, requeue, recoverExpired to queued,
-   * retry) marks the job with a dispatch mark (the decision's `dispatchDue`): `createdAt`,
-   * `runAfter`, `now`, `now`. The
-   * caller clears it once the queue has taken the message; a later transition's mark stays.
-   */
-  markDispatched(id: string, due: number): Promise<void>;
-  /** Queued jobs whose dispatch mark is older than `before`: their message never reached the queue. */
-  undispatched(before: number, limit: number): Promise<Array<{ job: JobRecord; due: number }>>;
   /** Running jobs whose lease ran out: their worker is gone. */
   expiredLeases(now: number, limit: number): Promise<Fence[]>;
   /**
@@ -99,9 +94,24 @@ export interface ApiKeyRepository {
   count(): Promise<number>;
 }
 
+/** The repositories of one transaction: everything written through them commits together or not at all. */
+export interface UnitOfWork {
+  jobs: JobRepository;
+  uploads: UploadRepository;
+  outbox: OutboxWriter;
+}
+
 export interface Database {
   jobs: JobRepository;
   uploads: UploadRepository;
   apiKeys: ApiKeyRepository;
+  outbox: OutboxRepository;
+  /**
+   * Runs `work` in one transaction: it commits when `work` resolves and rolls back when it
+   * rejects. Use only `tx` inside (SQLite has one connection: a call on the outer database
+   * from inside waits for the transaction to end, which is never), and send nothing from
+   * inside: what must follow the commit goes to `tx.outbox`.
+   */
+  transaction<T>(work: (tx: UnitOfWork) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

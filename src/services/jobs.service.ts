@@ -3,12 +3,13 @@ import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { jobRequestSchema } from '../domain/job-spec.js';
 import { decideCancel, decideCreate, decideRetryByUser, decideUndispatched } from '../domain/job-lifecycle.js';
+import { dispatchMessage } from '../domain/outbox.js';
 import type { JobEvent, JobRecord, JobStatus } from '../domain/job.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
-import { Dispatcher } from './dispatch.js';
+import { OutboxRelay } from './outbox-relay.js';
 import { parseOrThrow } from './validation.js';
 
 export type { JobEvent };
@@ -25,17 +26,18 @@ function canonical(value: unknown): string {
 export class JobsService {
   constructor(
     private readonly deps: {
-      db: Pick<Database, 'jobs' | 'uploads'>;
+      db: Pick<Database, 'jobs' | 'uploads' | 'outbox'>;
       queue: JobQueue;
       events: EventBus;
       clock: Clock;
       defaultMaxAttempts: number;
     },
   ) {
-    this.dispatcher = new Dispatcher(deps);
+    this.relay = new OutboxRelay(deps);
   }
 
-  private readonly dispatcher: Dispatcher;
+  /** Sends what this service's transitions just committed to the outbox (the workers' relays send what it could not). */
+  private readonly relay: OutboxRelay;
 
   async submit(body: unknown, idempotencyKey?: string): Promise<{ job: JobRecord; created: boolean }> {
     const request = parseOrThrow(jobRequestSchema, body, 'job request');
@@ -69,11 +71,12 @@ export class JobsService {
     if (!created && earlierHash !== requestHash) {
       throw new DomainError('idempotency_conflict', 'this Idempotency-Key was already used with a different request body', { jobId: job.id });
     }
-    // A replay of a job that is still queued enqueues again (a duplicate message is
-    // harmless); a replay of a job whose message never reached the queue runs it again.
+    // A replay of a job that is still queued enqueues again (a duplicate message is harmless,
+    // and it replaces one a broker may have lost); a replay of a job whose message never
+    // reached the queue runs it again.
     if (!created && job.status === 'failed' && job.error?.code === 'queue_unavailable') return { job: await this.retry(job.id), created: false };
-    if (created) await this.dispatch(job, now);
-    else if (job.status === 'queued') await this.dispatch(job, null);
+    if (!created && job.status === 'queued') await this.deps.db.outbox.add([dispatchMessage(job.id)], now);
+    if (created || job.status === 'queued') await this.dispatch(job);
     if (created) await this.publish(decision.events);
     return { job, created };
   }
@@ -108,7 +111,7 @@ export class JobsService {
     const decision = decideRetryByUser(await this.get(id), now);
     const job = (await this.deps.db.jobs.transition(id, decision)) ? await this.deps.db.jobs.get(id) : null;
     if (!job || job.status !== 'queued') throw new DomainError('job_not_retryable', `job ${id} changed state; try again`);
-    await this.dispatch(job, now);
+    await this.dispatch(job);
     await this.publish(decision.events);
     return job;
   }
@@ -118,14 +121,13 @@ export class JobsService {
    * message (for RabbitMQ: confirmed by the broker). When the queue does not take it, the
    * job is marked failed with `queue_unavailable` rather than left queued with no message
    * (nothing would ever run it), and the caller gets a 503 that says how to run it again.
-   * `due` is the job's dispatch mark (see JobRepository.markDispatched); null for a replay
-   * of a queued job, whose mark, if still set, the worker sweeper handles.
+   * The message is the outbox row the transition just committed; `nothing` means another
+   * relay holds it (this process stalled past the relays' grace) and sends it.
    */
-  private async dispatch(job: JobRecord, due: number | null): Promise<void> {
-    try {
-      await this.dispatcher.send(job, due);
-    } catch (err) {
-      const reason = `the job queue did not take job ${job.id}: ${(err as Error).message}`;
+  private async dispatch(job: JobRecord): Promise<void> {
+    const result = await this.relay.sendForJob(job.id);
+    if (result.status === 'refused') {
+      const reason = `the job queue did not take job ${job.id}: ${result.error.message}`;
       const decision = decideUndispatched(job, reason, this.deps.clock.now());
       const failed = await this.deps.db.jobs.transition(job.id, decision).catch(() => false);
       if (failed) await this.publish(decision.events).catch(() => undefined);

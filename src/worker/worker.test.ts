@@ -40,7 +40,7 @@ describe('the worker loop', { timeout: 30_000 }, () => {
     const now = rig.clock.now();
     assert.deepEqual([back.status, back.attempts, back.stage, back.error, back.runAfter, back.leaseOwner], ['queued', 0, STAGES.waitingToRetry, null, now, null]);
     assert.deepEqual(await messages('shutdown'), [{ jobId: job.id, availableAt: now }], 'the delivered message was acked; the hand-back sent a new one');
-    assert.deepEqual((await rig.db.jobs.undispatched(now + 1, 100)).filter((r) => r.job.id === job.id), [], 'the queue took it: the mark is cleared');
+    assert.deepEqual((await rig.db.outbox.forJob(job.id)).filter((r) => r.sentAt === null), [], 'the queue took it: every outbox row is marked sent');
     assert.deepEqual(rig.published.slice(from).map((e) => [e.jobId, e.status, e.stage]), [[job.id, 'queued', STAGES.handedBack]]);
     await queue.close();
   });

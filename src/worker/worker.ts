@@ -34,7 +34,7 @@ export interface WorkerOptions extends AttemptSettings {
   id: string;
   concurrency: number;
   /**
-   * How long a job may carry its dispatch mark before the sweeper sends its message again
+   * How long an outbox row may wait unsent before the sweeper sends it
    * (default: the lease, at least 15 s).
    */
   dispatchGraceMs?: number;
@@ -59,7 +59,7 @@ export class Worker {
   private readonly messages: QueueMessages;
 
   constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
-    this.messages = queueMessages(deps, opts.dispatchGraceMs ?? Math.max(opts.leaseMs, 15_000));
+    this.messages = queueMessages(deps, { owner: opts.id, leaseMs: opts.leaseMs, graceMs: opts.dispatchGraceMs ?? Math.max(opts.leaseMs, 15_000) });
   }
 
   async start(): Promise<void> {
@@ -96,10 +96,10 @@ export class Worker {
       if (!decision || !(await this.deps.db.jobs.recoverExpired(fence, decision.write))) continue;
       const { status } = decision.write;
       this.deps.logger.warn({ job: fence.id, attempt: fence.attempt, status }, 'lease expired; the worker is gone');
-      if (status === 'queued') await this.messages.send(job, now);
+      if (status === 'queued') await this.messages.send(job);
       await this.emit(decision.events);
     }
-    await this.messages.resendUndispatched(now);
+    await this.messages.resendUndispatched();
   }
 
   private async handle(jobId: string): Promise<void> {

@@ -169,36 +169,90 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal((await db.jobs.get(taken.id))?.status, 'queued');
     });
 
-    it('marks every transition that needs a queue message until the message is taken', async () => {
-      const ids = (rows: Array<{ job: { id: string }; due: number }>) => rows.map((r) => [r.job.id, r.due]);
-      const mine = (rows: Array<{ job: { id: string }; due: number }>, ...jobIds: string[]) => ids(rows.filter((r) => jobIds.includes(r.job.id)));
+    it('writes a queue message to the outbox with every transition that needs one, and only when the write applied', async () => {
+      const rows = async (id: string) => (await db.outbox.forJob(id)).map((r) => [r.message.kind, r.message.jobId, r.availableAt, r.sentAt]);
+      const row = (id: string, at: number) => ['queue.dispatch', id, at, null];
       const { job: a } = await db.jobs.create(newJob(57_000));
-      const { job: b } = await db.jobs.create(newJob(57_001));
-      assert.deepEqual(mine(await db.jobs.undispatched(57_002, 1000), a.id, b.id), [[a.id, 57_000], [b.id, 57_001]], 'created: marked with createdAt, oldest first');
-      assert.deepEqual(mine(await db.jobs.undispatched(57_000, 1000), a.id, b.id), [], 'only marks older than `before`');
-      await db.jobs.markDispatched(a.id, 57_000);
-      await db.jobs.markDispatched(b.id, 56_999); // a stale mark value clears nothing
-      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), a.id, b.id), [[b.id, 57_001]]);
+      assert.deepEqual(await rows(a.id), [row(a.id, 57_000)], 'created: one unsent row, offered from createdAt');
+      await db.jobs.create(newJob(57_001), { key: 'idem-outbox', requestHash: 'h' });
+      const replay = await db.jobs.create(newJob(57_002), { key: 'idem-outbox', requestHash: 'h' });
+      assert.equal((await db.outbox.forJob(replay.job.id)).length, 1, 'a replay of the key writes nothing');
 
-      // A running job is not offered, whatever its mark; a requeue marks it with runAfter.
-      const c = await db.jobs.claim(b.id, 'w1', 57_010, 1000);
-      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [], 'running');
-      await db.jobs.settle({ id: b.id, attempt: c!.attempts }, requeued(c!, 57_500, 500));
-      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [[b.id, 58_000]]);
-      await db.jobs.markDispatched(b.id, 58_000);
+      // A requeue writes one; a stale attempt's requeue, which changes nothing, writes none.
+      const c = await db.jobs.claim(a.id, 'w1', 57_010, 1000);
+      assert.equal(await db.jobs.settle({ id: a.id, attempt: c!.attempts + 1 }, requeued(c!, 57_500, 500)), false);
+      assert.equal((await db.outbox.forJob(a.id)).length, 1, 'no row for a write that did not apply');
+      assert.equal(await db.jobs.settle({ id: a.id, attempt: c!.attempts }, requeued(c!, 57_500, 500)), true);
+      assert.deepEqual((await rows(a.id)).slice(1), [row(a.id, 57_500)], 'requeued: offered at once (the relay sends it with the delay)');
 
-      // Lease recovery marks with `now`; cancel and failUndispatched clear; retry marks with `now`.
-      const c2 = await db.jobs.claim(b.id, 'w1', 58_001, 10);
-      const fence2 = { id: b.id, attempt: c2!.attempts };
+      // Lease recovery and retry write one; cancel, worker_lost, success and failUndispatched none.
+      const c2 = await db.jobs.claim(a.id, 'w1', 58_001, 10);
+      const fence2 = { id: a.id, attempt: c2!.attempts };
       assert.equal(await db.jobs.recoverExpired(fence2, decideLeaseExpiry(c2!, fence2, 58_100)!.write), true);
-      assert.equal((await db.jobs.get(b.id))?.status, 'queued');
-      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [[b.id, 58_100]]);
-      await db.jobs.transition(b.id, decideCancel((await db.jobs.get(b.id))!, 58_200));
-      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), []);
-      await db.jobs.transition(b.id, decideRetryByUser((await db.jobs.get(b.id))!, 58_300));
-      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), [[b.id, 58_300]]);
-      assert.equal(await db.jobs.transition(b.id, decideUndispatched((await db.jobs.get(b.id))!, 'x', 58_400)), true);
-      assert.deepEqual(mine(await db.jobs.undispatched(60_000, 1000), b.id), []);
+      assert.equal(await db.jobs.recoverExpired(fence2, decideLeaseExpiry(c2!, fence2, 58_101)!.write), false);
+      await db.jobs.transition(a.id, decideCancel((await db.jobs.get(a.id))!, 58_200));
+      assert.equal(await db.jobs.transition(a.id, decideCancel(c2!, 58_201)), false);
+      await db.jobs.transition(a.id, decideRetryByUser((await db.jobs.get(a.id))!, 58_300));
+      assert.equal(await db.jobs.transition(a.id, decideRetryByUser({ ...c2!, status: 'failed' }, 58_301)), false, 'already queued');
+      assert.equal(await db.jobs.transition(a.id, decideUndispatched((await db.jobs.get(a.id))!, 'x', 58_400)), true);
+      assert.deepEqual((await rows(a.id)).slice(2), [row(a.id, 58_100), row(a.id, 58_300)]);
+
+      const { job: b } = await db.jobs.create(newJob(59_000, { maxAttempts: 1 }));
+      const cb = await db.jobs.claim(b.id, 'w1', 59_001, 10);
+      const lost = decideLeaseExpiry(cb!, { id: b.id, attempt: 1 }, 59_100)!;
+      assert.equal(lost.write.status, 'failed');
+      assert.equal(await db.jobs.recoverExpired({ id: b.id, attempt: 1 }, lost.write), true);
+      assert.equal((await db.outbox.forJob(b.id)).length, 1, 'worker_lost: no new message');
+    });
+
+    it('writes a transition and its outbox row together or not at all', async () => {
+      // A message JSON cannot encode makes the outbox insert fail after the job's UPDATE ran.
+      const poisoned = [{ kind: 'queue.dispatch' as const, jobId: 'x', poison: 1n }];
+      const { job } = await db.jobs.create(newJob(59_500));
+      const c = await db.jobs.claim(job.id, 'w1', 59_501, 1000);
+      const fence = { id: job.id, attempt: c!.attempts };
+      await assert.rejects(db.jobs.settle(fence, { ...requeued(c!, 59_502, 100), messages: poisoned }));
+      const after = await db.jobs.get(job.id);
+      assert.deepEqual([after?.status, after?.attempts, after?.leaseOwner], ['running', 1, 'w1'], 'the requeue was rolled back with its row');
+      assert.equal((await db.outbox.forJob(job.id)).length, 1);
+      const fresh = newJob(59_600);
+      await assert.rejects(db.jobs.create({ ...fresh, initial: { ...fresh.initial, messages: poisoned } }));
+      assert.equal(await db.jobs.get(fresh.id), null, 'no job without its message');
+    });
+
+    it('runs a unit of work in one transaction: everything commits, or nothing does', async () => {
+      const one = newJob(59_700);
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.jobs.create(one);
+          await tx.outbox.add([{ kind: 'queue.dispatch', jobId: one.id }], 59_701);
+          throw new Error('something failed before the commit');
+        }),
+        /something failed/,
+      );
+      assert.equal(await db.jobs.get(one.id), null);
+      assert.deepEqual(await db.outbox.forJob(one.id), []);
+
+      const two = newJob(59_800);
+      const result = await db.transaction(async (tx) => {
+        await tx.jobs.create(two);
+        const claimed = await tx.jobs.claim(two.id, 'w1', 59_801, 1000);
+        await tx.jobs.settle({ id: two.id, attempt: claimed!.attempts }, decideHandBack(claimed!, 59_802).write);
+        return 'done';
+      });
+      assert.equal(result, 'done');
+      assert.equal((await db.jobs.get(two.id))?.status, 'queued');
+      assert.deepEqual((await db.outbox.forJob(two.id)).map((r) => r.availableAt), [59_800, 59_802], 'both rows, with their transitions');
+
+      const three = newJob(59_900);
+      await assert.rejects(db.transaction(async (tx) => {
+        await tx.jobs.create(three);
+        const claimed = await tx.jobs.claim(three.id, 'w1', 59_901, 1000);
+        await tx.jobs.settle({ id: three.id, attempt: claimed!.attempts }, decideHandBack(claimed!, 59_902).write);
+        throw new Error('late failure');
+      }));
+      assert.equal(await db.jobs.get(three.id), null, 'a repository write inside the unit of work is rolled back with it');
+      assert.deepEqual(await db.outbox.forJob(three.id), []);
     });
 
     it('retries failed and canceled jobs with fresh outputs and attempts, never running ones', async () => {

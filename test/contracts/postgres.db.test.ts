@@ -3,9 +3,22 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { migratePostgres, openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.js';
 import { runDbContract } from './db.contract.js';
+import { runOutboxContract } from './outbox.contract.js';
 import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
 
 runDbContract('postgres', async () => {
+  const schema = freshSchema();
+  const db = await openPostgresDatabase(PG_URL, { schema, poolSize: 4 });
+  return {
+    db,
+    cleanup: async () => {
+      await db.close();
+      await dropSchema(schema);
+    },
+  };
+});
+
+runOutboxContract('postgres', async () => {
   const schema = freshSchema();
   const db = await openPostgresDatabase(PG_URL, { schema, poolSize: 4 });
   return {

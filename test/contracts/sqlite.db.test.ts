@@ -2,10 +2,23 @@ import { join } from 'node:path';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite.database.js';
 import { tempDir } from '../helpers/temp.js';
 import { runDbContract } from './db.contract.js';
+import { runOutboxContract } from './outbox.contract.js';
 
 runDbContract('sqlite (node-sqlite3-wasm)', async () => {
   const t = await tempDir();
   const db = await openSqliteDatabase(join(t.dir, 'test.db'));
+  return {
+    db,
+    cleanup: async () => {
+      await db.close();
+      await t.cleanup();
+    },
+  };
+});
+
+runOutboxContract('sqlite (node-sqlite3-wasm)', async () => {
+  const t = await tempDir();
+  const db = await openSqliteDatabase(join(t.dir, 'outbox.db'));
   return {
     db,
     cleanup: async () => {

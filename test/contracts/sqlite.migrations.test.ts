@@ -8,6 +8,7 @@ import { sqliteCapabilities } from '../../src/adapters/sql/dialect.js';
 import { migrateToLatest } from '../../src/adapters/sql/migrations.js';
 import { toJob } from '../../src/adapters/sql/rows.js';
 import type { JobsTable } from '../../src/adapters/sql/schema.js';
+import { checkOutboxUpgrade } from './outbox.migration.js';
 
 describe('migration 0004_queue_routes', () => {
   it("gives messages already waiting their job's route, and the lightest route when the job is gone", async () => {
@@ -77,9 +78,22 @@ describe('migration 0006_damage_policy', () => {
         .insertInto('jobs')
         .values({ id: 'job_old', status: 'succeeded', max_attempts: 3, upload_id: 'upl_x', outputs: '[]', created_at: 1, run_after: 1, updated_at: 1 })
         .execute();
-      assert.deepEqual(await migrateToLatest(db, sqliteCapabilities), ['0006_damage_policy']);
+      assert.deepEqual(await migrateToLatest(db, sqliteCapabilities, { upTo: '0006_damage_policy' }), ['0006_damage_policy']);
       const job = toJob((await db.selectFrom('jobs').selectAll().where('id', '=', 'job_old').executeTakeFirstOrThrow()) as JobsTable);
       assert.deepEqual([job.onDamage, job.warnings], ['fail', []]);
+    } finally {
+      await db.destroy();
+      await t.cleanup();
+    }
+  });
+});
+
+describe('migration 0007_outbox', () => {
+  it('turns every dispatch mark into an unsent outbox row, which the relay then sends', async () => {
+    const t = await tempDir();
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: openWasmSqlite(join(t.dir, 'old.db')) }) });
+    try {
+      await checkOutboxUpgrade(db, sqliteCapabilities, (upTo) => migrateToLatest(db, sqliteCapabilities, { upTo }));
     } finally {
       await db.destroy();
       await t.cleanup();

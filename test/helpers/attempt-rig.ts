@@ -40,16 +40,16 @@ export const SETTINGS: AttemptSettings = {
 /**
  * An attempt's world for unit tests: the real SQLite adapter and folder store in a temp dir,
  * an in-memory clock, in-process events (every one recorded), a scripted media runner, and
- * the messages the settle step asks for (recorded instead of enqueued).
+ * the sends the settle step asks for (recorded instead of sent; the outbox rows are real).
  */
 export class AttemptRig {
   readonly clock = new TestClock();
   readonly runner = new ScriptedRunner();
   readonly events = new MemoryEventBus();
   readonly published: JobEvent[] = [];
-  readonly sent: Array<{ jobId: string; due: number; delayMs: number }> = [];
+  readonly sent: Array<{ jobId: string }> = [];
   readonly messages: QueueMessages = {
-    send: async (job, due, delayMs = 0) => void this.sent.push({ jobId: job.id, due, delayMs }),
+    send: async (job) => void this.sent.push({ jobId: job.id }),
     resendUndispatched: async () => undefined,
   };
   private constructor(readonly dir: string, readonly db: SqliteHandle, readonly blobs: FsBlobStore, readonly cleanup: () => Promise<void>) {

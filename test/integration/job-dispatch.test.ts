@@ -152,11 +152,11 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
     await worker.sweep();
     assert.equal(await queue.depth(), before + 1, 'sent');
     await worker.sweep();
-    assert.equal(await queue.depth(), before + 1, 'sent once: the mark is cleared');
-    assert.deepEqual((await db.jobs.undispatched(clock.now() + 1, 100)).map((r) => r.job.id).filter((id) => id === job.id), []);
+    assert.equal(await queue.depth(), before + 1, 'sent once: its outbox row is marked sent');
+    assert.deepEqual((await db.outbox.forJob(job.id)).map((r) => r.sentAt !== null), [true]);
   });
 
-  it('while the queue is down the mark stays; the first sweep after it is back sends the message', async () => {
+  it('while the queue is down the outbox row stays; the first sweep after it is back and its backoff has run out sends it', async () => {
     const now = clock.now();
     const id = newId('job', now);
     const { job } = await db.jobs.create({ id, uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write });
@@ -165,10 +165,14 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
     await pause(80);
     await worker.sweep();
     await worker.sweep();
-    assert.deepEqual((await db.jobs.undispatched(clock.now(), 100)).map((r) => r.job.id).filter((id) => id === job.id), [job.id], 'still marked');
+    const [row] = await db.outbox.forJob(job.id);
+    assert.deepEqual([row.sentAt, row.attempts, row.lastError], [null, 1, 'queue connection refused'], 'still unsent, tried once (the second sweep waits for its backoff)');
     queue.down = false;
     await worker.sweep();
+    assert.equal(await queue.depth(), before, 'the backoff (1 s after the first refusal) has not run out');
+    await pause(row.availableAt - clock.now() + 10);
+    await worker.sweep();
     assert.equal(await queue.depth(), before + 1);
-    assert.deepEqual((await db.jobs.undispatched(clock.now() + 1, 100)).map((r) => r.job.id).filter((id) => id === job.id), []);
+    assert.deepEqual((await db.outbox.forJob(job.id)).map((r) => r.sentAt !== null), [true]);
   });
 });

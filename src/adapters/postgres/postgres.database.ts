@@ -2,10 +2,9 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../ports/db.port.js';
 import { postgresCapabilities } from '../sql/dialect.js';
-import { SqlJobRepository } from '../sql/job.repository.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import type { Tables } from '../sql/schema.js';
-import { SqlApiKeyRepository, SqlUploadRepository } from '../sql/upload.repository.js';
+import { sqlDatabase } from '../sql/sql.database.js';
 
 export interface PostgresOptions {
   /** Schema for every table (created when missing); default `public`. */
@@ -114,9 +113,7 @@ export async function openPostgresDatabase(url: string, opts: PostgresOptions = 
     kysely,
     pool,
     schema,
-    jobs: new SqlJobRepository(kysely),
-    uploads: new SqlUploadRepository(kysely),
-    apiKeys: new SqlApiKeyRepository(kysely),
+    ...sqlDatabase(kysely, postgresCapabilities),
     close: () => kysely.destroy(),
   };
 }

@@ -3,6 +3,7 @@ import type { GuardedDecision, JobWrite } from '../../domain/job-lifecycle.js';
 import type { JobRecord, JobStatus, OutputState } from '../../domain/job.js';
 import type { Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
+import { insertOutbox } from './outbox.repository.js';
 import { toJob } from './rows.js';
 
 /**
@@ -17,7 +18,6 @@ function columns(w: JobWrite) {
     if (w.warnings !== undefined) set.warnings = w.warnings.length ? JSON.stringify(w.warnings) : null;
     if (w.outputs !== undefined) set.outputs = JSON.stringify(w.outputs);
     if (w.runAfter !== undefined) set.run_after = w.runAfter;
-    if (w.dispatchDue !== undefined) set.dispatch_due = w.dispatchDue;
     if (w.startedAt !== undefined) set.started_at = w.startedAt;
     if (w.finishedAt !== undefined) set.finished_at = w.finishedAt;
     if (w.attempts === 'refund') set.attempts = eb('attempts', '-', 1);
@@ -27,15 +27,35 @@ function columns(w: JobWrite) {
 }
 
 export class SqlJobRepository implements JobRepository {
+  /** `db` may be a transaction (a unit of work): then every write joins it. */
   constructor(private readonly db: Kysely<Tables>) {}
+
+  /** Runs `fn` in a transaction: the caller's, when this repository is bound to one. */
+  private atomically<T>(fn: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? fn(this.db) : this.db.transaction().execute(fn);
+  }
+
+  /**
+   * Applies one decision's UPDATE (`update` returns the rows it changed) and, only when it
+   * applied, adds the decision's messages to the outbox in the same transaction.
+   */
+  private async apply(write: JobWrite, update: (db: Kysely<Tables>) => Promise<bigint>): Promise<boolean> {
+    if (!write.messages?.length) return Number(await update(this.db)) === 1;
+    return this.atomically(async (db) => {
+      if (Number(await update(db)) !== 1) return false;
+      await insertOutbox(db, write.messages!, write.at);
+      return true;
+    });
+  }
 
   async create(job: NewJob, idempotency?: { key: string; requestHash: string }) {
     try {
       return await this.insert(job, idempotency);
     } catch (err) {
       // Two API processes raced with the same Idempotency-Key: the unique index let one
-      // insert win; the loser returns the winner's job instead of an error.
-      if (!idempotency) throw err;
+      // insert win; the loser returns the winner's job instead of an error. (Inside a unit of
+      // work PostgreSQL has aborted the transaction: the caller's retry of the whole unit does it.)
+      if (!idempotency || this.db.isTransaction) throw err;
       const winner = await this.db.selectFrom('jobs').selectAll().where('idempotency_key', '=', idempotency.key).executeTakeFirst();
       if (!winner) throw err;
       return { job: toJob(winner), created: false, requestHash: winner.request_hash ?? undefined };
@@ -43,7 +63,7 @@ export class SqlJobRepository implements JobRepository {
   }
 
   private async insert(job: NewJob, idempotency?: { key: string; requestHash: string }) {
-    return this.db.transaction().execute(async (trx) => {
+    return this.atomically(async (trx) => {
       if (idempotency) {
         const existing = await trx.selectFrom('jobs').selectAll().where('idempotency_key', '=', idempotency.key).executeTakeFirst();
         if (existing) return { job: toJob(existing), created: false, requestHash: existing.request_hash ?? undefined };
@@ -70,12 +90,12 @@ export class SqlJobRepository implements JobRepository {
         started_at: null,
         finished_at: null,
         run_after: first.runAfter ?? job.createdAt,
-        dispatch_due: first.dispatchDue ?? null,
         lease_owner: null,
         lease_expires_at: null,
         updated_at: job.createdAt,
       };
       await trx.insertInto('jobs').values(row).execute();
+      await insertOutbox(trx, first.messages ?? [], job.createdAt);
       return { job: toJob(row), created: true };
     });
   }
@@ -155,42 +175,28 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async settle(fence: Fence, write: JobWrite): Promise<boolean> {
-    const res = await this.db
-      .updateTable('jobs')
-      .set(columns(write))
-      .where('id', '=', fence.id)
-      .where('attempts', '=', fence.attempt)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return this.apply(write, async (db) => {
+      const res = await db
+        .updateTable('jobs')
+        .set(columns(write))
+        .where('id', '=', fence.id)
+        .where('attempts', '=', fence.attempt)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      return res.numUpdatedRows;
+    });
   }
 
   async transition(id: string, decision: Pick<GuardedDecision, 'from' | 'unclaimedOnly' | 'write'>): Promise<boolean> {
-    let q = this.db
-      .updateTable('jobs')
-      .set(columns(decision.write))
-      .where('id', '=', id)
-      .where('status', 'in', [...decision.from]);
-    if (decision.unclaimedOnly) q = q.where('attempts', '=', 0);
-    const res = await q.executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
-  }
-
-  async markDispatched(id: string, due: number): Promise<void> {
-    await this.db.updateTable('jobs').set({ dispatch_due: null }).where('id', '=', id).where('dispatch_due', '=', due).execute();
-  }
-
-  async undispatched(before: number, limit: number): Promise<Array<{ job: JobRecord; due: number }>> {
-    const rows = await this.db
-      .selectFrom('jobs')
-      .selectAll()
-      .where('status', '=', 'queued')
-      .where('dispatch_due', 'is not', null)
-      .where('dispatch_due', '<', before)
-      .orderBy('dispatch_due')
-      .limit(limit)
-      .execute();
-    return rows.map((row) => ({ job: toJob(row), due: Number(row.dispatch_due) }));
+    return this.apply(decision.write, async (db) => {
+      let q = db
+        .updateTable('jobs')
+        .set(columns(decision.write))
+        .where('id', '=', id)
+        .where('status', 'in', [...decision.from]);
+      if (decision.unclaimedOnly) q = q.where('attempts', '=', 0);
+      return (await q.executeTakeFirst()).numUpdatedRows;
+    });
   }
 
   async expiredLeases(now: number, limit: number): Promise<Fence[]> {
@@ -205,14 +211,16 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async recoverExpired(fence: Fence, write: JobWrite): Promise<boolean> {
-    const res = await this.db
-      .updateTable('jobs')
-      .set(columns(write))
-      .where('id', '=', fence.id)
-      .where('attempts', '=', fence.attempt)
-      .where('status', '=', 'running')
-      .where('lease_expires_at', '<', write.at)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return this.apply(write, async (db) => {
+      const res = await db
+        .updateTable('jobs')
+        .set(columns(write))
+        .where('id', '=', fence.id)
+        .where('attempts', '=', fence.attempt)
+        .where('status', '=', 'running')
+        .where('lease_expires_at', '<', write.at)
+        .executeTakeFirst();
+      return res.numUpdatedRows;
+    });
   }
 }

@@ -135,6 +135,55 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
         await db.schema.alterTable('jobs').addColumn('warnings', 'text').execute();
       },
     },
+    '0007_outbox': {
+      // Replaces 0005's dispatch mark with a table: every transition's outgoing messages are
+      // written in its transaction, and a relay sends them (src/services/outbox-relay.ts).
+      // A job still marked at upgrade time needs a message the queue may never have taken,
+      // so it becomes an unsent row, offered from its mark's time (as 0005's sweeper offered
+      // it): the guarantee carries over. The column stays, unread and no longer written
+      // (SQLite cannot drop it without rebuilding the table; on PostgreSQL a process of the
+      // previous version still running through a rolling upgrade would fail on its writes).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('outbox')
+          .addColumn('id', caps.serialType, (c) => (caps.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('job_id', 'text')
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('available_at', epoch, (c) => c.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', epoch)
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('sent_at', epoch)
+          .addColumn('created_at', epoch, (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .execute();
+        // Partial indexes (both engines have them): the relays only ever look at unsent rows.
+        await db.schema.createIndex('outbox_due').on('outbox').columns(['available_at', 'id']).where(sql.ref('sent_at'), 'is', null).execute();
+        await db.schema.createIndex('outbox_job').on('outbox').column('job_id').where(sql.ref('sent_at'), 'is', null).execute();
+        await db.schema.createIndex('outbox_sent').on('outbox').column('sent_at').where(sql.ref('sent_at'), 'is not', null).execute();
+        await db
+          .insertInto('outbox')
+          .columns(['kind', 'job_id', 'payload', 'available_at', 'attempts', 'created_at'])
+          .expression(
+            db
+              .selectFrom('jobs')
+              .select([
+                sql.lit('queue.dispatch').as('kind'),
+                'id',
+                // Job ids are generated ([a-z0-9_]), so plain concatenation makes valid JSON.
+                sql<string>`'{"kind":"queue.dispatch","jobId":"' || id || '"}'`.as('payload'),
+                'dispatch_due',
+                sql.lit(0).as('attempts'),
+                'dispatch_due as created_at',
+              ])
+              .where('dispatch_due', 'is not', null)
+              .orderBy('dispatch_due'),
+          )
+          .execute();
+        await db.updateTable('jobs').set({ dispatch_due: null }).where('dispatch_due', 'is not', null).execute();
+      },
+    },
   };
 }
 

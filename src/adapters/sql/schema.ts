@@ -23,8 +23,6 @@ export interface JobsTable {
   lease_owner: string | null;
   lease_expires_at: number | null;
   updated_at: number;
-  /** Set while the job needs a queue message the queue has not yet taken (0005). */
-  dispatch_due: number | null;
   /** `input.onDamage` ('warn'); null is the default, 'fail' (0006). */
   on_damage: string | null;
   /** JSON array of the finished job's warnings (0006). */
@@ -65,8 +63,30 @@ export interface QueueMessagesTable {
   created_at: number;
 }
 
+/** Messages a transition asked for, written in its transaction (0007); see src/ports/outbox.port.ts. */
+export interface OutboxTable {
+  id: Generated<number>;
+  /** src/domain/outbox.ts: 'queue.dispatch'. */
+  kind: string;
+  /** The job the message is about, for the writer's own send right after its commit. */
+  job_id: string | null;
+  /** JSON of the whole message. */
+  payload: string;
+  /** Not offered to a relay before this (backoff after a refusal). */
+  available_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  /** Times a relay has taken it. */
+  attempts: number;
+  /** When a relay finished with it (sent, or found it needed no sending); null while unsent. */
+  sent_at: number | null;
+  created_at: number;
+  last_error: string | null;
+}
+
 export interface Tables {
   jobs: JobsTable;
+  outbox: OutboxTable;
   uploads: UploadsTable;
   api_keys: ApiKeysTable;
   queue_messages: QueueMessagesTable;

@@ -1,10 +1,9 @@
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../../ports/db.port.js';
 import { sqliteCapabilities } from '../sql/dialect.js';
-import { SqlJobRepository } from '../sql/job.repository.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import type { Tables } from '../sql/schema.js';
-import { SqlApiKeyRepository, SqlUploadRepository } from '../sql/upload.repository.js';
+import { sqlDatabase } from '../sql/sql.database.js';
 import { openWasmSqlite } from './wasm-sqlite.driver.js';
 
 export interface SqliteHandle extends Database {
@@ -20,9 +19,7 @@ export async function openSqliteDatabase(filename: string): Promise<SqliteHandle
   await migrateToLatest(kysely, sqliteCapabilities);
   return {
     kysely,
-    jobs: new SqlJobRepository(kysely),
-    uploads: new SqlUploadRepository(kysely),
-    apiKeys: new SqlApiKeyRepository(kysely),
+    ...sqlDatabase(kysely, sqliteCapabilities),
     close: () => kysely.destroy(),
   };
 }

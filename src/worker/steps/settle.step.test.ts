@@ -17,7 +17,7 @@ describe('settle step', { timeout: 30_000 }, () => {
   });
   after(async () => rig.close());
 
-  it('backs off base, 2×base, 4×base from the failure, stores runAfter and the mark, then fails on the last attempt', async () => {
+  it('backs off base, 2×base, 4×base from the failure, stores runAfter and an outbox row, then fails on the last attempt', async () => {
     const job = await rig.job({ maxAttempts: 4 });
     const base = SETTINGS.retryBaseMs;
     const seen: Array<{ status: string; runAfter: number | null; delay: number | null }> = [];
@@ -27,15 +27,16 @@ describe('settle step', { timeout: 30_000 }, () => {
       rig.clock.advance(123); // the failure comes a little after the claim: the delay counts from the failure
       const failedAt = rig.clock.now();
       rig.sent.length = 0;
+      const rowsBefore = (await rig.db.outbox.forJob(job.id)).length;
       await settleFailure(rig.attempt(claimed), new DomainError('ffmpeg_failed', 'ffmpeg exited with code 1'));
       const stored = (await rig.db.jobs.get(job.id))!;
-      seen.push({ status: stored.status, runAfter: stored.status === 'queued' ? stored.runAfter - failedAt : null, delay: rig.sent[0]?.delayMs ?? null });
+      seen.push({ status: stored.status, runAfter: stored.status === 'queued' ? stored.runAfter - failedAt : null, delay: rig.sent.length ? stored.runAfter - failedAt : null });
       if (stored.status === 'queued') {
         assert.equal(stored.stage, STAGES.waitingToRetry);
         assert.equal(stored.error?.code, 'ffmpeg_failed');
-        assert.deepEqual(rig.sent, [{ jobId: job.id, due: stored.runAfter, delayMs: stored.runAfter - failedAt }], 'one message, due when the job is');
-        const [mark] = (await rig.db.jobs.undispatched(stored.runAfter + 1, 10)).filter((r) => r.job.id === job.id);
-        assert.equal(mark?.due, stored.runAfter, 'the dispatch mark is the due time');
+        assert.deepEqual(rig.sent, [{ jobId: job.id }], 'one send, right after the write');
+        const added = (await rig.db.outbox.forJob(job.id)).slice(rowsBefore);
+        assert.deepEqual(added.map((r) => [r.message, r.availableAt]), [[{ kind: 'queue.dispatch', jobId: job.id }, failedAt]], 'the write put its message in the outbox');
       }
       if (stored.status === 'failed') assert.deepEqual([stored.stage, stored.error?.code, stored.finishedAt], [STAGES.failed, 'ffmpeg_failed', failedAt]);
       rig.clock.t = stored.runAfter; // due again
@@ -77,6 +78,7 @@ describe('settle step', { timeout: 30_000 }, () => {
     rig.clock.advance(5_000);
     rig.sent.length = 0;
     const from = rig.published.length;
+    const rowsBefore = (await rig.db.outbox.forJob(claimed.id)).length;
     attempt.abort('shutdown');
     await settleFailure(attempt, new AbortedError());
     const stored = (await rig.db.jobs.get(claimed.id))!;
@@ -84,7 +86,9 @@ describe('settle step', { timeout: 30_000 }, () => {
       [stored.status, stored.attempts, stored.stage, stored.error, stored.runAfter, stored.leaseOwner],
       ['queued', 0, STAGES.waitingToRetry, null, rig.clock.now(), null],
     );
-    assert.deepEqual(rig.sent, [{ jobId: claimed.id, due: rig.clock.now(), delayMs: 0 }]);
+    assert.deepEqual(rig.sent, [{ jobId: claimed.id }]);
+    const added = (await rig.db.outbox.forJob(claimed.id)).slice(rowsBefore);
+    assert.deepEqual(added.map((r) => [r.message, r.availableAt]), [[{ kind: 'queue.dispatch', jobId: claimed.id }, rig.clock.now()]], 'the hand-back put its message in the outbox, due now');
     assert.deepEqual(rig.published.slice(from).map((e) => [e.status, e.stage]), [['queued', STAGES.handedBack]]);
   });
 

@@ -6,7 +6,8 @@ import type { AttemptContext } from '../attempt-context.js';
 /**
  * Step 4: the attempt's one write, each fenced by `a.fence` (a stale attempt's write changes
  * nothing, and then it sends and publishes nothing either). Jobs written back to `queued`
- * get their message through `a.deps.messages`, after the write.
+ * get their message in the write's own transaction (the outbox); `a.deps.messages` sends it
+ * right after the commit.
  */
 export async function settleSuccess(a: AttemptContext): Promise<void> {
   const { warnings } = a.verdict;
@@ -24,7 +25,7 @@ export async function settleFailure(a: AttemptContext, err: unknown): Promise<vo
   const decision = decideFailure(a.job, error, { outputs: a.outputs, warnings: a.verdict.warnings }, now, { baseMs: a.settings.retryBaseMs });
   if (!(await a.deps.db.jobs.settle(a.fence, decision.write))) return a.log.warn({ err: error }, 'failure discarded: this attempt is no longer current');
   if (decision.kind === 'requeue') {
-    await a.deps.messages.send(a.job, decision.runAfter, decision.delayMs);
+    await a.deps.messages.send(a.job);
     a.log.warn({ err: error, delayMs: decision.delayMs }, 'attempt failed; will retry');
   } else a.log.warn({ err: error }, 'job failed');
   await a.emit(decision.events);
@@ -40,7 +41,7 @@ async function settleStop(a: AttemptContext, reason: StopReason): Promise<void> 
     const now = a.deps.clock.now();
     const decision = decideHandBack(a.job, now);
     if (!(await a.deps.db.jobs.settle(a.fence, decision.write))) return;
-    await a.deps.messages.send(a.job, now);
+    await a.deps.messages.send(a.job);
     await a.emit(decision.events);
     a.log.warn('handed back at shutdown');
   } else a.log.warn('attempt stopped: lease lost to another worker');

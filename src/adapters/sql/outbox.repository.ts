@@ -1,0 +1,138 @@
+import type { Kysely } from 'kysely';
+import type { OutboxKind, OutboxMessage } from '../../domain/outbox.js';
+import type { OutboxEntry, OutboxLease, OutboxRecord, OutboxRepository } from '../../ports/outbox.port.js';
+import type { DialectCapabilities } from './dialect.js';
+import type { OutboxTable, Tables } from './schema.js';
+
+/** Writes messages as outbox rows through `db`, which is the caller's transaction when it has one. */
+export async function insertOutbox(db: Kysely<Tables>, messages: readonly OutboxMessage[], at: number): Promise<void> {
+  if (!messages.length) return;
+  await db
+    .insertInto('outbox')
+    .values(messages.map((m) => ({
+      kind: m.kind, job_id: m.jobId, payload: JSON.stringify(m), available_at: at,
+      lease_owner: null, lease_until: null, attempts: 0, sent_at: null, created_at: at, last_error: null,
+    })))
+    .execute();
+}
+
+const toEntry = (row: Pick<OutboxTable, 'payload' | 'attempts'> & { id: number }): OutboxEntry => ({
+  id: Number(row.id),
+  message: JSON.parse(row.payload) as OutboxMessage,
+  attempts: Number(row.attempts),
+});
+
+const num = (v: number | null) => (v === null ? null : Number(v));
+
+/**
+ * The outbox on SQLite and PostgreSQL. A claim is one UPDATE … RETURNING that leases the
+ * rows it picks; on PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so relays in many
+ * processes pass over each other's rows instead of waiting, and the outer WHERE repeats the
+ * lease condition so a row taken meanwhile is not taken twice. SQLite runs one statement
+ * at a time, which makes the same UPDATE atomic there.
+ */
+export class SqlOutboxRepository implements OutboxRepository {
+  constructor(private readonly db: Kysely<Tables>, private readonly caps: DialectCapabilities) {}
+
+  add(messages: OutboxMessage[], at: number): Promise<void> {
+    return insertOutbox(this.db, messages, at);
+  }
+
+  async claimDue(lease: OutboxLease & { kinds: readonly OutboxKind[]; limit: number; freshAfterMs: number }): Promise<OutboxEntry[]> {
+    const { now } = lease;
+    return this.lease(lease, (q) =>
+      q
+        .where('kind', 'in', [...lease.kinds])
+        .where((eb) => eb.or([
+          eb.and([eb('attempts', '=', 0), eb('available_at', '<=', now - lease.freshAfterMs)]),
+          eb.and([eb('attempts', '>', 0), eb('available_at', '<=', now)]),
+        ]))
+        .orderBy('available_at')
+        .orderBy('id')
+        .limit(lease.limit),
+    );
+  }
+
+  claimForJob(jobId: string, lease: OutboxLease): Promise<OutboxEntry[]> {
+    return this.lease(lease, (q) => q.where('job_id', '=', jobId).orderBy('id'));
+  }
+
+  private async lease(
+    lease: OutboxLease,
+    pick: (q: ReturnType<SqlOutboxRepository['unsentFree']>) => ReturnType<SqlOutboxRepository['unsentFree']>,
+  ): Promise<OutboxEntry[]> {
+    const { now } = lease;
+    const picked = pick(this.unsentFree(this.db, now)).$if(this.caps.skipLocked, (q) => q.forUpdate().skipLocked());
+    const rows = await this.db
+      .updateTable('outbox')
+      .set((eb) => ({ lease_owner: lease.owner, lease_until: now + lease.leaseMs, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', picked)
+      .where('sent_at', 'is', null)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .returning(['id', 'payload', 'attempts'])
+      .execute();
+    return rows.map(toEntry).sort((a, b) => a.id - b.id);
+  }
+
+  private unsentFree(db: Kysely<Tables>, now: number) {
+    return db
+      .selectFrom('outbox')
+      .select('id')
+      .where('sent_at', 'is', null)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
+  }
+
+  async complete(ids: number[], owner: string, now: number): Promise<number> {
+    if (!ids.length) return 0;
+    const res = await this.db
+      .updateTable('outbox')
+      .set({ sent_at: now, lease_owner: null, lease_until: null })
+      .where('id', 'in', ids)
+      .where('lease_owner', '=', owner)
+      .where('sent_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  async release(ids: number[], owner: string, retry: { availableAt: number; error: string } | null): Promise<void> {
+    if (!ids.length) return;
+    await this.db
+      .updateTable('outbox')
+      .set({ lease_owner: null, lease_until: null, ...(retry ? { available_at: retry.availableAt, last_error: retry.error.slice(0, 2000) } : {}) })
+      .where('id', 'in', ids)
+      .where('lease_owner', '=', owner)
+      .where('sent_at', 'is', null)
+      .execute();
+  }
+
+  async prune(sentBefore: number, limit: number): Promise<number> {
+    // DELETE … LIMIT is not portable; the subquery is.
+    const res = await this.db
+      .deleteFrom('outbox')
+      .where('id', 'in', (eb) => eb.selectFrom('outbox').select('id').where('sent_at', 'is not', null).where('sent_at', '<', sentBefore).limit(limit))
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  async forJob(jobId: string): Promise<OutboxRecord[]> {
+    const rows = await this.db.selectFrom('outbox').selectAll().where('job_id', '=', jobId).orderBy('id').execute();
+    return rows.map((row) => ({
+      ...toEntry(row as typeof row & { id: number }),
+      availableAt: Number(row.available_at),
+      leaseOwner: row.lease_owner,
+      leaseUntil: num(row.lease_until),
+      sentAt: num(row.sent_at),
+      lastError: row.last_error,
+      createdAt: Number(row.created_at),
+    }));
+  }
+
+  async backlog(): Promise<number> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('sent_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}

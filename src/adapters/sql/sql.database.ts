@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { Database, UnitOfWork } from '../../ports/db.port.js';
+import type { DialectCapabilities } from './dialect.js';
+import { SqlJobRepository } from './job.repository.js';
+import { SqlOutboxRepository } from './outbox.repository.js';
+import type { Tables } from './schema.js';
+import { SqlApiKeyRepository, SqlUploadRepository } from './upload.repository.js';
+
+/**
+ * The repositories over one Kysely instance, and the unit of work: the same repositories
+ * bound to one transaction (Kysely's `transaction().execute`, on both engines; on SQLite's
+ * single connection Kysely holds the connection for the transaction, so other queries of
+ * the process wait for it instead of interleaving).
+ */
+export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities): Omit<Database, 'close'> {
+  return {
+    jobs: new SqlJobRepository(kysely),
+    uploads: new SqlUploadRepository(kysely),
+    apiKeys: new SqlApiKeyRepository(kysely),
+    outbox: new SqlOutboxRepository(kysely, caps),
+    transaction: <T>(work: (tx: UnitOfWork) => Promise<T>) =>
+      kysely.transaction().execute((trx) =>
+        work({ jobs: new SqlJobRepository(trx), uploads: new SqlUploadRepository(trx), outbox: new SqlOutboxRepository(trx, caps) }),
+      ),
+  };
+}
