@@ -8,6 +8,7 @@ import {
 } from '../domain/job-lifecycle.js';
 import type { JobEvent, JobRecord, OutputState } from '../domain/job.js';
 import type { Route } from '../domain/routes.js';
+import { SYSTEM_PRINCIPAL } from '../domain/principal.js';
 import { DamageVerdict } from '../domain/damage.js';
 import { planRuns } from '../pipelines/fused.pipeline.js';
 import type { MediaLimits } from '../pipelines/input.probe.js';
@@ -116,7 +117,7 @@ export class Worker {
     const now = this.deps.clock.now();
     for (const fence of await this.deps.db.jobs.expiredLeases(now, 50)) {
       // expiredLeases returns fences only; the decision and the route come from the job itself.
-      const job = await this.deps.db.jobs.get(fence.id);
+      const job = await this.deps.db.jobs.get(SYSTEM_PRINCIPAL, fence.id);
       const decision = job && decideLeaseExpiry(job, fence, now);
       if (!decision || !(await this.deps.db.jobs.recoverExpired(fence, decision.write))) continue;
       const { status } = decision.write;
@@ -232,7 +233,7 @@ export class Worker {
       }
       return key;
     }
-    const upload = await this.deps.db.uploads.get(job.uploadId);
+    const upload = await this.deps.db.uploads.get(SYSTEM_PRINCIPAL, job.uploadId);
     if (!upload) throw new DomainError('input_invalid', `the upload ${job.uploadId} no longer exists`);
     return upload.key;
   }

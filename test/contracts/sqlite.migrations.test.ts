@@ -77,7 +77,7 @@ describe('migration 0006_damage_policy', () => {
         .insertInto('jobs')
         .values({ id: 'job_old', status: 'succeeded', max_attempts: 3, upload_id: 'upl_x', outputs: '[]', created_at: 1, run_after: 1, updated_at: 1 })
         .execute();
-      assert.deepEqual(await migrateToLatest(db, sqliteCapabilities), ['0006_damage_policy']);
+      assert.deepEqual(await migrateToLatest(db, sqliteCapabilities, { upTo: '0006_damage_policy' }), ['0006_damage_policy']);
       const job = toJob((await db.selectFrom('jobs').selectAll().where('id', '=', 'job_old').executeTakeFirstOrThrow()) as JobsTable);
       assert.deepEqual([job.onDamage, job.warnings], ['fail', []]);
     } finally {
