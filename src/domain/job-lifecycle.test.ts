@@ -251,3 +251,15 @@ describe('job lifecycle: cancel and retry by the user', () => {
     });
   });
 });
+
+// Pinned after `node scripts/mutation.mjs` found them held by no test (docs/testing.md).
+describe('job lifecycle: rules the mutation check found unpinned', () => {
+  it('never claims a running job without a lease (null is not "expired": in JS, null < now is true)', () => {
+    assert.equal(isClaimable(job({ status: 'running', leaseExpiresAt: null }), 10_000), false);
+  });
+
+  it('a failed run keeps none of the files its outputs had: they are partial and removed', () => {
+    const outputs: OutputState[] = [{ spec, status: 'running', files: [file] }];
+    assert.deepEqual(outputsFailed(outputs, [0], transient), [{ spec, status: 'failed', files: [], error: transient }]);
+  });
+});

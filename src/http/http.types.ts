@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Principal } from '../domain/principal.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { JobsService } from '../services/jobs.service.js';
 import type { LinkSigner } from '../services/links.js';
@@ -15,7 +16,8 @@ export interface HttpDeps {
   directUploads?: DirectUploadsService;
   /** Signed download links: checks them, serves or redirects to the bytes. */
   files: FilesService;
-  auth: AuthService;
+  /** Turns the Authorization header into the request's principal (tests pass their own). */
+  auth: Pick<AuthService, 'verify'>;
   signer: LinkSigner;
   /** The time answers are presented at (link expiry, ETAs): main passes the Clock port's clock. */
   clock: { now(): number };
@@ -37,6 +39,15 @@ export interface HttpDeps {
  */
 export function baseUrlOf(request: FastifyRequest): string {
   return request.server.linkBase ?? `${request.protocol}://${request.host}`;
+}
+
+/**
+ * The verified caller of a route that needs a key (app.ts sets it before the handler runs).
+ * A public route has none: asking there is a programming error, not a client's.
+ */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error(`${request.method} ${request.routeOptions.url} is public: it has no principal`);
+  return request.principal;
 }
 
 export function presentContext(request: FastifyRequest, deps: HttpDeps): PresentContext {

@@ -3,6 +3,7 @@ import type { Fence, GuardedDecision, JobWrite } from '../domain/job-lifecycle.j
 import type { JobRecord, JobStatus, OutputState, UploadRecord } from '../domain/job.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { OutboxRepository, OutboxWriter } from './outbox.port.js';
+import type { Principal } from '../domain/principal.js';
 
 /**
  * Job state lives here and nowhere else: the queue only hands out work. Every write a
@@ -10,6 +11,14 @@ import type { OutboxRepository, OutboxWriter } from './outbox.port.js';
  * attempt (a worker that lost its lease) changes nothing and returns false. What a
  * transition writes (status, stage text, error, due time, attempts) is decided by
  * src/domain/job-lifecycle.ts; the repository only persists it.
+ *
+ * The caller travels to the data: every method that reads or writes a user's rows (create,
+ * get, list; uploads too) takes the request's principal first, writes it as the row's owner
+ * and reads only what that principal may see (`readableOwner`, src/domain/principal.ts), so
+ * a service cannot ask for a job without saying for whom. The worker's methods (claim,
+ * heartbeat, progress, settle, sweeps) are system calls addressed by id and fence: no
+ * principal; `transition` is reached from a user's cancel or retry only after the service's
+ * `get` with that user's principal.
  */
 export interface NewJob {
   id: string;
@@ -33,13 +42,18 @@ export interface JobPage {
 }
 
 export interface JobRepository {
-  /** Creates the job; with an idempotency key, returns the earlier job instead (created=false). */
+  /**
+   * Creates the job, owned by `principal`; with an idempotency key, returns the earlier job of
+   * the same owner with that key instead (created=false). Other owners' keys do not collide.
+   */
   create(
+    principal: Principal,
     job: NewJob,
     idempotency?: { key: string; requestHash: string },
   ): Promise<{ job: JobRecord; created: boolean; requestHash?: string }>;
-  get(id: string): Promise<JobRecord | null>;
-  list(query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage>;
+  /** Null as well when the job belongs to an owner `principal` may not see. */
+  get(principal: Principal, id: string): Promise<JobRecord | null>;
+  list(principal: Principal, query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage>;
   /**
    * Takes the job for one attempt: only when it is queued and due, or running with an
    * expired lease. Increments `attempts`; the new value is the fencing token.
@@ -74,11 +88,13 @@ export interface JobRepository {
   recoverExpired(fence: Fence, write: JobWrite): Promise<boolean>;
 }
 
+/** Uploads belong to the principal that created them, as jobs do. */
 export interface UploadRepository {
-  create(upload: UploadRecord): Promise<void>;
-  get(id: string): Promise<UploadRecord | null>;
-  /** A pending (presigned) upload becomes usable; false when it was not pending. */
-  markReady(id: string, done: { sha256: string }): Promise<boolean>;
+  create(principal: Principal, upload: UploadRecord): Promise<void>;
+  /** Null as well when the upload belongs to an owner `principal` may not see. */
+  get(principal: Principal, id: string): Promise<UploadRecord | null>;
+  /** A pending (presigned) upload becomes usable; false when it was not pending (or not visible to `principal`). */
+  markReady(principal: Principal, id: string, done: { sha256: string }): Promise<boolean>;
 }
 
 export interface ApiKeyRecord {

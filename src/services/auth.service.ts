@@ -17,7 +17,9 @@ export class AuthService {
     if (!m) throw new DomainError('unauthorized', 'send your API key as `Authorization: Bearer <key>`');
     const found = await this.deps.db.apiKeys.findByHash(hashApiKey(m[1]));
     if (!found) throw new DomainError('unauthorized', 'that API key is not valid');
-    return { keyId: found.id, keyName: found.name };
+    // Every key today is an admin key of the installation: it sees every owner's rows. Keys
+    // with fewer rights (an account's, scoped) come with the accounts issue.
+    return { keyId: found.id, keyName: found.name, sees: 'all' };
   }
 
   /** Registers a key (idempotent: an existing hash is left alone). */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { UploadRecord } from '../domain/job.js';
+import type { Principal } from '../domain/principal.js';
 import { keys } from '../domain/keys.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -68,7 +69,7 @@ export class DirectUploadsService {
     },
   ) {}
 
-  async create(body: unknown): Promise<PresignedUploadTicket> {
+  async create(principal: Principal, body: unknown): Promise<PresignedUploadTicket> {
     const req = parseOrThrow(presignedUploadSchema, body, 'presigned upload request');
     const { signer, clock, options } = this.deps;
     if (req.size > this.deps.maxUploadBytes) {
@@ -92,7 +93,7 @@ export class DirectUploadsService {
       multipartId,
       expiresAt,
     };
-    await this.deps.db.uploads.create(upload);
+    await this.deps.db.uploads.create(principal, upload);
     const headers = { 'content-type': req.contentType };
     if (multipartId) {
       const count = Math.ceil(req.size / options.partSizeBytes);
@@ -104,9 +105,9 @@ export class DirectUploadsService {
   }
 
   /** Checks what arrived; a wrong object is deleted so the client can send it again while the URL lasts. */
-  async complete(id: string, body: unknown): Promise<UploadRecord> {
+  async complete(principal: Principal, id: string, body: unknown): Promise<UploadRecord> {
     const req = parseOrThrow(completeUploadSchema, body ?? {}, 'upload completion');
-    const upload = await this.deps.db.uploads.get(id);
+    const upload = await this.deps.db.uploads.get(principal, id);
     if (!upload) throw new DomainError('not_found', `no upload with id ${id}`);
     if (upload.status !== 'pending') return upload;
     if (upload.multipartId) {
@@ -136,7 +137,7 @@ export class DirectUploadsService {
         throw new DomainError('upload_checksum_mismatch', `the stored file's SHA-256 is ${actual}, not the declared ${sha256}; it was discarded, upload it again`);
       }
     }
-    await this.deps.db.uploads.markReady(id, { sha256 });
+    await this.deps.db.uploads.markReady(principal, id, { sha256 });
     return { ...upload, status: 'ready', multipartId: null, sha256 };
   }
 }

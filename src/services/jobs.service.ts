@@ -5,6 +5,7 @@ import { jobRequestSchema } from '../domain/job-spec.js';
 import { decideCancel, decideCreate, decideRetryByUser, decideUndispatched } from '../domain/job-lifecycle.js';
 import { dispatchMessage } from '../domain/outbox.js';
 import type { JobEvent, JobRecord, JobStatus } from '../domain/job.js';
+import type { Principal } from '../domain/principal.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { EventBus } from '../ports/events.port.js';
@@ -39,12 +40,13 @@ export class JobsService {
   /** Sends what this service's transitions just committed to the outbox (the workers' relays send what it could not). */
   private readonly relay: OutboxRelay;
 
-  async submit(body: unknown, idempotencyKey?: string): Promise<{ job: JobRecord; created: boolean }> {
+  /** A job owned by `principal`; its Idempotency-Key replays only that owner's earlier job. */
+  async submit(principal: Principal, body: unknown, idempotencyKey?: string): Promise<{ job: JobRecord; created: boolean }> {
     const request = parseOrThrow(jobRequestSchema, body, 'job request');
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw new DomainError('validation_failed', 'Idempotency-Key must be 1–255 visible ASCII characters');
     }
-    const upload = request.input.url !== undefined ? null : await this.deps.db.uploads.get(request.input.uploadId!);
+    const upload = request.input.url !== undefined ? null : await this.deps.db.uploads.get(principal, request.input.uploadId!);
     if (!upload && request.input.url === undefined) throw new DomainError('upload_not_found', `no upload with id ${request.input.uploadId}; upload the file first with POST /v1/uploads`, { path: 'input.uploadId' });
     if (upload && upload.status === 'pending') {
       throw new DomainError('upload_incomplete', `upload ${upload.id} is not complete yet; send the file to its presigned URL, then POST /v1/uploads/${upload.id}/complete`, { path: 'input.uploadId' });
@@ -55,6 +57,7 @@ export class JobsService {
     const id = newId('job', now);
     const decision = decideCreate(id, now);
     const { job, created, requestHash: earlierHash } = await this.deps.db.jobs.create(
+      principal,
       {
         id,
         uploadId: upload?.id ?? '',
@@ -74,15 +77,16 @@ export class JobsService {
     // A replay of a job that is still queued enqueues again (a duplicate message is harmless,
     // and it replaces one a broker may have lost); a replay of a job whose message never
     // reached the queue runs it again.
-    if (!created && job.status === 'failed' && job.error?.code === 'queue_unavailable') return { job: await this.retry(job.id), created: false };
+    if (!created && job.status === 'failed' && job.error?.code === 'queue_unavailable') return { job: await this.retry(principal, job.id), created: false };
     if (!created && job.status === 'queued') await this.deps.db.outbox.add([dispatchMessage(job.id)], now);
     if (created || job.status === 'queued') await this.dispatch(job);
     if (created) await this.publish(decision.events);
     return { job, created };
   }
 
-  async get(id: string): Promise<JobRecord> {
-    const job = await this.deps.db.jobs.get(id);
+  /** `not_found` too for a job `principal` may not see: another owner's ids are not confirmed. */
+  async get(principal: Principal, id: string): Promise<JobRecord> {
+    const job = await this.deps.db.jobs.get(principal, id);
     if (!job) throw new DomainError('not_found', `no job with id ${id}`);
     return job;
   }
@@ -92,24 +96,25 @@ export class JobsService {
     return this.deps.events.subscribe(id, listener);
   }
 
-  async list(query: { status?: JobStatus; limit: number; cursor?: string }) {
-    return this.deps.db.jobs.list(query);
+  async list(principal: Principal, query: { status?: JobStatus; limit: number; cursor?: string }) {
+    return this.deps.db.jobs.list(principal, query);
   }
 
-  async cancel(id: string): Promise<JobRecord> {
-    const decision = decideCancel(await this.get(id), this.deps.clock.now());
+  // The transition is by id: the `get` before it is what checks that `principal` may see the job.
+  async cancel(principal: Principal, id: string): Promise<JobRecord> {
+    const decision = decideCancel(await this.get(principal, id), this.deps.clock.now());
     if (!(await this.deps.db.jobs.transition(id, decision))) {
-      const current = await this.get(id);
+      const current = await this.get(principal, id);
       throw new DomainError('job_not_cancelable', `job ${id} is already ${current.status}`);
     }
     await this.publish(decision.events);
-    return this.get(id);
+    return this.get(principal, id);
   }
 
-  async retry(id: string): Promise<JobRecord> {
+  async retry(principal: Principal, id: string): Promise<JobRecord> {
     const now = this.deps.clock.now();
-    const decision = decideRetryByUser(await this.get(id), now);
-    const job = (await this.deps.db.jobs.transition(id, decision)) ? await this.deps.db.jobs.get(id) : null;
+    const decision = decideRetryByUser(await this.get(principal, id), now);
+    const job = (await this.deps.db.jobs.transition(id, decision)) ? await this.deps.db.jobs.get(principal, id) : null;
     if (!job || job.status !== 'queued') throw new DomainError('job_not_retryable', `job ${id} changed state; try again`);
     await this.dispatch(job);
     await this.publish(decision.events);

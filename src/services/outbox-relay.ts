@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { OutboxEntry } from '../ports/outbox.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
+import { SYSTEM_PRINCIPAL } from '../domain/principal.js';
 
 export interface OutboxRelayOptions {
   /** This relay's name on its leases; default a fresh id. */
@@ -103,7 +104,7 @@ export class OutboxRelay {
    */
   private async deliver(jobId: string, rows: OutboxEntry[]): Promise<Error | null> {
     const ids = rows.map((r) => r.id);
-    const job = await this.deps.db.jobs.get(jobId);
+    const job = await this.deps.db.jobs.get(SYSTEM_PRINCIPAL, jobId);
     if (job && job.status === 'queued') {
       const delayMs = Math.max(0, job.runAfter - this.deps.clock.now());
       try {

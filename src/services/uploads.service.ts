@@ -3,6 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { UploadRecord } from '../domain/job.js';
+import type { Principal } from '../domain/principal.js';
 import { keys } from '../domain/keys.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -27,15 +28,16 @@ export interface ReceivedFile {
 export class UploadsService {
   constructor(private readonly deps: { db: Pick<Database, 'uploads'>; blobs: BlobStore; clock: Clock; maxUploadBytes: number }) {}
 
-  /** Stores and records one body: `receive` then `commit`. */
-  async create(body: Readable, meta: { filename?: string; contentType?: string }, opts: { signal?: AbortSignal } = {}): Promise<UploadRecord> {
-    return this.commit(await this.receive(body, opts), meta);
+  /** Stores and records one body, owned by `principal`: `receive` then `commit`. */
+  async create(principal: Principal, body: Readable, meta: { filename?: string; contentType?: string }, opts: { signal?: AbortSignal } = {}): Promise<UploadRecord> {
+    return this.commit(principal, await this.receive(body, opts), meta);
   }
 
   /**
    * Streams the body to storage, hashing as it goes; nothing is held whole in memory. Any
    * failure (the body breaks, the client leaves, the signal aborts, the limit is passed)
-   * removes what was written and rejects with the first cause.
+   * removes what was written and rejects with the first cause. No principal: it writes only
+   * bytes under a fresh id, which no one can name until `commit` records them for an owner.
    */
   async receive(body: Readable, opts: { signal?: AbortSignal } = {}): Promise<ReceivedFile> {
     const id = newId('upl', this.deps.clock.now());
@@ -74,7 +76,7 @@ export class UploadsService {
     return { id, key, size, sha256: hash.digest('hex') };
   }
 
-  async commit(file: ReceivedFile, meta: { filename?: string; contentType?: string }): Promise<UploadRecord> {
+  async commit(principal: Principal, file: ReceivedFile, meta: { filename?: string; contentType?: string }): Promise<UploadRecord> {
     const upload: UploadRecord = {
       id: file.id,
       filename: cleanFilename(meta.filename),
@@ -84,7 +86,7 @@ export class UploadsService {
       key: file.key,
       createdAt: this.deps.clock.now(),
     };
-    await this.deps.db.uploads.create(upload);
+    await this.deps.db.uploads.create(principal, upload);
     return upload;
   }
 
@@ -92,8 +94,8 @@ export class UploadsService {
     await this.deps.blobs.delete(file.key);
   }
 
-  async get(id: string): Promise<UploadRecord> {
-    const upload = await this.deps.db.uploads.get(id);
+  async get(principal: Principal, id: string): Promise<UploadRecord> {
+    const upload = await this.deps.db.uploads.get(principal, id);
     if (!upload) throw new DomainError('not_found', `no upload with id ${id}`);
     return upload;
   }

@@ -8,6 +8,7 @@ import type { JobRecord } from '../domain/job.js';
 import type { UrlFetcher } from '../ports/url-fetcher.port.js';
 import { AttemptRig, SETTINGS } from '../../test/helpers/attempt-rig.js';
 import type { Attempt } from './attempt.js';
+import { ADMIN } from '../../test/helpers/principals.js';
 
 /** A URL fetcher that starts answering, then hangs until aborted. */
 const hangingFetcher = (started: () => void): UrlFetcher => ({
@@ -25,7 +26,7 @@ describe('an attempt, step by step', { timeout: 30_000 }, () => {
   });
   after(async () => rig.close());
 
-  const stored = async (id: string) => (await rig.db.jobs.get(id))!;
+  const stored = async (id: string) => (await rig.db.jobs.get(ADMIN, id))!;
   const blobsOf = async (id: string) => [...(await rig.blobs.list(`jobs/${id}/`)), ...(await rig.blobs.list(`imports/${id}/`))];
 
   it('runs fetch, probe, each output and settles success with both outputs stored', async () => {

@@ -7,6 +7,8 @@ import { createLogger } from '../main/logger.js';
 import type { JobQueue } from '../ports/queue.port.js';
 import { AttemptRig, SETTINGS } from '../../test/helpers/attempt-rig.js';
 import { Worker } from './worker.js';
+import { ADMIN } from '../../test/helpers/principals.js';
+import type { Principal } from '../domain/principal.js';
 
 describe('the worker loop', { timeout: 30_000 }, () => {
   let rig: AttemptRig;
@@ -32,11 +34,11 @@ describe('the worker loop', { timeout: 30_000 }, () => {
     const w = worker(queue);
     await w.start();
     await rig.runner.hanging('run');
-    assert.equal((await rig.db.jobs.get(job.id))?.attempts, 1, 'claimed');
+    assert.equal((await rig.db.jobs.get(ADMIN, job.id))?.attempts, 1, 'claimed');
     rig.clock.advance(2_000);
     const from = rig.published.length;
     await w.stop();
-    const back = (await rig.db.jobs.get(job.id))!;
+    const back = (await rig.db.jobs.get(ADMIN, job.id))!;
     const now = rig.clock.now();
     assert.deepEqual([back.status, back.attempts, back.stage, back.error, back.runAfter, back.leaseOwner], ['queued', 0, STAGES.waitingToRetry, null, now, null]);
     assert.deepEqual(await messages('shutdown'), [{ jobId: job.id, availableAt: now }], 'the delivered message was acked; the hand-back sent a new one');
@@ -56,11 +58,11 @@ describe('the worker loop', { timeout: 30_000 }, () => {
     const from = rig.published.length;
     await worker(queue).sweep();
 
-    const a = (await rig.db.jobs.get(requeued.id))!;
+    const a = (await rig.db.jobs.get(ADMIN, requeued.id))!;
     assert.deepEqual([a.status, a.stage, a.attempts, a.runAfter, a.leaseOwner], ['queued', STAGES.requeuedAfterLoss, 1, now, null], 'the lost attempt counts');
-    const b = (await rig.db.jobs.get(lastTry.id))!;
+    const b = (await rig.db.jobs.get(ADMIN, lastTry.id))!;
     assert.deepEqual([b.status, b.error?.code, b.finishedAt], ['failed', 'worker_lost', now]);
-    assert.deepEqual(await rig.db.jobs.get(alive.id), alive);
+    assert.deepEqual(await rig.db.jobs.get(ADMIN, alive.id), alive);
     assert.deepEqual(await messages('sweep'), [{ jobId: requeued.id, availableAt: now }]);
     assert.deepEqual(rig.published.slice(from).map((e) => [e.jobId, e.status, e.stage]), [
       [requeued.id, 'queued', STAGES.requeuedAfterLoss],
@@ -80,8 +82,8 @@ describe('the worker loop', { timeout: 30_000 }, () => {
     const jobs = new Proxy(rig.db.jobs, {
       get(target, prop) {
         if (prop === 'get') {
-          return async (id: string) => {
-            const read = await target.get(id);
+          return async (principal: Principal, id: string) => {
+            const read = await target.get(principal, id);
             if (id === lost.id && !raced) {
               raced = true;
               await worker(queue).sweep();

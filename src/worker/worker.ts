@@ -15,6 +15,7 @@ import { Attempt } from './attempt.js';
 import type { AttemptSettings } from './attempt-context.js';
 import { queueMessages, type QueueMessages } from './queue-messages.js';
 import { createScratchRoot } from './scratch.js';
+import { SYSTEM_PRINCIPAL } from '../domain/principal.js';
 
 export interface WorkerDeps {
   db: Database;
@@ -91,7 +92,7 @@ export class Worker {
     const now = this.deps.clock.now();
     for (const fence of await this.deps.db.jobs.expiredLeases(now, 50)) {
       // expiredLeases returns fences only; the decision and the route come from the job itself.
-      const job = await this.deps.db.jobs.get(fence.id);
+      const job = await this.deps.db.jobs.get(SYSTEM_PRINCIPAL, fence.id);
       const decision = job && decideLeaseExpiry(job, fence, now);
       if (!decision || !(await this.deps.db.jobs.recoverExpired(fence, decision.write))) continue;
       const { status } = decision.write;

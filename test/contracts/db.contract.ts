@@ -5,6 +5,7 @@ import { newId } from '../../src/domain/ids.js';
 import { decideCancel, decideCreate, decideFailure, decideHandBack, decideLeaseExpiry, decideRetryByUser, decideSuccess, decideUndispatched } from '../../src/domain/job-lifecycle.js';
 import type { JobError, JobRecord, OutputState } from '../../src/domain/job.js';
 import type { Database, NewJob } from '../../src/ports/db.port.js';
+import { ADMIN, ownOnly } from '../helpers/principals.js';
 
 export interface DbUnderTest {
   db: Database;
@@ -34,48 +35,79 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
     after(async () => h.cleanup());
 
     it('creates a queued job and reads it back with JSON fields intact', async () => {
-      const { job, created } = await db.jobs.create(newJob(1000));
+      const { job, created } = await db.jobs.create(ADMIN, newJob(1000));
       assert.equal(created, true);
-      const read = await db.jobs.get(job.id);
+      const read = await db.jobs.get(ADMIN, job.id);
       assert.ok(read);
       assert.equal(read.status, 'queued');
       assert.equal(read.attempts, 0);
       assert.deepEqual(read.outputs, outputs);
       assert.deepEqual(read.userMetadata, { team: 'a' });
       assert.equal(read.createdAt, 1000);
-      assert.equal(await db.jobs.get('job_missing'), null);
+      assert.equal(await db.jobs.get(ADMIN, 'job_missing'), null);
     });
 
     it('keeps the damage policy, and the warnings a finished job carries until it is retried', async () => {
-      const plain = await db.jobs.create(newJob(1500));
+      const plain = await db.jobs.create(ADMIN, newJob(1500));
       assert.deepEqual([plain.job.onDamage, plain.job.warnings], ['fail', []]);
-      const { job } = await db.jobs.create(newJob(1501, { onDamage: 'warn' }));
-      assert.equal((await db.jobs.get(job.id))?.onDamage, 'warn');
+      const { job } = await db.jobs.create(ADMIN, newJob(1501, { onDamage: 'warn' }));
+      assert.equal((await db.jobs.get(ADMIN, job.id))?.onDamage, 'warn');
       const c = await db.jobs.claim(job.id, 'w1', 1502, 1000);
       const warnings = [
         { code: 'input_truncated' as const, message: 'the file ends at 3.0 s of the 6.0 s its header declares', details: { availableDuration: 3 } },
         { code: 'output_short' as const, output: 0, message: 'the hls output covers 3.0 s of the 6.0 s it should' },
       ];
       assert.equal(await db.jobs.settle({ id: job.id, attempt: c!.attempts }, succeeded(c!, 1503, warnings)), true);
-      const done = await db.jobs.get(job.id);
+      const done = await db.jobs.get(ADMIN, job.id);
       assert.deepEqual([done?.onDamage, done?.warnings], ['warn', warnings]);
       // Decisions made on a stale read (running, then failed) do not apply to the finished job.
       assert.equal(await db.jobs.transition(job.id, decideCancel(c!, 1504)), false);
       assert.equal(await db.jobs.transition(job.id, decideRetryByUser({ ...done!, status: 'failed' }, 1505)), false);
-      assert.equal((await db.jobs.get(job.id))?.status, 'succeeded', 'a succeeded job is neither canceled nor retried');
+      assert.equal((await db.jobs.get(ADMIN, job.id))?.status, 'succeeded', 'a succeeded job is neither canceled nor retried');
     });
 
     it('returns the earlier job for a repeated idempotency key, with its request hash', async () => {
-      const first = await db.jobs.create(newJob(2000), { key: 'idem-1', requestHash: 'h1' });
-      const again = await db.jobs.create(newJob(2001), { key: 'idem-1', requestHash: 'h2' });
+      const first = await db.jobs.create(ADMIN, newJob(2000), { key: 'idem-1', requestHash: 'h1' });
+      const again = await db.jobs.create(ADMIN, newJob(2001), { key: 'idem-1', requestHash: 'h2' });
       assert.equal(again.created, false);
       assert.equal(again.job.id, first.job.id);
       assert.equal(again.requestHash, 'h1');
     });
 
+    it('keeps idempotency keys apart per owner: the same key from another key holder is a new job', async () => {
+      const other = { ...ADMIN, keyId: 'key_other', keyName: 'other' };
+      const mine = await db.jobs.create(ADMIN, newJob(2100), { key: 'idem-shared', requestHash: 'h-mine' });
+      const theirs = await db.jobs.create(other, newJob(2101), { key: 'idem-shared', requestHash: 'h-theirs' });
+      assert.deepEqual([mine.created, theirs.created], [true, true]);
+      assert.notEqual(theirs.job.id, mine.job.id);
+      const replay = await db.jobs.create(other, newJob(2102), { key: 'idem-shared', requestHash: 'h-theirs' });
+      assert.deepEqual([replay.created, replay.job.id, replay.requestHash], [false, theirs.job.id, 'h-theirs']);
+      const races = await Promise.all(['key_r1', 'key_r2', 'key_r1', 'key_r2'].map((keyId, i) => db.jobs.create({ ...ADMIN, keyId }, newJob(2110 + i), { key: 'idem-race-owners', requestHash: 'h' })));
+      assert.equal(new Set(races.map((r) => r.job.id)).size, 2, 'one job per owner, whoever wins each race');
+    });
+
+    it('reads a job or an upload only for a principal that may see its owner', async () => {
+      const [a, b] = [ownOnly('key_a'), ownOnly('key_b')];
+      const { job } = await db.jobs.create(a, newJob(2200, { uploadId: 'upl_owned' }));
+      assert.equal((await db.jobs.get(a, job.id))?.id, job.id);
+      assert.equal(await db.jobs.get(b, job.id), null, "another owner's job reads as missing");
+      assert.equal((await db.jobs.get(ADMIN, job.id))?.id, job.id, 'a principal that sees all owners reads it');
+      assert.deepEqual((await db.jobs.list(a, { limit: 100 })).jobs.map((j) => j.id), [job.id]);
+      assert.deepEqual((await db.jobs.list(b, { limit: 100 })).jobs, []);
+      assert.ok((await db.jobs.list(ADMIN, { limit: 100 })).jobs.some((j) => j.id === job.id));
+
+      const upload = { id: 'upl_owned', filename: 'o.mp4', size: 3, contentType: 'video/mp4', sha256: '', key: 'uploads/upl_owned/source', createdAt: 7 };
+      await db.uploads.create(a, { ...upload, status: 'pending', multipartId: null, expiresAt: 99 });
+      assert.equal(await db.uploads.get(b, upload.id), null);
+      assert.equal(await db.uploads.markReady(b, upload.id, { sha256: 'x' }), false, "another owner cannot complete it");
+      assert.equal((await db.uploads.get(a, upload.id))?.status, 'pending');
+      assert.equal(await db.uploads.markReady(a, upload.id, { sha256: 'y' }), true);
+      assert.deepEqual(await db.uploads.get(ADMIN, upload.id), { ...upload, sha256: 'y' });
+    });
+
     it('resolves concurrent creates with one idempotency key to one job', async () => {
       const results = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => db.jobs.create(newJob(3000 + i), { key: 'idem-race', requestHash: 'h' })),
+        Array.from({ length: 6 }, (_, i) => db.jobs.create(ADMIN, newJob(3000 + i), { key: 'idem-race', requestHash: 'h' })),
       );
       assert.equal(new Set(results.map((r) => r.job.id)).size, 1);
       assert.equal(results.filter((r) => r.created).length, 1);
@@ -83,21 +115,21 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
 
     it('lists newest first with a cursor, and filters by status', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await db.jobs.create(newJob(10_000 + i, { uploadId: 'upl_list' }))).job.id);
-      const page1 = await db.jobs.list({ limit: 2 });
+      for (let i = 0; i < 5; i++) ids.push((await db.jobs.create(ADMIN, newJob(10_000 + i, { uploadId: 'upl_list' }))).job.id);
+      const page1 = await db.jobs.list(ADMIN, { limit: 2 });
       assert.equal(page1.jobs.length, 2);
       assert.deepEqual(page1.jobs.map((j) => j.id), [ids[4], ids[3]]);
       assert.ok(page1.nextCursor);
-      const page2 = await db.jobs.list({ limit: 2, cursor: page1.nextCursor! });
+      const page2 = await db.jobs.list(ADMIN, { limit: 2, cursor: page1.nextCursor! });
       assert.deepEqual(page2.jobs.map((j) => j.id), [ids[2], ids[1]]);
-      await db.jobs.transition(ids[4], decideCancel((await db.jobs.get(ids[4]))!, 10_100));
-      const canceled = await db.jobs.list({ limit: 10, status: 'canceled' });
+      await db.jobs.transition(ids[4], decideCancel((await db.jobs.get(ADMIN, ids[4]))!, 10_100));
+      const canceled = await db.jobs.list(ADMIN, { limit: 10, status: 'canceled' });
       assert.ok(canceled.jobs.some((j) => j.id === ids[4]));
       assert.ok(canceled.jobs.every((j) => j.status === 'canceled'));
     });
 
     it('claims a job once; the attempt number is the fencing token', async () => {
-      const { job } = await db.jobs.create(newJob(20_000));
+      const { job } = await db.jobs.create(ADMIN, newJob(20_000));
       const a = await db.jobs.claim(job.id, 'w1', 20_001, 1000);
       const b = await db.jobs.claim(job.id, 'w2', 20_002, 1000);
       assert.ok(a);
@@ -108,7 +140,7 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
     });
 
     it('does not claim a job before run_after', async () => {
-      const { job } = await db.jobs.create(newJob(25_000));
+      const { job } = await db.jobs.create(ADMIN, newJob(25_000));
       const c = await db.jobs.claim(job.id, 'w1', 25_001, 1000);
       assert.ok(await db.jobs.settle({ id: job.id, attempt: c!.attempts }, requeued(c!, 25_000, 5_000)));
       assert.equal(await db.jobs.claim(job.id, 'w1', 29_999, 1000), null);
@@ -117,7 +149,7 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
     });
 
     it('rejects every write from a stale attempt after the lease moved on', async () => {
-      const { job } = await db.jobs.create(newJob(40_000));
+      const { job } = await db.jobs.create(ADMIN, newJob(40_000));
       const first = await db.jobs.claim(job.id, 'w1', 40_001, 100);
       assert.ok(first);
       // w1 goes silent; its lease runs out and w2 takes over.
@@ -133,49 +165,49 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal(await db.jobs.heartbeat(current, 40_800, 1000), 'running');
       assert.equal(await db.jobs.updateProgress(current, { progress: 40, stage: 'frames' }), true);
       assert.equal(await db.jobs.settle(current, succeeded(second!, 40_900)), true);
-      const done = await db.jobs.get(job.id);
+      const done = await db.jobs.get(ADMIN, job.id);
       assert.equal(done?.status, 'succeeded');
       assert.equal(done?.progress, 100);
       assert.equal(done?.finishedAt, 40_900);
     });
 
     it('tells a running attempt that its job was canceled', async () => {
-      const { job } = await db.jobs.create(newJob(50_000));
+      const { job } = await db.jobs.create(ADMIN, newJob(50_000));
       const c = await db.jobs.claim(job.id, 'w1', 50_001, 1000);
       assert.equal(await db.jobs.transition(job.id, decideCancel(c!, 50_010)), true);
-      const canceled = await db.jobs.get(job.id);
+      const canceled = await db.jobs.get(ADMIN, job.id);
       assert.deepEqual([canceled?.status, canceled?.stage, canceled?.finishedAt], ['canceled', 'canceled', 50_010]);
       assert.equal(await db.jobs.heartbeat({ id: job.id, attempt: c!.attempts }, 50_020, 1000), 'canceled');
       assert.equal(await db.jobs.settle({ id: job.id, attempt: c!.attempts }, succeeded(c!, 50_030)), false);
-      assert.equal((await db.jobs.get(job.id))?.status, 'canceled');
+      assert.equal((await db.jobs.get(ADMIN, job.id))?.status, 'canceled');
     });
 
     it('fails a job whose message never reached the queue, only while no worker has taken it', async () => {
       const error = { code: 'queue_unavailable' as const, message: 'the job queue did not take it' };
       const undispatched = (job: JobRecord, now: number) => decideUndispatched(job, error.message, now);
-      const { job } = await db.jobs.create(newJob(55_000));
+      const { job } = await db.jobs.create(ADMIN, newJob(55_000));
       assert.equal(await db.jobs.transition(job.id, undispatched(job, 55_001)), true);
-      const failed = await db.jobs.get(job.id);
+      const failed = await db.jobs.get(ADMIN, job.id);
       assert.deepEqual([failed?.status, failed?.attempts, failed?.error, failed?.finishedAt], ['failed', 0, error, 55_001]);
       assert.equal(await db.jobs.transition(job.id, undispatched(job, 55_002)), false, 'already failed');
       assert.equal(await db.jobs.transition(job.id, decideRetryByUser(failed!, 55_003)), true);
-      assert.equal((await db.jobs.get(job.id))?.status, 'queued', 'and it can be retried');
+      assert.equal((await db.jobs.get(ADMIN, job.id))?.status, 'queued', 'and it can be retried');
 
-      const { job: taken } = await db.jobs.create(newJob(55_100));
+      const { job: taken } = await db.jobs.create(ADMIN, newJob(55_100));
       const c = await db.jobs.claim(taken.id, 'w1', 55_101, 1000);
       assert.equal(await db.jobs.transition(taken.id, undispatched(taken, 55_102)), false, 'a running job is left alone');
       await db.jobs.settle({ id: taken.id, attempt: c!.attempts }, requeued(c!, 55_103, 0));
       assert.equal(await db.jobs.transition(taken.id, undispatched(taken, 55_104)), false, 'a queued job that already ran an attempt had its message');
-      assert.equal((await db.jobs.get(taken.id))?.status, 'queued');
+      assert.equal((await db.jobs.get(ADMIN, taken.id))?.status, 'queued');
     });
 
     it('writes a queue message to the outbox with every transition that needs one, and only when the write applied', async () => {
       const rows = async (id: string) => (await db.outbox.forJob(id)).map((r) => [r.message.kind, r.message.jobId, r.availableAt, r.sentAt]);
       const row = (id: string, at: number) => ['queue.dispatch', id, at, null];
-      const { job: a } = await db.jobs.create(newJob(57_000));
+      const { job: a } = await db.jobs.create(ADMIN, newJob(57_000));
       assert.deepEqual(await rows(a.id), [row(a.id, 57_000)], 'created: one unsent row, offered from createdAt');
-      await db.jobs.create(newJob(57_001), { key: 'idem-outbox', requestHash: 'h' });
-      const replay = await db.jobs.create(newJob(57_002), { key: 'idem-outbox', requestHash: 'h' });
+      await db.jobs.create(ADMIN, newJob(57_001), { key: 'idem-outbox', requestHash: 'h' });
+      const replay = await db.jobs.create(ADMIN, newJob(57_002), { key: 'idem-outbox', requestHash: 'h' });
       assert.equal((await db.outbox.forJob(replay.job.id)).length, 1, 'a replay of the key writes nothing');
 
       // A requeue writes one; a stale attempt's requeue, which changes nothing, writes none.
@@ -190,14 +222,14 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       const fence2 = { id: a.id, attempt: c2!.attempts };
       assert.equal(await db.jobs.recoverExpired(fence2, decideLeaseExpiry(c2!, fence2, 58_100)!.write), true);
       assert.equal(await db.jobs.recoverExpired(fence2, decideLeaseExpiry(c2!, fence2, 58_101)!.write), false);
-      await db.jobs.transition(a.id, decideCancel((await db.jobs.get(a.id))!, 58_200));
+      await db.jobs.transition(a.id, decideCancel((await db.jobs.get(ADMIN, a.id))!, 58_200));
       assert.equal(await db.jobs.transition(a.id, decideCancel(c2!, 58_201)), false);
-      await db.jobs.transition(a.id, decideRetryByUser((await db.jobs.get(a.id))!, 58_300));
+      await db.jobs.transition(a.id, decideRetryByUser((await db.jobs.get(ADMIN, a.id))!, 58_300));
       assert.equal(await db.jobs.transition(a.id, decideRetryByUser({ ...c2!, status: 'failed' }, 58_301)), false, 'already queued');
-      assert.equal(await db.jobs.transition(a.id, decideUndispatched((await db.jobs.get(a.id))!, 'x', 58_400)), true);
+      assert.equal(await db.jobs.transition(a.id, decideUndispatched((await db.jobs.get(ADMIN, a.id))!, 'x', 58_400)), true);
       assert.deepEqual((await rows(a.id)).slice(2), [row(a.id, 58_100), row(a.id, 58_300)]);
 
-      const { job: b } = await db.jobs.create(newJob(59_000, { maxAttempts: 1 }));
+      const { job: b } = await db.jobs.create(ADMIN, newJob(59_000, { maxAttempts: 1 }));
       const cb = await db.jobs.claim(b.id, 'w1', 59_001, 10);
       const lost = decideLeaseExpiry(cb!, { id: b.id, attempt: 1 }, 59_100)!;
       assert.equal(lost.write.status, 'failed');
@@ -208,67 +240,67 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
     it('writes a transition and its outbox row together or not at all', async () => {
       // A message JSON cannot encode makes the outbox insert fail after the job's UPDATE ran.
       const poisoned = [{ kind: 'queue.dispatch' as const, jobId: 'x', poison: 1n }];
-      const { job } = await db.jobs.create(newJob(59_500));
+      const { job } = await db.jobs.create(ADMIN, newJob(59_500));
       const c = await db.jobs.claim(job.id, 'w1', 59_501, 1000);
       const fence = { id: job.id, attempt: c!.attempts };
       await assert.rejects(db.jobs.settle(fence, { ...requeued(c!, 59_502, 100), messages: poisoned }));
-      const after = await db.jobs.get(job.id);
+      const after = await db.jobs.get(ADMIN, job.id);
       assert.deepEqual([after?.status, after?.attempts, after?.leaseOwner], ['running', 1, 'w1'], 'the requeue was rolled back with its row');
       assert.equal((await db.outbox.forJob(job.id)).length, 1);
       const fresh = newJob(59_600);
-      await assert.rejects(db.jobs.create({ ...fresh, initial: { ...fresh.initial, messages: poisoned } }));
-      assert.equal(await db.jobs.get(fresh.id), null, 'no job without its message');
+      await assert.rejects(db.jobs.create(ADMIN, { ...fresh, initial: { ...fresh.initial, messages: poisoned } }));
+      assert.equal(await db.jobs.get(ADMIN, fresh.id), null, 'no job without its message');
     });
 
     it('runs a unit of work in one transaction: everything commits, or nothing does', async () => {
       const one = newJob(59_700);
       await assert.rejects(
         db.transaction(async (tx) => {
-          await tx.jobs.create(one);
+          await tx.jobs.create(ADMIN, one);
           await tx.outbox.add([{ kind: 'queue.dispatch', jobId: one.id }], 59_701);
           throw new Error('something failed before the commit');
         }),
         /something failed/,
       );
-      assert.equal(await db.jobs.get(one.id), null);
+      assert.equal(await db.jobs.get(ADMIN, one.id), null);
       assert.deepEqual(await db.outbox.forJob(one.id), []);
 
       const two = newJob(59_800);
       const result = await db.transaction(async (tx) => {
-        await tx.jobs.create(two);
+        await tx.jobs.create(ADMIN, two);
         const claimed = await tx.jobs.claim(two.id, 'w1', 59_801, 1000);
         await tx.jobs.settle({ id: two.id, attempt: claimed!.attempts }, decideHandBack(claimed!, 59_802).write);
         return 'done';
       });
       assert.equal(result, 'done');
-      assert.equal((await db.jobs.get(two.id))?.status, 'queued');
+      assert.equal((await db.jobs.get(ADMIN, two.id))?.status, 'queued');
       assert.deepEqual((await db.outbox.forJob(two.id)).map((r) => r.availableAt), [59_800, 59_802], 'both rows, with their transitions');
 
       const three = newJob(59_900);
       await assert.rejects(db.transaction(async (tx) => {
-        await tx.jobs.create(three);
+        await tx.jobs.create(ADMIN, three);
         const claimed = await tx.jobs.claim(three.id, 'w1', 59_901, 1000);
         await tx.jobs.settle({ id: three.id, attempt: claimed!.attempts }, decideHandBack(claimed!, 59_902).write);
         throw new Error('late failure');
       }));
-      assert.equal(await db.jobs.get(three.id), null, 'a repository write inside the unit of work is rolled back with it');
+      assert.equal(await db.jobs.get(ADMIN, three.id), null, 'a repository write inside the unit of work is rolled back with it');
       assert.deepEqual(await db.outbox.forJob(three.id), []);
     });
 
     it('retries failed and canceled jobs with fresh outputs and attempts, never running ones', async () => {
-      const { job } = await db.jobs.create(newJob(60_000));
+      const { job } = await db.jobs.create(ADMIN, newJob(60_000));
       const c = await db.jobs.claim(job.id, 'w1', 60_001, 1000);
       assert.equal(await db.jobs.transition(job.id, decideRetryByUser({ ...c!, status: 'failed' }, 60_002)), false);
-      assert.equal((await db.jobs.get(job.id))?.status, 'running', 'retry leaves a running job alone');
+      assert.equal((await db.jobs.get(ADMIN, job.id))?.status, 'running', 'retry leaves a running job alone');
       const failedOutputs: OutputState[] = [{ ...outputs[0], status: 'failed', error: { code: 'input_invalid', message: 'bad' } }];
       const warnings = [{ code: 'input_damaged' as const, message: 'ffmpeg could not cleanly decode 3 frames' }];
       const failure = decideFailure(c!, { code: 'input_invalid', message: 'bad' }, { outputs: failedOutputs, warnings }, 60_003, { baseMs: 1000 });
       assert.equal(failure.kind, 'fail');
       await db.jobs.settle({ id: job.id, attempt: c!.attempts }, failure.write);
-      const failed = await db.jobs.get(job.id);
+      const failed = await db.jobs.get(ADMIN, job.id);
       assert.deepEqual([failed?.status, failed?.stage, failed?.warnings, failed?.finishedAt], ['failed', 'failed', warnings, 60_003]);
       assert.equal(await db.jobs.transition(job.id, decideRetryByUser(failed!, 60_004)), true);
-      const retried = await db.jobs.get(job.id);
+      const retried = await db.jobs.get(ADMIN, job.id);
       assert.equal(retried?.status, 'queued');
       assert.deepEqual(retried?.warnings, [], 'a retry starts without warnings');
       assert.equal(retried?.attempts, 0);
@@ -278,15 +310,15 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
     });
 
     it('finds expired leases and recovers them: queued again, or failed when out of attempts', async () => {
-      const { job } = await db.jobs.create(newJob(70_000, { maxAttempts: 2 }));
+      const { job } = await db.jobs.create(ADMIN, newJob(70_000, { maxAttempts: 2 }));
       await db.jobs.claim(job.id, 'w1', 70_001, 100);
       const expired = await db.jobs.expiredLeases(70_200, 100);
       assert.ok(expired.some((f) => f.id === job.id && f.attempt === 1));
       const one = { id: job.id, attempt: 1 };
-      const requeue = decideLeaseExpiry((await db.jobs.get(job.id))!, one, 70_200)!.write;
+      const requeue = decideLeaseExpiry((await db.jobs.get(ADMIN, job.id))!, one, 70_200)!.write;
       assert.equal(requeue.status, 'queued');
       assert.equal(await db.jobs.recoverExpired(one, requeue), true);
-      assert.deepEqual(await db.jobs.get(job.id).then((j) => [j?.status, j?.stage, j?.runAfter, j?.leaseOwner]), ['queued', 'requeued after worker loss', 70_200, null]);
+      assert.deepEqual(await db.jobs.get(ADMIN, job.id).then((j) => [j?.status, j?.stage, j?.runAfter, j?.leaseOwner]), ['queued', 'requeued after worker loss', 70_200, null]);
       assert.equal(await db.jobs.recoverExpired(one, requeue), false, 'recovering twice changes nothing');
       const renewed = await db.jobs.claim(job.id, 'w2', 70_300, 100);
       const two = { id: job.id, attempt: 2 };
@@ -294,25 +326,25 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal(await db.jobs.heartbeat(two, 70_350, 1000), 'running');
       assert.equal(await db.jobs.recoverExpired(two, fail), false, 'a lease renewed since the sweeper looked is not expired');
       assert.equal(await db.jobs.recoverExpired(two, { ...fail, at: 71_400 }), true);
-      const failed = await db.jobs.get(job.id);
+      const failed = await db.jobs.get(ADMIN, job.id);
       assert.equal(failed?.status, 'failed');
       assert.equal(failed?.error?.code, 'worker_lost');
       assert.equal(await db.jobs.claim(job.id, 'w3', 70_600, 100), null);
     });
 
     it('refunds an attempt handed back at shutdown', async () => {
-      const { job } = await db.jobs.create(newJob(80_000));
+      const { job } = await db.jobs.create(ADMIN, newJob(80_000));
       const c = await db.jobs.claim(job.id, 'w1', 80_001, 1000);
       assert.ok(await db.jobs.settle({ id: job.id, attempt: c!.attempts }, decideHandBack(c!, 80_002).write));
-      const back = await db.jobs.get(job.id);
+      const back = await db.jobs.get(ADMIN, job.id);
       assert.equal(back?.status, 'queued');
       assert.equal(back?.attempts, 0);
     });
 
     it('stores uploads and API keys', async () => {
-      await db.uploads.create({ id: 'upl_contract1', filename: 'a.mp4', size: 12, contentType: 'video/mp4', sha256: 'ab', key: 'uploads/upl_contract1/source', createdAt: 5 });
-      assert.deepEqual(await db.uploads.get('upl_contract1'), { id: 'upl_contract1', filename: 'a.mp4', size: 12, contentType: 'video/mp4', sha256: 'ab', key: 'uploads/upl_contract1/source', createdAt: 5 });
-      assert.equal(await db.uploads.get('upl_nope'), null);
+      await db.uploads.create(ADMIN, { id: 'upl_contract1', filename: 'a.mp4', size: 12, contentType: 'video/mp4', sha256: 'ab', key: 'uploads/upl_contract1/source', createdAt: 5 });
+      assert.deepEqual(await db.uploads.get(ADMIN, 'upl_contract1'), { id: 'upl_contract1', filename: 'a.mp4', size: 12, contentType: 'video/mp4', sha256: 'ab', key: 'uploads/upl_contract1/source', createdAt: 5 });
+      assert.equal(await db.uploads.get(ADMIN, 'upl_nope'), null);
       const before = await db.apiKeys.count();
       await db.apiKeys.create({ id: 'key_1', name: 'admin', hash: 'deadbeef', createdAt: 1 });
       assert.equal((await db.apiKeys.findByHash('deadbeef'))?.name, 'admin');
@@ -322,13 +354,13 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
 
     it('keeps a presigned upload pending until markReady, once', async () => {
       const pending = { id: 'upl_contract2', filename: 'b.mp4', size: 7, contentType: 'video/mp4', sha256: '', key: 'uploads/upl_contract2/source', createdAt: 6 };
-      await db.uploads.create({ ...pending, status: 'pending', multipartId: 'mp-1', expiresAt: 900 });
-      assert.deepEqual(await db.uploads.get('upl_contract2'), { ...pending, status: 'pending', multipartId: 'mp-1', expiresAt: 900 });
-      assert.equal(await db.uploads.markReady('upl_contract2', { sha256: 'cd' }), true);
-      assert.deepEqual(await db.uploads.get('upl_contract2'), { ...pending, sha256: 'cd' });
-      assert.equal(await db.uploads.markReady('upl_contract2', { sha256: 'ef' }), false, 'a ready upload is not changed again');
-      assert.equal(await db.uploads.markReady('upl_contract1', { sha256: 'ef' }), false);
-      assert.equal((await db.uploads.get('upl_contract2'))?.sha256, 'cd');
+      await db.uploads.create(ADMIN, { ...pending, status: 'pending', multipartId: 'mp-1', expiresAt: 900 });
+      assert.deepEqual(await db.uploads.get(ADMIN, 'upl_contract2'), { ...pending, status: 'pending', multipartId: 'mp-1', expiresAt: 900 });
+      assert.equal(await db.uploads.markReady(ADMIN, 'upl_contract2', { sha256: 'cd' }), true);
+      assert.deepEqual(await db.uploads.get(ADMIN, 'upl_contract2'), { ...pending, sha256: 'cd' });
+      assert.equal(await db.uploads.markReady(ADMIN, 'upl_contract2', { sha256: 'ef' }), false, 'a ready upload is not changed again');
+      assert.equal(await db.uploads.markReady(ADMIN, 'upl_contract1', { sha256: 'ef' }), false);
+      assert.equal((await db.uploads.get(ADMIN, 'upl_contract2'))?.sha256, 'cd');
     });
   });
 }

@@ -7,6 +7,7 @@ import type { Database } from '../../src/ports/db.port.js';
 import type { JobQueue, QueueMessage } from '../../src/ports/queue.port.js';
 import { OutboxRelay } from '../../src/services/outbox-relay.js';
 import type { DbUnderTest } from './db.contract.js';
+import { ADMIN } from '../helpers/principals.js';
 
 const outputs: OutputState[] = [{ spec: { type: 'thumbnail', format: 'jpg', deinterlace: 'auto' }, status: 'pending', files: [] }];
 
@@ -52,7 +53,7 @@ export function runOutboxContract(name: string, make: () => Promise<DbUnderTest>
 
     const create = async (now = clock.now()) => {
       const id = newId('job', now);
-      await db.jobs.create({ id, uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write });
+      await db.jobs.create(ADMIN, { id, uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write });
       return id;
     };
     const relay = (queue: JobQueue, opts: ConstructorParameters<typeof OutboxRelay>[1] = {}, database: Database = db) =>
@@ -135,7 +136,7 @@ export function runOutboxContract(name: string, make: () => Promise<DbUnderTest>
       const queue = new RecordingQueue();
       clock.t += 10_000;
       const id = await create();
-      await db.jobs.transition(id, decideCancel((await db.jobs.get(id))!, clock.now()));
+      await db.jobs.transition(id, decideCancel((await db.jobs.get(ADMIN, id))!, clock.now()));
       assert.deepEqual(await relay(queue).sendForJob(id), { status: 'sent' });
       assert.deepEqual([queue.counts([id]), await unsent(id)], [[0], []]);
     });

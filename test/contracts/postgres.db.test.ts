@@ -5,6 +5,7 @@ import { migratePostgres, openPostgresDatabase } from '../../src/adapters/postgr
 import { runDbContract } from './db.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
 import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
+import { ADMIN } from '../helpers/principals.js';
 
 runDbContract('postgres', async () => {
   const schema = freshSchema();
@@ -55,12 +56,12 @@ describe('postgres migrations', () => {
     const b = await openPostgresDatabase(PG_URL, { schema: s2, poolSize: 2 });
     try {
       const big = 1_790_000_000_000;
-      await a.uploads.create({ id: 'upl_1', filename: 'a.mp4', size: 5_000_000_000, contentType: 'video/mp4', sha256: 'x', key: 'uploads/upl_1/source', createdAt: big });
-      const read = await a.uploads.get('upl_1');
+      await a.uploads.create(ADMIN, { id: 'upl_1', filename: 'a.mp4', size: 5_000_000_000, contentType: 'video/mp4', sha256: 'x', key: 'uploads/upl_1/source', createdAt: big });
+      const read = await a.uploads.get(ADMIN, 'upl_1');
       assert.equal(read?.createdAt, big);
       assert.equal(typeof read?.size, 'number');
       assert.equal(read?.size, 5_000_000_000);
-      assert.equal(await b.uploads.get('upl_1'), null, 'the other schema does not see it');
+      assert.equal(await b.uploads.get(ADMIN, 'upl_1'), null, 'the other schema does not see it');
       const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
       const { rows } = await client.query('SELECT table_schema FROM information_schema.tables WHERE table_name = $1 AND table_schema = ANY($2)', ['jobs', [s1, s2]]);

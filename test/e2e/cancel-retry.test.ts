@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { media } from '../helpers/media.js';
 import { collectEvents, startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 import { tempDir, waitFor } from '../helpers/temp.js';
+import { ADMIN } from '../helpers/principals.js';
 
 function ffmpegProcessesReading(uploadId: string): number {
   try {
@@ -103,7 +104,7 @@ describe('e2e: retries with backoff on transient ffmpeg failures', () => {
       seen.push(e);
       // Read the row at once: the job waits in the queue until runAfter, 0.3 s at least.
       if (e.status === 'queued' && e.stage === 'waiting to retry') {
-        requeues.push(db.jobs.get(e.jobId).then((j) => ({ jobId: e.jobId, failedAt: e.at, runAfter: j!.runAfter, status: j!.status })));
+        requeues.push(db.jobs.get(ADMIN, e.jobId).then((j) => ({ jobId: e.jobId, failedAt: e.at, runAfter: j!.runAfter, status: j!.status })));
       }
     });
     try {

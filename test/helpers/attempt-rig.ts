@@ -16,6 +16,7 @@ import type { AttemptDeps, AttemptSettings } from '../../src/worker/attempt-cont
 import type { QueueMessages } from '../../src/worker/queue-messages.js';
 import { ScriptedRunner } from './scripted-runner.js';
 import { tempDir } from './temp.js';
+import { ADMIN } from './principals.js';
 
 /** Time that moves only when a test says so. */
 export class TestClock implements Clock {
@@ -79,10 +80,10 @@ export class AttemptRig {
     const file = join(this.dir, `${uploadId}.mp4`);
     await writeFile(file, Buffer.alloc(2048));
     const { size } = await this.blobs.putFile(key, file);
-    await this.db.uploads.create({ id: uploadId, filename: 'in.mp4', size, contentType: 'video/mp4', sha256: '', key, createdAt: now });
+    await this.db.uploads.create(ADMIN, { id: uploadId, filename: 'in.mp4', size, contentType: 'video/mp4', sha256: '', key, createdAt: now });
     const id = newId('job', now);
     const outputs = Array.from({ length: opts.outputs ?? 1 }, () => ({ spec: THUMBNAIL, status: 'pending' as const, files: [] }));
-    const { job } = await this.db.jobs.create({
+    const { job } = await this.db.jobs.create(ADMIN, {
       id, uploadId, inputUrl: opts.inputUrl ?? null, outputs, userMetadata: null, maxAttempts: opts.maxAttempts ?? 3, createdAt: now, initial: decideCreate(id, now).write,
     });
     return job;
@@ -101,11 +102,11 @@ export class AttemptRig {
 
   /** What the jobs service does on POST /v1/jobs/:id/cancel: the guarded write, then (unless `announce` is false) its event. */
   async cancel(id: string, announce = true): Promise<JobRecord> {
-    const job = await this.db.jobs.get(id);
+    const job = await this.db.jobs.get(ADMIN, id);
     const decision = decideCancel(job!, this.clock.now());
     if (!(await this.db.jobs.transition(id, decision))) throw new Error(`job ${id} could not be canceled`);
     if (announce) for (const e of decision.events) await this.events.publish(e);
-    return (await this.db.jobs.get(id))!;
+    return (await this.db.jobs.get(ADMIN, id))!;
   }
 
   async close(): Promise<void> {

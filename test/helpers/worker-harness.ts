@@ -12,6 +12,7 @@ import { createLogger } from '../../src/main/logger.js';
 import { JobsService } from '../../src/services/jobs.service.js';
 import { Worker } from '../../src/worker/worker.js';
 import { tempDir, waitFor } from './temp.js';
+import { ADMIN } from './principals.js';
 
 export interface WorkerHarness {
   db: SqliteHandle;
@@ -45,11 +46,11 @@ export async function startWorkerHarness(binaries: { ffmpeg: string; ffprobe: st
       const id = newId('upl', clock.now());
       const key = keys.uploadSource(id);
       const { size } = await blobs.putFile(key, inputPath);
-      await db.uploads.create({ id, filename: 'input', size, contentType: 'application/octet-stream', sha256: '', key, createdAt: clock.now() });
+      await db.uploads.create(ADMIN, { id, filename: 'input', size, contentType: 'application/octet-stream', sha256: '', key, createdAt: clock.now() });
       const input = { uploadId: id, ...(body.onDamage ? { onDamage: body.onDamage } : {}) };
-      const { job } = await service.submit({ input, outputs: body.outputs });
+      const { job } = await service.submit(ADMIN, { input, outputs: body.outputs });
       return waitFor(async () => {
-        const now = await db.jobs.get(job.id);
+        const now = await db.jobs.get(ADMIN, job.id);
         return now && isFinal(now.status) ? now : null;
       }, { timeoutMs: 120_000, what: `job ${job.id} to finish` });
     },

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/main/logger.js';
 import type { ConsumeOptions, JobQueue, QueueConsumer, QueueMessage } from '../../src/ports/queue.port.js';
 import { Worker } from '../../src/worker/worker.js';
 import { tempDir } from '../helpers/temp.js';
+import { ADMIN } from '../helpers/principals.js';
 
 /**
  * The queue refusing a job: the job database stays open while the queue's own database
@@ -44,7 +45,7 @@ describe('a job the queue does not take', () => {
     const downQueue = new DbJobQueue(queueDb.kysely, { queue: 'jobs', owner: 'api', clock, caps: sqliteCapabilities });
     await queueDb.close();
     const err = await service(downQueue)
-      .submit(body, 'key-1')
+      .submit(ADMIN, body, 'key-1')
       .then(
         () => null,
         (e: unknown) => e,
@@ -52,19 +53,19 @@ describe('a job the queue does not take', () => {
     assert.ok(isDomainError(err) && err.code === 'queue_unavailable', `expected queue_unavailable, got ${String(err)}`);
     assert.match(err.message, /the job queue did not take job job_\w+: .*Nothing was started and the job is marked failed; once the queue is back, send the same request again with its Idempotency-Key, or POST \/v1\/jobs\/job_\w+\/retry/);
     const jobId = (err.details as { jobId: string }).jobId;
-    const stored = await db.jobs.get(jobId);
+    const stored = await db.jobs.get(ADMIN, jobId);
     assert.deepEqual([stored?.status, stored?.attempts, stored?.error?.code], ['failed', 0, 'queue_unavailable'], 'not left queued with no message');
 
     // The queue is back: the same request with the same key runs the same job.
     const upDb = await openSqliteDatabase(join(t.dir, 'queue.db'));
     try {
       const upQueue = new DbJobQueue(upDb.kysely, { queue: 'jobs', owner: 'api', clock, caps: sqliteCapabilities });
-      const replay = await service(upQueue).submit(body, 'key-1');
+      const replay = await service(upQueue).submit(ADMIN, body, 'key-1');
       assert.equal(replay.created, false);
       assert.deepEqual([replay.job.id, replay.job.status, replay.job.error], [jobId, 'queued', null]);
       assert.equal(await upQueue.depth(), 1, 'its message is in the queue now');
       // A replay of a job that is queued and has its message adds a harmless duplicate, not a new job.
-      const again = await service(upQueue).submit(body, 'key-1');
+      const again = await service(upQueue).submit(ADMIN, body, 'key-1');
       assert.equal(again.job.id, jobId);
     } finally {
       await upDb.close();
@@ -74,11 +75,11 @@ describe('a job the queue does not take', () => {
   it('the retry endpoint path refuses the same way while the queue is down', async () => {
     const upDb = await openSqliteDatabase(join(t.dir, 'queue2.db'));
     const upQueue = new DbJobQueue(upDb.kysely, { queue: 'jobs', owner: 'api', clock, caps: sqliteCapabilities });
-    const { job } = await service(upQueue).submit(body);
+    const { job } = await service(upQueue).submit(ADMIN, body);
     await db.jobs.transition(job.id, decideCancel(job, clock.now()));
     await upDb.close(); // the queue goes away
-    await assert.rejects(service(upQueue).retry(job.id), (e: unknown) => isDomainError(e) && e.code === 'queue_unavailable');
-    const stored = await db.jobs.get(job.id);
+    await assert.rejects(service(upQueue).retry(ADMIN, job.id), (e: unknown) => isDomainError(e) && e.code === 'queue_unavailable');
+    const stored = await db.jobs.get(ADMIN, job.id);
     assert.deepEqual([stored?.status, stored?.error?.code], ['failed', 'queue_unavailable']);
   });
 });
@@ -144,7 +145,7 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
   it('a job written without its message (a process died in between) gets one after the grace period, once', async () => {
     const now = clock.now();
     const id = newId('job', now);
-    const { job } = await db.jobs.create({ id, uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write });
+    const { job } = await db.jobs.create(ADMIN, { id, uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write });
     const before = await queue.depth();
     await worker.sweep();
     assert.equal(await queue.depth(), before, 'not within the grace period');
@@ -159,7 +160,7 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
   it('while the queue is down the outbox row stays; the first sweep after it is back and its backoff has run out sends it', async () => {
     const now = clock.now();
     const id = newId('job', now);
-    const { job } = await db.jobs.create({ id, uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write });
+    const { job } = await db.jobs.create(ADMIN, { id, uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write });
     const before = await queue.depth();
     queue.down = true;
     await pause(80);

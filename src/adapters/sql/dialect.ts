@@ -11,6 +11,16 @@ export interface DialectCapabilities {
   epochType: 'integer' | 'bigint';
   /** `SELECT … FOR UPDATE SKIP LOCKED` is available (many processes claim concurrently). */
   skipLocked: boolean;
+  /**
+   * A constraint can be dropped with ALTER TABLE (PostgreSQL). SQLite cannot drop a column's
+   * UNIQUE: the table is rebuilt instead (migration 0008).
+   */
+  dropsConstraints: boolean;
+  /**
+   * Kysely's migrator runs each migration in a transaction (PostgreSQL: transactional DDL).
+   * On SQLite it does not; a migration that must not stop half-way opens its own.
+   */
+  migratesInTransaction: boolean;
 }
 
 export const sqliteCapabilities: DialectCapabilities = {
@@ -18,6 +28,8 @@ export const sqliteCapabilities: DialectCapabilities = {
   serialType: 'integer',
   epochType: 'integer',
   skipLocked: false,
+  dropsConstraints: false,
+  migratesInTransaction: false,
 };
 
 export const postgresCapabilities: DialectCapabilities = {
@@ -25,4 +37,6 @@ export const postgresCapabilities: DialectCapabilities = {
   serialType: 'bigserial',
   epochType: 'bigint',
   skipLocked: true,
+  dropsConstraints: true,
+  migratesInTransaction: true,
 };

@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { GuardedDecision, JobWrite } from '../../domain/job-lifecycle.js';
 import type { JobRecord, JobStatus, OutputState } from '../../domain/job.js';
+import { ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
 import type { Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
 import { insertOutbox } from './outbox.repository.js';
@@ -48,24 +49,25 @@ export class SqlJobRepository implements JobRepository {
     });
   }
 
-  async create(job: NewJob, idempotency?: { key: string; requestHash: string }) {
+  async create(principal: Principal, job: NewJob, idempotency?: { key: string; requestHash: string }) {
+    const owner = ownerOf(principal);
     try {
-      return await this.insert(job, idempotency);
+      return await this.insert(owner, job, idempotency);
     } catch (err) {
       // Two API processes raced with the same Idempotency-Key: the unique index let one
       // insert win; the loser returns the winner's job instead of an error. (Inside a unit of
       // work PostgreSQL has aborted the transaction: the caller's retry of the whole unit does it.)
       if (!idempotency || this.db.isTransaction) throw err;
-      const winner = await this.db.selectFrom('jobs').selectAll().where('idempotency_key', '=', idempotency.key).executeTakeFirst();
+      const winner = await this.db.selectFrom('jobs').selectAll().where('owner_key_id', '=', owner).where('idempotency_key', '=', idempotency.key).executeTakeFirst();
       if (!winner) throw err;
       return { job: toJob(winner), created: false, requestHash: winner.request_hash ?? undefined };
     }
   }
 
-  private async insert(job: NewJob, idempotency?: { key: string; requestHash: string }) {
+  private async insert(owner: string, job: NewJob, idempotency?: { key: string; requestHash: string }) {
     return this.atomically(async (trx) => {
       if (idempotency) {
-        const existing = await trx.selectFrom('jobs').selectAll().where('idempotency_key', '=', idempotency.key).executeTakeFirst();
+        const existing = await trx.selectFrom('jobs').selectAll().where('owner_key_id', '=', owner).where('idempotency_key', '=', idempotency.key).executeTakeFirst();
         if (existing) return { job: toJob(existing), created: false, requestHash: existing.request_hash ?? undefined };
       }
       const first = job.initial;
@@ -93,6 +95,7 @@ export class SqlJobRepository implements JobRepository {
         lease_owner: null,
         lease_expires_at: null,
         updated_at: job.createdAt,
+        owner_key_id: owner,
       };
       await trx.insertInto('jobs').values(row).execute();
       await insertOutbox(trx, first.messages ?? [], job.createdAt);
@@ -100,13 +103,18 @@ export class SqlJobRepository implements JobRepository {
     });
   }
 
-  async get(id: string): Promise<JobRecord | null> {
-    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  async get(principal: Principal, id: string): Promise<JobRecord | null> {
+    let q = this.db.selectFrom('jobs').selectAll().where('id', '=', id);
+    const owner = readableOwner(principal);
+    if (owner !== null) q = q.where('owner_key_id', '=', owner);
+    const row = await q.executeTakeFirst();
     return row ? toJob(row) : null;
   }
 
-  async list(query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage> {
+  async list(principal: Principal, query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage> {
     let q = this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1);
+    const owner = readableOwner(principal);
+    if (owner !== null) q = q.where('owner_key_id', '=', owner);
     if (query.status) q = q.where('status', '=', query.status);
     if (query.cursor) q = q.where('id', '<', query.cursor);
     const rows = await q.execute();

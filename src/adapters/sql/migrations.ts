@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import type { DialectCapabilities } from './dialect.js';
 import type { OutputType } from '../../domain/job-spec.js';
 import { jobRoute, LIGHTEST_ROUTE, type Route } from '../../domain/routes.js';
+import { principalOwnerMigration } from './principal-owner.migration.js';
 
 /**
  * Numbered migrations (graphile-worker style), applied in order, each once. They are
@@ -184,6 +185,8 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
         await db.updateTable('jobs').set({ dispatch_due: null }).where('dispatch_due', 'is not', null).execute();
       },
     },
+    // Every job and upload carries its owner; Idempotency-Key unique per owner (its own file).
+    '0008_principal_owner': principalOwnerMigration(caps),
   };
 }
 

@@ -27,6 +27,11 @@ export interface JobsTable {
   on_damage: string | null;
   /** JSON array of the finished job's warnings (0006). */
   warnings: string | null;
+  /**
+   * Who created the job: the API key's id (src/domain/principal.ts `ownerOf`), 'legacy' for
+   * rows of a database that had no key (0008). Idempotency keys are unique per owner.
+   */
+  owner_key_id: string;
 }
 
 export interface UploadsTable {
@@ -41,6 +46,8 @@ export interface UploadsTable {
   status: string;
   multipart_id: string | null;
   expires_at: number | null;
+  /** Who uploaded it, as `jobs.owner_key_id` (0008). */
+  owner_key_id: string;
 }
 
 export interface ApiKeysTable {

@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { UploadRecord } from '../../domain/job.js';
+import { ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
 import type { ApiKeyRecord, ApiKeyRepository, UploadRepository } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
 import { toUpload } from './rows.js';
 
 export class SqlUploadRepository implements UploadRepository {
   constructor(private readonly db: Kysely<Tables>) {}
-  async create(u: UploadRecord): Promise<void> {
+  async create(principal: Principal, u: UploadRecord): Promise<void> {
     await this.db
       .insertInto('uploads')
       .values({
@@ -20,20 +21,26 @@ export class SqlUploadRepository implements UploadRepository {
         status: u.status ?? 'ready',
         multipart_id: u.multipartId ?? null,
         expires_at: u.expiresAt ?? null,
+        owner_key_id: ownerOf(principal),
       })
       .execute();
   }
-  async markReady(id: string, done: { sha256: string }): Promise<boolean> {
-    const res = await this.db
+  async markReady(principal: Principal, id: string, done: { sha256: string }): Promise<boolean> {
+    let q = this.db
       .updateTable('uploads')
       .set({ status: 'ready', sha256: done.sha256, multipart_id: null })
       .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
+      .where('status', '=', 'pending');
+    const owner = readableOwner(principal);
+    if (owner !== null) q = q.where('owner_key_id', '=', owner);
+    const res = await q.executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
-  async get(id: string): Promise<UploadRecord | null> {
-    const row = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+  async get(principal: Principal, id: string): Promise<UploadRecord | null> {
+    let q = this.db.selectFrom('uploads').selectAll().where('id', '=', id);
+    const owner = readableOwner(principal);
+    if (owner !== null) q = q.where('owner_key_id', '=', owner);
+    const row = await q.executeTakeFirst();
     return row ? toUpload(row) : null;
   }
 }

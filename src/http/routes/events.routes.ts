@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { isFinal } from '../../domain/job.js';
 import type { JobEvent } from '../../services/jobs.service.js';
 import { etaSeconds, presentJob } from '../presenters.js';
-import { presentContext, type HttpDeps } from '../http.types.js';
+import { presentContext, principalOf, type HttpDeps } from '../http.types.js';
 
 /**
  * Server-Sent Events for one job: a `status` event with the whole job first, then
@@ -12,7 +12,9 @@ import { presentContext, type HttpDeps } from '../http.types.js';
 export async function eventRoutes(app: FastifyInstance, deps: HttpDeps) {
   app.get('/v1/jobs/:id/events', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const first = await deps.jobs.get(id); // 404 before we switch to streaming
+    const principal = principalOf(request);
+    // 404 before we switch to streaming, for another owner's job too: only then does it subscribe.
+    const first = await deps.jobs.get(principal, id);
     const ctx = () => presentContext(request, deps);
     reply.hijack();
     const res = reply.raw;
@@ -43,7 +45,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps) {
           send('progress', { id, status: e.status, progress: e.progress, stage: e.stage, etaSeconds: etaSeconds(job, deps.clock.now()) });
           return;
         }
-        const job = await deps.jobs.get(id).catch(() => null);
+        const job = await deps.jobs.get(principal, id).catch(() => null);
         if (!job) return end();
         send('status', presentJob(job, ctx()));
         if (isFinal(job.status)) end();
@@ -53,7 +55,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps) {
     const keepAlive = setInterval(() => !closed && res.write(': keep-alive\n\n'), 15_000);
     request.raw.on('close', end);
     // Read again after subscribing so no change between the first read and now is missed.
-    const current = await deps.jobs.get(id);
+    const current = await deps.jobs.get(principal, id);
     first.startedAt = current.startedAt;
     send('status', presentJob(current, ctx()));
     if (isFinal(current.status)) end();

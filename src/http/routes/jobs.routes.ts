@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { JOB_STATUSES } from '../../domain/job.js';
 import { parseOrThrow } from '../../services/validation.js';
 import { presentJob } from '../presenters.js';
-import { presentContext, type HttpDeps } from '../http.types.js';
+import { presentContext, principalOf, type HttpDeps } from '../http.types.js';
 
 export const listQuerySchema = z.strictObject({
   status: z.enum(JOB_STATUSES).optional(),
@@ -14,30 +14,30 @@ export const listQuerySchema = z.strictObject({
 export async function jobRoutes(app: FastifyInstance, deps: HttpDeps) {
   app.post('/v1/jobs', async (request, reply) => {
     const key = request.headers['idempotency-key'];
-    const { job, created } = await deps.jobs.submit(request.body, Array.isArray(key) ? key[0] : key);
+    const { job, created } = await deps.jobs.submit(principalOf(request), request.body, Array.isArray(key) ? key[0] : key);
     if (!created) reply.header('idempotent-replayed', 'true');
     return reply.status(created ? 202 : 200).send(presentJob(job, presentContext(request, deps)));
   });
 
   app.get('/v1/jobs', async (request) => {
     const query = parseOrThrow(listQuerySchema, request.query, 'query');
-    const page = await deps.jobs.list(query);
+    const page = await deps.jobs.list(principalOf(request), query);
     const ctx = presentContext(request, deps);
     return { jobs: page.jobs.map((j) => presentJob(j, ctx)), nextCursor: page.nextCursor };
   });
 
   app.get('/v1/jobs/:id', async (request) => {
     const { id } = request.params as { id: string };
-    return presentJob(await deps.jobs.get(id), presentContext(request, deps));
+    return presentJob(await deps.jobs.get(principalOf(request), id), presentContext(request, deps));
   });
 
   app.post('/v1/jobs/:id/cancel', async (request) => {
     const { id } = request.params as { id: string };
-    return presentJob(await deps.jobs.cancel(id), presentContext(request, deps));
+    return presentJob(await deps.jobs.cancel(principalOf(request), id), presentContext(request, deps));
   });
 
   app.post('/v1/jobs/:id/retry', async (request, reply) => {
     const { id } = request.params as { id: string };
-    return reply.status(202).send(presentJob(await deps.jobs.retry(id), presentContext(request, deps)));
+    return reply.status(202).send(presentJob(await deps.jobs.retry(principalOf(request), id), presentContext(request, deps)));
   });
 }

@@ -7,7 +7,7 @@ import type { ReceivedFile } from '../../services/uploads.service.js';
 import { guardUploadBody, multipartError } from '../upload-body.js';
 import { UploadSlots } from '../upload-slots.js';
 import { presentUpload } from '../presenters.js';
-import type { HttpDeps } from '../http.types.js';
+import { principalOf, type HttpDeps } from '../http.types.js';
 
 export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
   const slots = new UploadSlots(deps.maxConcurrentUploads);
@@ -21,7 +21,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
       if (!deps.directUploads) {
         throw new DomainError('presigned_unavailable', 'presigned uploads need S3 storage (MEDIAFORGE_STORAGE=s3); send the file in the request body instead');
       }
-      const ticket = await deps.directUploads.create(request.body);
+      const ticket = await deps.directUploads.create(principalOf(request), request.body);
       return reply.status(201).send({
         upload: presentUpload(ticket.upload),
         method: ticket.method,
@@ -36,12 +36,13 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
     if (!request.isMultipart() && !(request.body instanceof Readable)) {
       throw new DomainError('unsupported_media_type', 'send the file as multipart/form-data (field `file`) or as a raw body such as application/octet-stream, not as JSON');
     }
-    const release = slots.acquire(request.principal!.keyId);
+    const principal = principalOf(request);
+    const release = slots.acquire(principal.keyId);
     const guard = guardUploadBody(request, { idleMs: deps.uploadIdleMs });
     try {
       const upload = request.isMultipart()
         ? await receiveMultipart(request, deps, guard.signal)
-        : await deps.uploads.create(request.body as Readable, { filename: (request.query as { filename?: string }).filename, contentType: request.headers['content-type'] }, { signal: guard.signal });
+        : await deps.uploads.create(principal, request.body as Readable, { filename: (request.query as { filename?: string }).filename, contentType: request.headers['content-type'] }, { signal: guard.signal });
       return reply.status(201).send(presentUpload(upload));
     } finally {
       guard.release();
@@ -54,12 +55,12 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
     if (!deps.directUploads) {
       throw new DomainError('presigned_unavailable', 'presigned uploads need S3 storage (MEDIAFORGE_STORAGE=s3); uploads through the API are complete when POST /v1/uploads answers');
     }
-    return presentUpload(await deps.directUploads.complete(id, request.body instanceof Readable ? {} : request.body));
+    return presentUpload(await deps.directUploads.complete(principalOf(request), id, request.body instanceof Readable ? {} : request.body));
   });
 
   app.get('/v1/uploads/:id', async (request) => {
     const { id } = request.params as { id: string };
-    return presentUpload(await deps.uploads.get(id));
+    return presentUpload(await deps.uploads.get(principalOf(request), id));
   });
 }
 
@@ -89,5 +90,5 @@ async function receiveMultipart(request: FastifyRequest, deps: HttpDeps, signal:
     throw multipartError(err) ?? err;
   }
   if (!received || !meta) throw new DomainError('upload_missing_file', 'send the media as a multipart field named `file`');
-  return deps.uploads.commit(received, meta);
+  return deps.uploads.commit(principalOf(request), received, meta);
 }

@@ -4,6 +4,7 @@ import { DomainError } from '../../domain/errors.js';
 import { downloadingStage, STAGES } from '../../domain/job-lifecycle.js';
 import { importFromUrl } from '../../pipelines/url-import.js';
 import type { AttemptContext } from '../attempt-context.js';
+import { SYSTEM_PRINCIPAL } from '../../domain/principal.js';
 
 export interface FetchedInput {
   /** The blob the outputs read. */
@@ -15,7 +16,7 @@ export interface FetchedInput {
 /** Step 1: the stored input: the job's upload, or its URL downloaded once for all its outputs. */
 export async function fetchInput(a: AttemptContext): Promise<FetchedInput> {
   if (a.job.inputUrl) return importInput(a, a.job.inputUrl);
-  const upload = await a.deps.db.uploads.get(a.job.uploadId);
+  const upload = await a.deps.db.uploads.get(SYSTEM_PRINCIPAL, a.job.uploadId);
   if (!upload) throw new DomainError('input_invalid', `the upload ${a.job.uploadId} no longer exists`);
   return { key: upload.key, release: async () => undefined };
 }

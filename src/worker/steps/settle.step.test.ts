@@ -4,6 +4,7 @@ import { AbortedError, DomainError, ERROR_CODES, type ErrorCode } from '../../do
 import { STAGES } from '../../domain/job-lifecycle.js';
 import { AttemptRig, SETTINGS } from '../../../test/helpers/attempt-rig.js';
 import { settleFailure, settleSuccess } from './settle.step.js';
+import { ADMIN } from '../../../test/helpers/principals.js';
 
 /** The codes that retry (with attempts left); every other one fails the job at once. */
 const RETRYABLE: ErrorCode[] = [
@@ -29,7 +30,7 @@ describe('settle step', { timeout: 30_000 }, () => {
       rig.sent.length = 0;
       const rowsBefore = (await rig.db.outbox.forJob(job.id)).length;
       await settleFailure(rig.attempt(claimed), new DomainError('ffmpeg_failed', 'ffmpeg exited with code 1'));
-      const stored = (await rig.db.jobs.get(job.id))!;
+      const stored = (await rig.db.jobs.get(ADMIN, job.id))!;
       seen.push({ status: stored.status, runAfter: stored.status === 'queued' ? stored.runAfter - failedAt : null, delay: rig.sent.length ? stored.runAfter - failedAt : null });
       if (stored.status === 'queued') {
         assert.equal(stored.stage, STAGES.waitingToRetry);
@@ -55,7 +56,7 @@ describe('settle step', { timeout: 30_000 }, () => {
       const claimed = await rig.claim((await rig.job()).id);
       rig.sent.length = 0;
       await settleFailure(rig.attempt(claimed), new DomainError(code, `it went wrong: ${code}`));
-      const stored = (await rig.db.jobs.get(claimed.id))!;
+      const stored = (await rig.db.jobs.get(ADMIN, claimed.id))!;
       outcome[code] = stored.status;
       assert.equal(rig.sent.length, stored.status === 'queued' ? 1 : 0, `${code}: a message exactly when requeued`);
       assert.equal(stored.error?.code, code);
@@ -67,7 +68,7 @@ describe('settle step', { timeout: 30_000 }, () => {
   it('an error without a code is internal, and retries', async () => {
     const claimed = await rig.claim((await rig.job()).id);
     await settleFailure(rig.attempt(claimed), new TypeError('x is undefined'));
-    const stored = (await rig.db.jobs.get(claimed.id))!;
+    const stored = (await rig.db.jobs.get(ADMIN, claimed.id))!;
     assert.deepEqual([stored.status, stored.error], ['queued', { code: 'internal', message: 'x is undefined' }]);
   });
 
@@ -81,7 +82,7 @@ describe('settle step', { timeout: 30_000 }, () => {
     const rowsBefore = (await rig.db.outbox.forJob(claimed.id)).length;
     attempt.abort('shutdown');
     await settleFailure(attempt, new AbortedError());
-    const stored = (await rig.db.jobs.get(claimed.id))!;
+    const stored = (await rig.db.jobs.get(ADMIN, claimed.id))!;
     assert.deepEqual(
       [stored.status, stored.attempts, stored.stage, stored.error, stored.runAfter, stored.leaseOwner],
       ['queued', 0, STAGES.waitingToRetry, null, rig.clock.now(), null],
@@ -103,7 +104,7 @@ describe('settle step', { timeout: 30_000 }, () => {
       return { stale: rig.attempt(first), current: second, from: rig.published.length };
     };
     const unchanged = async (t: Awaited<ReturnType<typeof takenOver>>) => {
-      assert.deepEqual(await rig.db.jobs.get(t.current.id), t.current, 'the row is as the current attempt left it');
+      assert.deepEqual(await rig.db.jobs.get(ADMIN, t.current.id), t.current, 'the row is as the current attempt left it');
       assert.deepEqual(rig.sent, []);
       assert.deepEqual(rig.published.slice(t.from), []);
     };
