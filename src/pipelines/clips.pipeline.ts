@@ -12,9 +12,8 @@ import { deinterlaceResult } from '../ffmpeg/deinterlace.js';
 import { clipFileName, parseKeyframes, planClips, snapToKeyframes, type PlannedClip } from '../ffmpeg/clips.plan.js';
 import { planFrame, type FramePlan } from '../ffmpeg/geometry.js';
 import { buildProbeArgs, parseProbe } from '../ffmpeg/probe.js';
-import type { OutputHandler, OutputProduct, PipelineContext } from './pipeline.types.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, type OutputHandler, type OutputProduct, type PipelineContext } from './pipeline.types.js';
 
-const PROBE_TIMEOUT_MS = 120_000;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export function requireVideo(ctx: PipelineContext, what: string): void {
@@ -35,7 +34,7 @@ export const clipsPipeline: OutputHandler<ClipsOutputSpec> = async (ctx, spec) =
   const duration = meta.duration!;
   let clips = planClips(spec, duration);
   if (spec.mode === 'fast') {
-    const raw = await ctx.runner.probe(buildKeyframeProbeArgs(ctx.inputPath), { signal: ctx.signal, timeoutMs: PROBE_TIMEOUT_MS });
+    const raw = await ctx.runner.probe(buildKeyframeProbeArgs(ctx.inputPath), { signal: ctx.signal, timeoutMs: ctx.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS });
     clips = snapToKeyframes(clips, parseKeyframes(raw), duration);
   }
   const planned: PlannedClip[] = clips.map((c, i) => ({ ...c, file: clipFileName(i, clips.length) }));
@@ -143,7 +142,7 @@ export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, pl
  */
 export async function probeWritten(ctx: PipelineContext, outputPath: string, what: string) {
   try {
-    return parseProbe(await ctx.runner.probe(buildProbeArgs(outputPath), { signal: ctx.signal, timeoutMs: PROBE_TIMEOUT_MS }));
+    return parseProbe(await ctx.runner.probe(buildProbeArgs(outputPath), { signal: ctx.signal, timeoutMs: ctx.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS }));
   } catch (err) {
     if (isDomainError(err) && err.code === 'input_invalid') throw new DomainError('ffmpeg_failed', `ffmpeg wrote no media into ${what}`);
     throw err;
