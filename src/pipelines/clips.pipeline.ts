@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import yazl from 'yazl';
 import { clipsCoverage } from '../domain/coverage.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { StoredFile } from '../domain/job.js';
@@ -12,6 +11,7 @@ import { deinterlaceResult } from '../ffmpeg/deinterlace.js';
 import { clipFileName, parseKeyframes, planClips, snapToKeyframes, type PlannedClip } from '../ffmpeg/clips.plan.js';
 import { planFrame, type FramePlan } from '../ffmpeg/geometry.js';
 import { buildProbeArgs, parseProbe } from '../ffmpeg/probe.js';
+import { StoredZip } from './stored-zip.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, type OutputHandler, type OutputProduct, type PipelineContext } from './pipeline.types.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -120,12 +120,12 @@ export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, pl
   files.push({ name: 'series.json', key: seriesKey, size: stored.size, contentType: 'application/json' });
 
   if (spec.archive) {
-    const zip = new yazl.ZipFile();
-    for (const clip of planned) zip.addFile(join(ctx.workDir, clip.file), clip.file, { compress: false, mtime: new Date(0) });
-    zip.addBuffer(seriesJson, 'series.json', { mtime: new Date(0) });
-    zip.end();
+    // Clips are already compressed: stored, CRC-32 by zlib, each file read once.
+    const zip = new StoredZip();
+    for (const clip of planned) zip.addFile(join(ctx.workDir, clip.file), clip.file);
+    zip.addBuffer(seriesJson, 'series.json');
     const zipKey = keys.outputFile(ctx.jobId, ctx.outputIndex, 'clips', 'clips.zip');
-    const { size } = await ctx.blobs.put(zipKey, zip.outputStream as unknown as PassThrough, { signal: ctx.signal });
+    const [, { size }] = await Promise.all([zip.end(), ctx.blobs.put(zipKey, zip.stream, { signal: ctx.signal })]);
     files.push({ name: 'clips.zip', key: zipKey, size, contentType: 'application/zip' });
   }
   ctx.onProgress(1);
