@@ -173,6 +173,8 @@ async function main() {
     return pid === 'self' ? c.children : c.self + c.children;
   };
   const serverRun: Record<'accurate' | 'fast', number[]> = { accurate: [], fast: [] };
+  // A job's CPU split: the server process itself, and its children (ffprobe, ffmpeg).
+  const jobSelf: Record<'accurate' | 'fast', number[]> = { accurate: [], fast: [] };
   const lastJob: Partial<Record<'accurate' | 'fast', any>> = {};
   const frameCounts: Partial<Record<Kind, number>> = {};
 
@@ -201,12 +203,14 @@ async function main() {
         times.direct.push(r.ms);
         frameCounts.direct = (await readdir(outDir)).length;
       } else {
-        const c0 = await cpuOf(server.pid);
+        const c0 = await cpuTimes(server.pid);
         const t0 = performance.now();
         const created = await api.json('POST', '/v1/jobs', { input: { uploadId: upload.id }, outputs: [{ type: 'frames', fps, mode: kind }] });
         const job = await api.waitFinal(created.id);
         const ms = performance.now() - t0;
-        cpu[kind].push((await cpuOf(server.pid)) - c0);
+        const c1 = await cpuTimes(server.pid);
+        cpu[kind].push(c1.self + c1.children - (c0.self + c0.children));
+        jobSelf[kind].push(c1.self - c0.self);
         if (job.status !== 'succeeded') throw new Error(`job ${job.id} (${kind}) ended ${job.status}: ${JSON.stringify(job.error)}\n${server.logTail()}`);
         times[kind].push(ms);
         if (job.startedAt && job.finishedAt) serverRun[kind].push(Date.parse(job.finishedAt) - Date.parse(job.startedAt));
@@ -277,12 +281,24 @@ async function main() {
   );
   console.log(table(rows));
   console.log(`\nserver-side run time (startedAt→finishedAt), median: accurate ${fmtS(median(serverRun.accurate))}, fast ${fmtS(median(serverRun.fast))}`);
+  console.log(
+    `server process's own CPU per job (children excluded), median: accurate ${median(jobSelf.accurate).toFixed(2)} s, fast ${median(jobSelf.fast).toFixed(2)} s`,
+  );
   if (withDirect) {
     const direct = median(times.direct);
     console.log(
       `split: ffmpeg argv alone ÷ baseline = ${(direct / base).toFixed(2)} (CPU ${(median(cpu.direct) / baseCpu).toFixed(2)}); ` +
         `job ÷ argv alone (orchestration) = ${(median(times.accurate) / direct).toFixed(2)} (CPU ${(median(cpu.accurate) / median(cpu.direct)).toFixed(2)}, ` +
         `+${(median(cpu.accurate) - median(cpu.direct)).toFixed(2)} CPU s)`,
+    );
+    // The same difference per round (job and argv of one round ran minutes apart at most), which load drift disturbs less.
+    const perRound = cpu.accurate.map((c, i) => c - cpu.direct[i]);
+    const fixed = median(cpu.accurate) - median(cpu.direct);
+    const fixedPaired = median(perRound);
+    const verdict = (v: number) => `${v.toFixed(2)} s ${v <= 0.25 ? 'met' : 'NOT met'}`;
+    console.log(
+      `fixed cost per job (job CPU − argv CPU), target ≤ 0.25 s: of the medians ${verdict(fixed)}; paired (median of per-round differences ` +
+        `${perRound.map((d) => d.toFixed(2)).join(', ')}) ${verdict(fixedPaired)}`,
     );
   }
 

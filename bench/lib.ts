@@ -238,8 +238,10 @@ export interface Server {
  * random preset API key and LOG_LEVEL=warn. Inherited MEDIAFORGE_* variables are
  * dropped so the shell's settings cannot change what is measured.
  */
-export async function startServer(extraEnv: Record<string, string> = {}, opts: { nodeArgs?: string[] } = {}): Promise<Server> {
-  const entry = join(REPO_DIR, 'dist', 'cli', 'main.js');
+export async function startServer(extraEnv: Record<string, string> = {}, opts: { nodeArgs?: string[]; root?: string } = {}): Promise<Server> {
+  // root: another copy of bin/ + dist/ (e.g. a build of the previous commit, for an A/B run).
+  const root = opts.root ?? REPO_DIR;
+  const entry = join(root, 'dist', 'cli', 'main.js');
   try {
     await stat(entry);
   } catch {
@@ -260,7 +262,7 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
     ...extraEnv,
   });
   // nodeArgs: e.g. ['--cpu-prof'] to profile the server (not allowed in NODE_OPTIONS).
-  const child = spawnTracked(process.execPath, [...(opts.nodeArgs ?? []), join(REPO_DIR, 'bin', 'mediaforge.js'), 'start'], {
+  const child = spawnTracked(process.execPath, [...(opts.nodeArgs ?? []), join(root, 'bin', 'mediaforge.js'), 'start'], {
     cwd: REPO_DIR,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

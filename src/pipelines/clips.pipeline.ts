@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import yazl from 'yazl';
 import { clipsCoverage } from '../domain/coverage.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { StoredFile } from '../domain/job.js';
@@ -12,9 +11,9 @@ import { deinterlaceResult } from '../ffmpeg/deinterlace.js';
 import { clipFileName, parseKeyframes, planClips, snapToKeyframes, type PlannedClip } from '../ffmpeg/clips.plan.js';
 import { planFrame, type FramePlan } from '../ffmpeg/geometry.js';
 import { buildProbeArgs, parseProbe } from '../ffmpeg/probe.js';
-import type { OutputHandler, OutputProduct, PipelineContext } from './pipeline.types.js';
+import { StoredZip } from './stored-zip.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, type OutputHandler, type OutputProduct, type PipelineContext } from './pipeline.types.js';
 
-const PROBE_TIMEOUT_MS = 120_000;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export function requireVideo(ctx: PipelineContext, what: string): void {
@@ -35,7 +34,7 @@ export const clipsPipeline: OutputHandler<ClipsOutputSpec> = async (ctx, spec) =
   const duration = meta.duration!;
   let clips = planClips(spec, duration);
   if (spec.mode === 'fast') {
-    const raw = await ctx.runner.probe(buildKeyframeProbeArgs(ctx.inputPath), { signal: ctx.signal, timeoutMs: PROBE_TIMEOUT_MS });
+    const raw = await ctx.runner.probe(buildKeyframeProbeArgs(ctx.inputPath), { signal: ctx.signal, timeoutMs: ctx.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS });
     clips = snapToKeyframes(clips, parseKeyframes(raw), duration);
   }
   const planned: PlannedClip[] = clips.map((c, i) => ({ ...c, file: clipFileName(i, clips.length) }));
@@ -121,12 +120,12 @@ export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, pl
   files.push({ name: 'series.json', key: seriesKey, size: stored.size, contentType: 'application/json' });
 
   if (spec.archive) {
-    const zip = new yazl.ZipFile();
-    for (const clip of planned) zip.addFile(join(ctx.workDir, clip.file), clip.file, { compress: false, mtime: new Date(0) });
-    zip.addBuffer(seriesJson, 'series.json', { mtime: new Date(0) });
-    zip.end();
+    // Clips are already compressed: stored, CRC-32 by zlib, each file read once.
+    const zip = new StoredZip();
+    for (const clip of planned) zip.addFile(join(ctx.workDir, clip.file), clip.file);
+    zip.addBuffer(seriesJson, 'series.json');
     const zipKey = keys.outputFile(ctx.jobId, ctx.outputIndex, 'clips', 'clips.zip');
-    const { size } = await ctx.blobs.put(zipKey, zip.outputStream as unknown as PassThrough, { signal: ctx.signal });
+    const [, { size }] = await Promise.all([zip.end(), ctx.blobs.put(zipKey, zip.stream, { signal: ctx.signal })]);
     files.push({ name: 'clips.zip', key: zipKey, size, contentType: 'application/zip' });
   }
   ctx.onProgress(1);
@@ -143,7 +142,7 @@ export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, pl
  */
 export async function probeWritten(ctx: PipelineContext, outputPath: string, what: string) {
   try {
-    return parseProbe(await ctx.runner.probe(buildProbeArgs(outputPath), { signal: ctx.signal, timeoutMs: PROBE_TIMEOUT_MS }));
+    return parseProbe(await ctx.runner.probe(buildProbeArgs(outputPath), { signal: ctx.signal, timeoutMs: ctx.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS }));
   } catch (err) {
     if (isDomainError(err) && err.code === 'input_invalid') throw new DomainError('ffmpeg_failed', `ffmpeg wrote no media into ${what}`);
     throw err;

@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import yazl from 'yazl';
 import { framesCoverage } from '../domain/coverage.js';
 import { DomainError } from '../domain/errors.js';
 import type { FramesOutputSpec } from '../domain/job-spec.js';
@@ -10,6 +8,7 @@ import { buildFramesArgs, expectedFrameCount, framesExtension, uniqueSortedTimes
 import { deinterlaceResult, planDeinterlace } from '../ffmpeg/deinterlace.js';
 import { parseShowinfo } from '../ffmpeg/progress.js';
 import type { OutputHandler } from './pipeline.types.js';
+import { StoredZip } from './stored-zip.js';
 
 const frameName = (index: number, ext: string) => `frame-${String(index).padStart(6, '0')}.${ext}`;
 
@@ -40,9 +39,10 @@ export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec)
   const ext = framesExtension(spec, ctx.runner.caps);
   const args = buildFramesArgs(spec, meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPattern: join(ctx.workDir, `frame-%06d.${ext}`) });
 
-  const zip = new yazl.ZipFile();
+  // Images are already compressed: stored, not deflated again.
+  const zip = new StoredZip();
   const zipKey = keys.outputFile(ctx.jobId, ctx.outputIndex, 'frames', 'frames.zip');
-  const upload = ctx.blobs.put(zipKey, zip.outputStream as unknown as Readable, { signal: ctx.signal });
+  const upload = ctx.blobs.put(zipKey, zip.stream, { signal: ctx.signal });
   upload.catch(() => undefined);
 
   const times = new Map<number, { time: number; width: number | null; height: number | null }>();
@@ -53,8 +53,7 @@ export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec)
       const path = join(ctx.workDir, frameName(next, ext));
       if (!existsSync(path)) break;
       if (!final && !existsSync(join(ctx.workDir, frameName(next + 1, ext)))) break;
-      // Images are already compressed: store them, do not deflate them again.
-      zip.addFile(path, frameName(next, ext), { compress: false, mtime: new Date(0) });
+      zip.addFile(path, frameName(next, ext));
       added = next;
     }
   };
@@ -73,7 +72,7 @@ export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec)
     });
   } catch (err) {
     clearInterval(poll);
-    zip.end();
+    zip.destroy();
     await upload.catch(() => undefined);
     await ctx.blobs.delete(zipKey).catch(() => undefined);
     throw err;
@@ -96,8 +95,8 @@ export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec)
     request: { ...spec, times: spec.times ? uniqueSortedTimes(spec.times) : undefined },
     frames,
   };
-  zip.addBuffer(Buffer.from(JSON.stringify(manifest, null, 2)), 'manifest.json', { mtime: new Date(0) });
-  zip.end();
+  zip.addBuffer(Buffer.from(JSON.stringify(manifest, null, 2)), 'manifest.json');
+  await Promise.all([zip.end(), upload]);
   const { size } = await upload;
   ctx.onProgress(1);
   return {

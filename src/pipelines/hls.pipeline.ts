@@ -46,7 +46,7 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
   const { meta } = ctx;
   const outDir = join(ctx.workDir, 'hls');
   await mkdir(outDir, { recursive: true });
-  const prep = await prepareHls(spec, { meta, inputPath: ctx.inputPath, outDir, runner: ctx.runner, signal: ctx.signal, encoding: ctx.encoding });
+  const prep = await prepareHls(spec, { meta, inputPath: ctx.inputPath, outDir, runner: ctx.runner, signal: ctx.signal, encoding: ctx.encoding, probeTimeoutMs: ctx.probeTimeoutMs });
   const names = variantNames(prep.plan);
   for (const n of names) await mkdir(join(outDir, n), { recursive: true });
   const keyFor = (name: string) => keys.outputFile(ctx.jobId, ctx.outputIndex, 'hls', name);

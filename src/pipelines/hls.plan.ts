@@ -7,7 +7,7 @@ import { AUDIO_BITRATE, planLadder } from '../ffmpeg/hls.ladder.js';
 import { buildSourceFactsArgs, parseSourceFacts } from '../ffmpeg/hls.probe.js';
 import { planDeinterlace } from '../ffmpeg/deinterlace.js';
 import type { MediaRunner } from '../ports/media-runner.port.js';
-import type { EncodingSettings } from './pipeline.types.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, type EncodingSettings } from './pipeline.types.js';
 
 export const DEFAULT_ENCODING: EncodingSettings = { preset: 'veryfast', threads: 0, maxFps: 60 };
 export const SPRITE_NAME = 'storyboard.jpg';
@@ -23,7 +23,7 @@ export interface PreparedHls {
 /** Everything decided before ffmpeg starts: the ladder, the copy decision, the one command. Also used by bench/hls.ts. */
 export async function prepareHls(
   spec: HlsOutputSpec,
-  io: { meta: MediaMetadata; inputPath: string; outDir: string; runner: MediaRunner; signal: AbortSignal; encoding?: EncodingSettings },
+  io: { meta: MediaMetadata; inputPath: string; outDir: string; runner: MediaRunner; signal: AbortSignal; encoding?: EncodingSettings; probeTimeoutMs?: number },
 ): Promise<PreparedHls> {
   const { meta } = io;
   const encoding = io.encoding ?? DEFAULT_ENCODING;
@@ -36,7 +36,7 @@ export async function prepareHls(
   let facts: SourceVideoFacts | null = null;
   if (meta.hasVideo) {
     const fallback = meta.bitrate ? Math.max(meta.bitrate - (meta.hasAudio ? AUDIO_BITRATE : 0), meta.bitrate / 2) : null;
-    facts = parseSourceFacts(await io.runner.probe(buildSourceFactsArgs(io.inputPath), { signal: io.signal, timeoutMs: 60_000 }), fallback);
+    facts = parseSourceFacts(await io.runner.probe(buildSourceFactsArgs(io.inputPath), { signal: io.signal, timeoutMs: io.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS }), fallback);
   }
   const deinterlace = planDeinterlace(spec.deinterlace, meta, { rate: spec.deinterlaceRate });
   const ladder = planLadder(spec, meta, { maxFps: encoding.maxFps, sourceVideoBitrate: facts?.bitrate ?? null, fieldRate: deinterlace.rate === 'field' });

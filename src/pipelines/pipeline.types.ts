@@ -19,6 +19,9 @@ export interface EncodingSettings {
   maxFps: number;
 }
 
+/** `MEDIAFORGE_PROBE_TIMEOUT_SECONDS`'s default (src/main/config.ts), for a context that does not say. */
+export const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
+
 /** What one output's handler gets: the probed local input and the ports it may use. */
 export interface PipelineContext {
   jobId: string;
@@ -31,6 +34,11 @@ export interface PipelineContext {
   workDir: string;
   signal: AbortSignal;
   stallTimeoutMs: number;
+  /**
+   * Time limit of each ffprobe a handler runs (keyframe scans, probes of written files):
+   * `MEDIAFORGE_PROBE_TIMEOUT_SECONDS`. Absent: the configuration's default.
+   */
+  probeTimeoutMs?: number;
   limits: PipelineLimits;
   encoding?: EncodingSettings;
   /** 0…1 within this output. */
