@@ -95,6 +95,12 @@ export interface UploadRepository {
   get(principal: Principal, id: string): Promise<UploadRecord | null>;
   /** A pending (presigned) upload becomes usable; false when it was not pending (or not visible to `principal`). */
   markReady(principal: Principal, id: string, done: { sha256: string }): Promise<boolean>;
+  /**
+   * The worker's own note on an upload: what probing it found (JSON, as
+   * src/pipelines/probe-reuse.ts stores it), or null. System calls, by id.
+   */
+  storedProbe(id: string): Promise<unknown>;
+  saveProbe(id: string, probe: unknown): Promise<void>;
 }
 
 export interface ApiKeyRecord {

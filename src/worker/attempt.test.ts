@@ -44,6 +44,22 @@ describe('an attempt, step by step', { timeout: 30_000 }, () => {
     assert.equal(existsSync(attempt.workDir), false, 'scratch removed');
   });
 
+  it('probes an upload once: a second job on it reuses the stored probe, and the limits still apply to it', async () => {
+    rig.runner.script = () => 'ok';
+    const probes = () => rig.runner.calls.filter((c) => c.kind === 'probe' && c.args.includes('-show_streams')).length;
+    const first = await rig.claim((await rig.job()).id);
+    const before = probes();
+    await rig.attempt(first).run();
+    assert.equal(probes() - before, 1, 'the first job on the upload runs ffprobe');
+    const second = await rig.claim((await rig.job({ sameUploadAs: first })).id);
+    await rig.attempt(second).run();
+    assert.equal(probes() - before, 1, 'the second job reuses the probe');
+    assert.deepEqual([(await stored(second.id)).status, (await stored(second.id)).probe?.width], ['succeeded', 320]);
+    const third = await rig.claim((await rig.job({ sameUploadAs: first })).id);
+    await rig.attempt(third, {}, { limits: { ...SETTINGS.limits, maxPixels: 1000 } }).run();
+    assert.equal((await stored(third.id)).error?.code, 'limit_exceeded', 'a reused probe is checked against the limits of this job');
+  });
+
   /**
    * Cancel while `step` waits: the attempt removes what it stored and writes nothing else:
    * the row stays as the cancel wrote it, no message, no event after the cancel's own.

@@ -82,7 +82,7 @@ export class Attempt implements AttemptContext {
     const input = await fetchInput(this);
     try {
       await this.deps.blobs.withLocalFile(input.key, async (inputPath) => {
-        const meta = await probe(this, inputPath);
+        const meta = await probe(this, inputPath, input);
         await runOutputs(this, inputPath, meta);
       });
     } finally {

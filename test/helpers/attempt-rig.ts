@@ -73,14 +73,16 @@ export class AttemptRig {
   }
 
   /** A queued job on a stored upload (or on `inputUrl`), `outputs` thumbnails. */
-  async job(opts: { outputs?: number; maxAttempts?: number; inputUrl?: string } = {}): Promise<JobRecord> {
+  async job(opts: { outputs?: number; maxAttempts?: number; inputUrl?: string; /** Another job on this job's upload. */ sameUploadAs?: JobRecord } = {}): Promise<JobRecord> {
     const now = this.clock.now();
-    const uploadId = newId('upl', now);
-    const key = keys.uploadSource(uploadId);
-    const file = join(this.dir, `${uploadId}.mp4`);
-    await writeFile(file, Buffer.alloc(2048));
-    const { size } = await this.blobs.putFile(key, file);
-    await this.db.uploads.create(ADMIN, { id: uploadId, filename: 'in.mp4', size, contentType: 'video/mp4', sha256: '', key, createdAt: now });
+    const uploadId = opts.sameUploadAs?.uploadId ?? newId('upl', now);
+    if (!opts.sameUploadAs) {
+      const key = keys.uploadSource(uploadId);
+      const file = join(this.dir, `${uploadId}.mp4`);
+      await writeFile(file, Buffer.alloc(2048));
+      const { size } = await this.blobs.putFile(key, file);
+      await this.db.uploads.create(ADMIN, { id: uploadId, filename: 'in.mp4', size, contentType: 'video/mp4', sha256: '', key, createdAt: now });
+    }
     const id = newId('job', now);
     const outputs = Array.from({ length: opts.outputs ?? 1 }, () => ({ spec: THUMBNAIL, status: 'pending' as const, files: [] }));
     const { job } = await this.db.jobs.create(ADMIN, {
@@ -95,9 +97,9 @@ export class AttemptRig {
     return job;
   }
 
-  attempt(job: JobRecord, deps: Partial<AttemptDeps> = {}): Attempt {
+  attempt(job: JobRecord, deps: Partial<AttemptDeps> = {}, settings: Partial<AttemptSettings> = {}): Attempt {
     const logger = createLogger(process.env.LOG_LEVEL ?? 'silent');
-    return new Attempt({ db: this.db, blobs: this.blobs, runner: this.runner, events: this.events, clock: this.clock, logger, messages: this.messages, ...deps }, SETTINGS, job, this.scratch);
+    return new Attempt({ db: this.db, blobs: this.blobs, runner: this.runner, events: this.events, clock: this.clock, logger, messages: this.messages, ...deps }, { ...SETTINGS, ...settings }, job, this.scratch);
   }
 
   /** What the jobs service does on POST /v1/jobs/:id/cancel: the guarded write, then (unless `announce` is false) its event. */

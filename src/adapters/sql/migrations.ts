@@ -187,6 +187,14 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
     },
     // Every job and upload carries its owner; Idempotency-Key unique per owner (its own file).
     '0008_principal_owner': principalOwnerMigration(caps),
+    '0009_upload_probe': {
+      // What the first job's probe found about an upload (src/pipelines/probe-reuse.ts), so
+      // later jobs on the same upload skip ffprobe. Null until a job probed it; a stored probe
+      // of another version is measured again, so old rows need nothing.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('uploads').addColumn('probe', 'text').execute();
+      },
+    },
   };
 }
 

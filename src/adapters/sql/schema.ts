@@ -48,6 +48,8 @@ export interface UploadsTable {
   expires_at: number | null;
   /** Who uploaded it, as `jobs.owner_key_id` (0008). */
   owner_key_id: string;
+  /** The worker's stored probe (JSON, 0009); null until a job probed the upload. */
+  probe: string | null;
 }
 
 export interface ApiKeysTable {

@@ -43,6 +43,18 @@ export class SqlUploadRepository implements UploadRepository {
     const row = await q.executeTakeFirst();
     return row ? toUpload(row) : null;
   }
+  async storedProbe(id: string): Promise<unknown> {
+    const row = await this.db.selectFrom('uploads').select('probe').where('id', '=', id).executeTakeFirst();
+    if (!row?.probe) return null;
+    try {
+      return JSON.parse(row.probe) as unknown;
+    } catch {
+      return null; // unreadable: probed again
+    }
+  }
+  async saveProbe(id: string, probe: unknown): Promise<void> {
+    await this.db.updateTable('uploads').set({ probe: JSON.stringify(probe) }).where('id', '=', id).execute();
+  }
 }
 
 export class SqlApiKeyRepository implements ApiKeyRepository {

@@ -11,6 +11,8 @@ export interface FetchedInput {
   key: string;
   /** Removes what the step stored for this attempt alone (an imported URL); an upload stays. */
   release(): Promise<void>;
+  /** An upload's stored probe and how to store one (an imported URL is probed every time: it is new each attempt). */
+  probe?: { stored: unknown; save(probe: unknown): Promise<void> };
 }
 
 /** Step 1: the stored input: the job's upload, or its URL downloaded once for all its outputs. */
@@ -18,7 +20,9 @@ export async function fetchInput(a: AttemptContext): Promise<FetchedInput> {
   if (a.job.inputUrl) return importInput(a, a.job.inputUrl);
   const upload = await a.deps.db.uploads.get(SYSTEM_PRINCIPAL, a.job.uploadId);
   if (!upload) throw new DomainError('input_invalid', `the upload ${a.job.uploadId} no longer exists`);
-  return { key: upload.key, release: async () => undefined };
+  const { db } = a.deps;
+  const stored = await db.uploads.storedProbe(upload.id).catch(() => null);
+  return { key: upload.key, release: async () => undefined, probe: { stored, save: (p) => db.uploads.saveProbe(upload.id, p) } };
 }
 
 async function importInput(a: AttemptContext, url: string): Promise<FetchedInput> {

@@ -67,6 +67,7 @@ function pipelineContext(a: AttemptContext, input: Input, outputIndex: number, o
     workDir: join(a.workDir, String(outputIndex)),
     signal: a.signal,
     stallTimeoutMs: a.settings.stallTimeoutMs,
+    probeTimeoutMs: a.settings.probeTimeoutMs,
     limits: a.settings.limits,
     encoding: a.settings.encoding,
     onProgress,
