@@ -37,6 +37,7 @@ import { fusedPipeline } from '../src/pipelines/fused.pipeline.js';
 import type { PipelineContext } from '../src/pipelines/pipeline.types.js';
 import { audioPipeline, mp4Pipeline } from '../src/pipelines/rendition.pipeline.js';
 import { FFMPEG, FFPROBE, Options, WORK_DIR, cpuTimes, fmtS, median, run, runMain, table, tempDir } from './lib.js';
+import { systemClock } from '../src/adapters/system-clock.js';
 
 const opts = new Options();
 
@@ -94,7 +95,7 @@ async function main() {
       {
         jobId: `bench${round}xxxx`, outputIndex: 0, inputPath: source, meta, runner,
         blobs: new FsBlobStore(join(work, 'store')), workDir: join(work, 'tmp'),
-        signal: new AbortController().signal, stallTimeoutMs: 120_000, limits: { maxFramesPerJob: 1 }, onProgress: () => undefined,
+        signal: new AbortController().signal, stallTimeoutMs: 120_000, clock: systemClock, limits: { maxFramesPerJob: 1 }, onProgress: () => undefined,
       },
       clipsOutputSchema.parse({ type: 'clips', segmentSeconds: segment, mode, preset }),
     );
@@ -130,7 +131,7 @@ async function main() {
       await mkdir(join(work, `tmp${i}`), { recursive: true });
       out.push({
         jobId: 'benchfused', outputIndex: i, inputPath: source, meta, runner, blobs, workDir: join(work, `tmp${i}`),
-        signal: new AbortController().signal, stallTimeoutMs: 120_000, limits: { maxFramesPerJob: 1 }, onProgress: () => undefined,
+        signal: new AbortController().signal, stallTimeoutMs: 120_000, clock: systemClock, limits: { maxFramesPerJob: 1 }, onProgress: () => undefined,
       });
     }
     return out;

@@ -25,6 +25,7 @@ import { buildProbeArgs, parseProbe } from '../src/ffmpeg/probe.js';
 import { hlsPipeline } from '../src/pipelines/hls.pipeline.js';
 import { prepareHls } from '../src/pipelines/hls.plan.js';
 import { FFMPEG, FFPROBE, Options, WORK_DIR, cpuTimes, fmtS, median, run, runMain, table, tempDir } from './lib.js';
+import { systemClock } from '../src/adapters/system-clock.js';
 
 const LADDER = [1080, 720, 480, 360];
 
@@ -73,7 +74,7 @@ runMain(async () => {
     await mkdir(workDir, { recursive: true });
     const blobs = new FsBlobStore(join(root, `store-${n}`));
     return measure(() =>
-      hlsPipeline({ jobId: `bench_${n}_${Date.now()}`, outputIndex: 0, inputPath: input, meta, runner, blobs, workDir, signal, stallTimeoutMs: 120_000, limits: { maxFramesPerJob: 10_000 }, encoding, onProgress: () => {} }, s),
+      hlsPipeline({ jobId: `bench_${n}_${Date.now()}`, outputIndex: 0, inputPath: input, meta, runner, blobs, workDir, signal, stallTimeoutMs: 120_000, clock: systemClock, limits: { maxFramesPerJob: 10_000 }, encoding, onProgress: () => {} }, s),
     );
   };
   const direct = async (args: string[]) => measure(() => run(FFMPEG, args));

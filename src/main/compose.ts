@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { FfmpegMediaRunner } from '../adapters/ffmpeg-process/ffmpeg.media-runner.js';
 import { buildHttpApp } from '../http/app.js';
 import type { BlobStore, DownloadUrlSigner } from '../ports/blob-store.port.js';
-import { systemClock } from '../ports/clock.port.js';
+import { systemClock } from '../adapters/system-clock.js';
 import type { Database } from '../ports/db.port.js';
 import type { DirectUploadSigner } from '../ports/direct-upload.port.js';
 import type { EventBus } from '../ports/events.port.js';

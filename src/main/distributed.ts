@@ -15,7 +15,7 @@ import { migratePostgres, openPostgresDatabase, type PostgresHandle } from '../a
 import { S3BlobStore } from '../adapters/s3/s3.blob-store.js';
 import { postgresCapabilities } from '../adapters/sql/dialect.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
-import { systemClock } from '../ports/clock.port.js';
+import { systemClock } from '../adapters/system-clock.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
 import type { Worker } from '../worker/worker.js';

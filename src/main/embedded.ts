@@ -8,7 +8,7 @@ import { MemoryEventBus } from '../adapters/memory/memory.event-bus.js';
 import { DbJobQueue } from '../adapters/db-queue/db.job-queue.js';
 import { sqliteCapabilities } from '../adapters/sql/dialect.js';
 import { openSqliteDatabase } from '../adapters/sqlite/sqlite.database.js';
-import { systemClock } from '../ports/clock.port.js';
+import { systemClock } from '../adapters/system-clock.js';
 import type { Worker } from '../worker/worker.js';
 import { buildApi, createMediaRunner, listen, startWorker, type Backends, type FfmpegInfo } from './compose.js';
 import type { Config } from './config.js';

@@ -42,7 +42,7 @@ function masterVariants(prep: PreparedHls, publisher: HlsPublisher | null): Mast
 }
 
 export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
-  const started = Date.now();
+  const started = ctx.clock.now();
   const { meta } = ctx;
   const outDir = join(ctx.workDir, 'hls');
   await mkdir(outDir, { recursive: true });
@@ -50,13 +50,13 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
   const names = variantNames(prep.plan);
   for (const n of names) await mkdir(join(outDir, n), { recursive: true });
   const keyFor = (name: string) => keys.outputFile(ctx.jobId, ctx.outputIndex, 'hls', name);
-  const publisher = new HlsPublisher(ctx.blobs, outDir, keyFor, names);
+  const publisher = new HlsPublisher(ctx.blobs, outDir, keyFor, names, ctx.clock);
 
   let playableAt: number | null = null;
   const publishMasterWhenPlayable = async () => {
     if (playableAt !== null || !publisher.playable) return;
     await publisher.uploadText(MASTER, buildMasterPlaylist(masterVariants(prep, null), { independentSegments: true }));
-    playableAt = Date.now();
+    playableAt = ctx.clock.now();
   };
 
   // The poster is a separate, short decode of ~40 sampled frames; it runs beside the encode.
@@ -83,7 +83,7 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
   async function encodeAndPublish() {
     const duration = meta.duration ?? 0;
     publisher.start(POLL_MS, publishMasterWhenPlayable);
-    const encodeStart = Date.now();
+    const encodeStart = ctx.clock.now();
     try {
       await ctx.runner.run(prep.args, {
         signal: ctx.signal,
@@ -97,7 +97,7 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
       throw err;
     }
     await publisher.stop();
-    const encodeSeconds = (Date.now() - encodeStart) / 1000;
+    const encodeSeconds = (ctx.clock.now() - encodeStart) / 1000;
     await publisher.pass(true);
     await publishMasterWhenPlayable();
     if (playableAt === null) throw new DomainError('ffmpeg_failed', 'ffmpeg produced no HLS segments');
@@ -151,7 +151,7 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
         firstSegmentSeconds: seconds(publisher.firstSegmentAt),
         playableSeconds: seconds(playableAt),
         encodeSeconds: Math.round(encodeSeconds * 100) / 100,
-        totalSeconds: seconds(Date.now()),
+        totalSeconds: seconds(ctx.clock.now()),
       },
     };
   }

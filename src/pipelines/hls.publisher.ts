@@ -6,6 +6,7 @@ import { DomainError } from '../domain/errors.js';
 import type { StoredFile } from '../domain/job.js';
 import { finalizeMediaPlaylist, parseMediaPlaylist, type MediaPlaylist } from '../ffmpeg/hls-master.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
+import type { Clock } from '../ports/clock.port.js';
 
 const SAFE_NAME = /^[a-z0-9][a-z0-9._-]{0,100}$/i;
 
@@ -36,6 +37,7 @@ export class HlsPublisher {
     private readonly outDir: string,
     private readonly keyFor: (name: string) => string,
     variantNames: string[],
+    private readonly clock: Clock,
   ) {
     this.variants = variantNames.map((name) => ({ name, playlist: null, initSize: 0, segmentSizes: new Map() }));
   }
@@ -87,7 +89,7 @@ export class HlsPublisher {
     for (const seg of playlist.segments) {
       if (v.segmentSizes.has(seg.uri)) continue;
       v.segmentSizes.set(seg.uri, await this.upload(`${v.name}/${checkName(seg.uri)}`));
-      this.firstSegmentAt ??= Date.now();
+      this.firstSegmentAt ??= this.clock.now();
     }
     v.playlist = playlist;
     const body = final ? finalizeMediaPlaylist(text) : text;

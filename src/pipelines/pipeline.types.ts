@@ -4,6 +4,7 @@ import type { StoredFile } from '../domain/job.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { MediaRunner } from '../ports/media-runner.port.js';
+import type { Clock } from '../ports/clock.port.js';
 
 export interface PipelineLimits {
   maxFramesPerJob: number;
@@ -34,6 +35,8 @@ export interface PipelineContext {
   workDir: string;
   signal: AbortSignal;
   stallTimeoutMs: number;
+  /** Where the pipeline reads the time (the result's timestamps and durations). */
+  clock: Clock;
   /**
    * Time limit of each ffprobe a handler runs (keyframe scans, probes of written files):
    * `MEDIAFORGE_PROBE_TIMEOUT_SECONDS`. Absent: the configuration's default.

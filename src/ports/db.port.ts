@@ -63,7 +63,7 @@ export interface JobRepository {
   heartbeat(fence: Fence, now: number, leaseMs: number): Promise<JobStatus | null>;
   updateProgress(
     fence: Fence,
-    patch: { progress?: number; stage?: string; probe?: MediaMetadata; outputs?: OutputState[] },
+    patch: { /** The clock's time: the row's update time. */ at: number; progress?: number; stage?: string; probe?: MediaMetadata; outputs?: OutputState[] },
   ): Promise<boolean>;
   /**
    * Writes a decision about the running attempt `fence` (success, failure, requeue with

@@ -37,9 +37,16 @@ export class Attempt implements AttemptContext {
     this.reporter = new ProgressReporter({
       outputs: this.outputs.length,
       intervalMs: settings.progressIntervalMs,
+      // The row is read by polling clients and the heartbeat already proves the lease: a write
+      // every few updates is enough, while live clients get every one (the wasm SQLite syncs
+      // on each write).
+      writeEveryMs: Math.max(2_000, 4 * settings.progressIntervalMs),
       clock: deps.clock,
-      send: async (progress, stage) => {
-        if (await deps.db.jobs.updateProgress(this.fence, { progress, stage })) await this.emit(decideProgress(job.id, progress, stage, deps.clock.now()).events);
+      send: async (progress, stage, persist) => {
+        const now = deps.clock.now();
+        // A write that finds the attempt stale publishes nothing; between writes the heartbeat and cancel events stop a stale attempt.
+        if (persist && !(await deps.db.jobs.updateProgress(this.fence, { at: now, progress, stage }))) return;
+        await this.emit(decideProgress(job.id, progress, stage, now).events);
       },
     });
   }

@@ -85,4 +85,33 @@ describe('ProgressReporter throttling, on the clock it is given', () => {
     await r.flush();
     assert.equal(sent.length, 2);
   });
+
+  it('writes to the database at most every writeEveryMs, on a new stage, and on flush; every update is still sent live', async () => {
+    let now = 0;
+    const sent: Array<[number, string, boolean]> = [];
+    const r = new ProgressReporter({ outputs: 1, intervalMs: 500, writeEveryMs: 2_000, clock: { now: () => now }, send: async (p, s, w) => void sent.push([p, s, w]) });
+    r.report(2, 'probing');
+    for (const [t, p] of [[500, 10], [1000, 20], [1500, 30], [2000, 40], [2500, 50]] as const) {
+      now = t;
+      r.report(p, 'frames (1/1)');
+    }
+    now = 3000;
+    r.report(60, 'frames (1/1)');
+    now = 4000;
+    r.report(70, 'frames (1/1)');
+    now = 4100;
+    r.report(80, 'frames (1/1)');
+    await r.flush();
+    assert.deepEqual(sent, [
+      [2, 'probing', true],
+      [10, 'frames (1/1)', true], // a new stage is written at once
+      [20, 'frames (1/1)', false],
+      [30, 'frames (1/1)', false],
+      [40, 'frames (1/1)', false],
+      [50, 'frames (1/1)', true], // 2 s after the last write
+      [60, 'frames (1/1)', false],
+      [70, 'frames (1/1)', false],
+      [80, 'frames (1/1)', true], // flush writes the final value
+    ]);
+  });
 });

@@ -157,13 +157,13 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal(second?.attempts, 2);
       const stale = { id: job.id, attempt: 1 };
       assert.equal(await db.jobs.heartbeat(stale, 40_600, 1000), null);
-      assert.equal(await db.jobs.updateProgress(stale, { progress: 50 }), false);
+      assert.equal(await db.jobs.updateProgress(stale, { at: 40_650, progress: 50 }), false);
       assert.equal(await db.jobs.settle(stale, succeeded(first, 40_700)), false);
       assert.equal(await db.jobs.settle(stale, requeued(first, 40_700, 100)), false);
       assert.equal(await db.jobs.settle(stale, decideHandBack(first, 40_700).write), false);
       const current = { id: job.id, attempt: 2 };
       assert.equal(await db.jobs.heartbeat(current, 40_800, 1000), 'running');
-      assert.equal(await db.jobs.updateProgress(current, { progress: 40, stage: 'frames' }), true);
+      assert.equal(await db.jobs.updateProgress(current, { at: 40_850, progress: 40, stage: 'frames' }), true);
       assert.equal(await db.jobs.settle(current, succeeded(second!, 40_900)), true);
       const done = await db.jobs.get(ADMIN, job.id);
       assert.equal(done?.status, 'succeeded');

@@ -5,6 +5,7 @@ import { FsBlobStore } from '../../src/adapters/fs/fs.blob-store.js';
 import { npmBinaries } from '../../src/main/ffmpeg-binaries.js';
 import type { PipelineContext } from '../../src/pipelines/pipeline.types.js';
 import { probeInput } from '../../src/pipelines/input.probe.js';
+import { systemClock } from '../../src/adapters/system-clock.js';
 
 /** The two ways mediaforge finds ffmpeg; integration tests run against both. */
 export function binarySources(): Array<{ name: string; ffmpeg: string; ffprobe: string }> {
@@ -36,6 +37,7 @@ export async function pipelineContext(
     workDir,
     signal: opts.signal ?? new AbortController().signal,
     stallTimeoutMs: 30_000,
+    clock: systemClock,
     limits: { maxFramesPerJob: opts.maxFramesPerJob ?? 10_000 },
     onProgress: (f) => void opts.progress?.push(f),
   };

@@ -9,7 +9,7 @@ import { sqliteCapabilities } from '../../src/adapters/sql/dialect.js';
 import { openSqliteDatabase, type SqliteHandle } from '../../src/adapters/sqlite/sqlite.database.js';
 import { buildHttpApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/main/logger.js';
-import { systemClock } from '../../src/ports/clock.port.js';
+import { systemClock } from '../../src/adapters/system-clock.js';
 import { AuthService } from '../../src/services/auth.service.js';
 import { FilesService } from '../../src/services/files.service.js';
 import { JobsService } from '../../src/services/jobs.service.js';

@@ -165,9 +165,9 @@ export class SqlJobRepository implements JobRepository {
 
   async updateProgress(
     fence: Fence,
-    patch: { progress?: number; stage?: string; probe?: unknown; outputs?: OutputState[] },
+    patch: { at: number; progress?: number; stage?: string; probe?: unknown; outputs?: OutputState[] },
   ): Promise<boolean> {
-    const set: Record<string, unknown> = { updated_at: Date.now() };
+    const set: Record<string, unknown> = { updated_at: patch.at };
     if (patch.progress !== undefined) set.progress = patch.progress;
     if (patch.stage !== undefined) set.stage = patch.stage;
     if (patch.probe !== undefined) set.probe = JSON.stringify(patch.probe);

@@ -23,6 +23,6 @@ export async function probe(a: AttemptContext, inputPath: string, input: Pick<Fe
   const admitted = a.verdict.admitSource(probed.meta, probed.truncation);
   const specs = a.outputs.map((o) => o.spec);
   const meta = await withInterlaceScan({ runner, signal, stallTimeoutMs: a.settings.stallTimeoutMs }, inputPath, admitted, specs);
-  if (!(await db.jobs.updateProgress(a.fence, { probe: meta, progress: 2, stage: STAGES.probed }))) throw await a.stale();
+  if (!(await db.jobs.updateProgress(a.fence, { at: a.deps.clock.now(), probe: meta, progress: 2, stage: STAGES.probed }))) throw await a.stale();
   return meta;
 }

@@ -34,7 +34,7 @@ async function runOnce(a: AttemptContext, input: Input, run: number[], done: num
   const percent = (units: number) => a.reporter.percentFor(done + Math.floor(units), units - Math.floor(units));
   const fractions = run.map(() => 0);
   a.outputs = outputsRunning(a.outputs, run);
-  if (!(await db.jobs.updateProgress(a.fence, { outputs: a.outputs, stage, progress: percent(0) }))) throw await a.stale();
+  if (!(await db.jobs.updateProgress(a.fence, { at: a.deps.clock.now(), outputs: a.outputs, stage, progress: percent(0) }))) throw await a.stale();
   const members = run.map((i, k) => ({
     spec: a.outputs[i].spec,
     ctx: pipelineContext(a, input, i, (f) => {
@@ -53,7 +53,7 @@ async function runOnce(a: AttemptContext, input: Input, run: number[], done: num
     for (const m of members) await rm(m.ctx.workDir, { recursive: true, force: true }).catch(() => undefined);
   }
   await a.reporter.flush();
-  await db.jobs.updateProgress(a.fence, { outputs: a.outputs, progress: percent(run.length) });
+  await db.jobs.updateProgress(a.fence, { at: a.deps.clock.now(), outputs: a.outputs, progress: percent(run.length) });
 }
 
 function pipelineContext(a: AttemptContext, input: Input, outputIndex: number, onProgress: (f: number) => void): PipelineContext {
@@ -68,6 +68,7 @@ function pipelineContext(a: AttemptContext, input: Input, outputIndex: number, o
     signal: a.signal,
     stallTimeoutMs: a.settings.stallTimeoutMs,
     probeTimeoutMs: a.settings.probeTimeoutMs,
+    clock: a.deps.clock,
     limits: a.settings.limits,
     encoding: a.settings.encoding,
     onProgress,
