@@ -57,7 +57,13 @@ describe('e2e: separate processes (crash, shutdown, doctor)', () => {
     const a = await start();
     const up = await api(a.url, 'POST', '/v1/uploads?filename=long.mp4', undefined, await readFile(await media('long120.mp4')));
     const job = await api(a.url, 'POST', '/v1/jobs', { input: { uploadId: up.id }, outputs: [{ type: 'frames', fps: 2 }] });
-    await waitFor(async () => (await api(a.url, 'GET', `/v1/jobs/${job.id}`)).progress > 5, { what: 'running on A', timeoutMs: 60_000 });
+    // Mid-run: the run's stage is written the moment it starts (progress itself reaches the row
+    // only every few seconds), and its ffmpeg is reading the source.
+    await waitFor(async () => String((await api(a.url, 'GET', `/v1/jobs/${job.id}`)).stage).startsWith('frames') && pids(`uploads/${up.id}/source`) > 0, {
+      what: 'ffmpeg running on A',
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
     a.child.kill('SIGKILL');
     await a.exited;
     // The orphaned ffmpeg dies on its next progress write into the closed pipe.
