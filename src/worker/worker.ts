@@ -1,34 +1,17 @@
 import { rm } from 'node:fs/promises';
-import type { Logger } from 'pino';
 import { decideLeaseExpiry, type StopReason } from '../domain/job-lifecycle.js';
 import type { JobEvent } from '../domain/job.js';
 import type { Route } from '../domain/routes.js';
-import type { BlobStore } from '../ports/blob-store.port.js';
-import type { Clock } from '../ports/clock.port.js';
-import type { Database } from '../ports/db.port.js';
-import type { EventBus } from '../ports/events.port.js';
-import type { MediaRunner } from '../ports/media-runner.port.js';
-import type { PageMediaImporter } from '../ports/page-media-importer.port.js';
 import type { JobQueue, QueueConsumer } from '../ports/queue.port.js';
-import type { UrlFetcher } from '../ports/url-fetcher.port.js';
 import { Attempt } from './attempt.js';
-import type { AttemptSettings } from './attempt-context.js';
+import type { AttemptDeps, AttemptSettings } from './attempt-context.js';
 import { queueMessages, type QueueMessages } from './queue-messages.js';
 import { createScratchRoot } from './scratch.js';
 import { SYSTEM_PRINCIPAL } from '../domain/principal.js';
 
-export interface WorkerDeps {
-  db: Database;
+/** What the attempts use, plus the queue the loop consumes (the worker builds the attempts' `messages` from it). */
+export interface WorkerDeps extends Omit<AttemptDeps, 'messages'> {
   queue: JobQueue;
-  blobs: BlobStore;
-  runner: MediaRunner;
-  events: EventBus;
-  clock: Clock;
-  logger: Logger;
-  /** Downloads `input.url` sources; without it, URL jobs fail with input_unsupported. */
-  fetcher?: UrlFetcher;
-  /** yt-dlp for URLs that answer with a web page or a streaming playlist; without it those fail with url_needs_ytdlp. */
-  pageImporter?: PageMediaImporter | null;
 }
 
 export interface WorkerOptions extends AttemptSettings {

@@ -7,7 +7,8 @@ import { runOutboxContract } from './outbox.contract.js';
 import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
 import { ADMIN } from '../helpers/principals.js';
 
-runDbContract('postgres', async () => {
+/** A fresh schema, dropped after, for each contract. */
+const openFresh = async () => {
   const schema = freshSchema();
   const db = await openPostgresDatabase(PG_URL, { schema, poolSize: 4 });
   return {
@@ -17,19 +18,10 @@ runDbContract('postgres', async () => {
       await dropSchema(schema);
     },
   };
-});
+};
 
-runOutboxContract('postgres', async () => {
-  const schema = freshSchema();
-  const db = await openPostgresDatabase(PG_URL, { schema, poolSize: 4 });
-  return {
-    db,
-    cleanup: async () => {
-      await db.close();
-      await dropSchema(schema);
-    },
-  };
-});
+runDbContract('postgres', openFresh);
+runOutboxContract('postgres', openFresh);
 
 describe('postgres migrations', () => {
   const schemas: string[] = [];

@@ -4,7 +4,8 @@ import { tempDir } from '../helpers/temp.js';
 import { runDbContract } from './db.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
 
-runDbContract('sqlite (node-sqlite3-wasm)', async () => {
+/** A fresh database in its own temp dir, for each contract. */
+const openFresh = async () => {
   const t = await tempDir();
   const db = await openSqliteDatabase(join(t.dir, 'test.db'));
   return {
@@ -14,16 +15,7 @@ runDbContract('sqlite (node-sqlite3-wasm)', async () => {
       await t.cleanup();
     },
   };
-});
+};
 
-runOutboxContract('sqlite (node-sqlite3-wasm)', async () => {
-  const t = await tempDir();
-  const db = await openSqliteDatabase(join(t.dir, 'outbox.db'));
-  return {
-    db,
-    cleanup: async () => {
-      await db.close();
-      await t.cleanup();
-    },
-  };
-});
+runDbContract('sqlite (node-sqlite3-wasm)', openFresh);
+runOutboxContract('sqlite (node-sqlite3-wasm)', openFresh);

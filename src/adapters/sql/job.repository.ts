@@ -27,6 +27,10 @@ function columns(w: JobWrite) {
   };
 }
 
+/** The UPDATE of one decision about the running attempt `fence`: a stale attempt's matches no row. */
+const fencedUpdate = (db: Kysely<Tables>, fence: Fence, write: JobWrite) =>
+  db.updateTable('jobs').set(columns(write)).where('id', '=', fence.id).where('attempts', '=', fence.attempt).where('status', '=', 'running');
+
 export class SqlJobRepository implements JobRepository {
   /** `db` may be a transaction (a unit of work): then every write joins it. */
   constructor(private readonly db: Kysely<Tables>) {}
@@ -183,16 +187,7 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async settle(fence: Fence, write: JobWrite): Promise<boolean> {
-    return this.apply(write, async (db) => {
-      const res = await db
-        .updateTable('jobs')
-        .set(columns(write))
-        .where('id', '=', fence.id)
-        .where('attempts', '=', fence.attempt)
-        .where('status', '=', 'running')
-        .executeTakeFirst();
-      return res.numUpdatedRows;
-    });
+    return this.apply(write, async (db) => (await fencedUpdate(db, fence, write).executeTakeFirst()).numUpdatedRows);
   }
 
   async transition(id: string, decision: Pick<GuardedDecision, 'from' | 'unclaimedOnly' | 'write'>): Promise<boolean> {
@@ -220,14 +215,7 @@ export class SqlJobRepository implements JobRepository {
 
   async recoverExpired(fence: Fence, write: JobWrite): Promise<boolean> {
     return this.apply(write, async (db) => {
-      const res = await db
-        .updateTable('jobs')
-        .set(columns(write))
-        .where('id', '=', fence.id)
-        .where('attempts', '=', fence.attempt)
-        .where('status', '=', 'running')
-        .where('lease_expires_at', '<', write.at)
-        .executeTakeFirst();
+      const res = await fencedUpdate(db, fence, write).where('lease_expires_at', '<', write.at).executeTakeFirst();
       return res.numUpdatedRows;
     });
   }
