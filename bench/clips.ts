@@ -93,7 +93,7 @@ async function main() {
     await mkdir(join(work, 'tmp'), { recursive: true });
     const product = await clipsPipeline(
       {
-        jobId: `bench${round}xxxx`, outputIndex: 0, inputPath: source, meta, runner,
+        accountId: 'acc_bench', jobId: `bench${round}xxxx`, outputIndex: 0, inputPath: source, meta, runner,
         blobs: new FsBlobStore(join(work, 'store')), workDir: join(work, 'tmp'),
         signal: new AbortController().signal, stallTimeoutMs: 120_000, clock: systemClock, limits: { maxFramesPerJob: 1 }, onProgress: () => undefined,
       },
@@ -130,7 +130,7 @@ async function main() {
     for (let i = 0; i < jobSpecs.length; i++) {
       await mkdir(join(work, `tmp${i}`), { recursive: true });
       out.push({
-        jobId: 'benchfused', outputIndex: i, inputPath: source, meta, runner, blobs, workDir: join(work, `tmp${i}`),
+        accountId: 'acc_bench', jobId: 'benchfused', outputIndex: i, inputPath: source, meta, runner, blobs, workDir: join(work, `tmp${i}`),
         signal: new AbortController().signal, stallTimeoutMs: 120_000, clock: systemClock, limits: { maxFramesPerJob: 1 }, onProgress: () => undefined,
       });
     }

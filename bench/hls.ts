@@ -74,7 +74,7 @@ runMain(async () => {
     await mkdir(workDir, { recursive: true });
     const blobs = new FsBlobStore(join(root, `store-${n}`));
     return measure(() =>
-      hlsPipeline({ jobId: `bench_${n}_${Date.now()}`, outputIndex: 0, inputPath: input, meta, runner, blobs, workDir, signal, stallTimeoutMs: 120_000, clock: systemClock, limits: { maxFramesPerJob: 10_000 }, encoding, onProgress: () => {} }, s),
+      hlsPipeline({ accountId: 'acc_bench', jobId: `bench_${n}_${Date.now()}`, outputIndex: 0, inputPath: input, meta, runner, blobs, workDir, signal, stallTimeoutMs: 120_000, clock: systemClock, limits: { maxFramesPerJob: 10_000 }, encoding, onProgress: () => {} }, s),
     );
   };
   const direct = async (args: string[]) => measure(() => run(FFMPEG, args));

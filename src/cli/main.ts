@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ApiError } from './client.js';
+import { registerAccountCommands } from './commands/accounts.command.js';
 import { apiCommand } from './commands/api.command.js';
 import { doctorCommand } from './commands/doctor.command.js';
 import { migrateCommand } from './commands/migrate.command.js';
@@ -71,6 +72,8 @@ connection(
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON'),
 ).action(jobsCommand);
+
+registerAccountCommands(program, connection);
 
 program.command('doctor').description('check Node.js, configuration, data dir and ffmpeg').option('--config <file>', 'JSON config file').action(doctorCommand);
 

@@ -6,6 +6,8 @@
 export const ERROR_CODES = {
   validation_failed: { permanent: true },
   unauthorized: { permanent: true },
+  forbidden: { permanent: true },
+  quota_exceeded: { permanent: true },
   not_found: { permanent: true },
   upload_not_found: { permanent: true },
   idempotency_conflict: { permanent: true },

@@ -34,6 +34,8 @@ export interface JobError {
 /** The job row as the database keeps it; the HTTP layer turns it into the public shape. */
 export interface JobRecord {
   id: string;
+  /** The account that owns the job; its files are stored under this account's prefix. */
+  accountId: string;
   status: JobStatus;
   progress: number;
   stage: string | null;

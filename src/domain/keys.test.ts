@@ -19,8 +19,10 @@ describe('assertValidKey', () => {
   });
 
   it('accepts what the key helpers produce', () => {
-    assert.doesNotThrow(() => assertValidKey(keys.uploadSource('upl_01hx')));
-    assert.doesNotThrow(() => assertValidKey(keys.outputFile('job_01hx', 3, 'frames', 'manifest.json')));
+    assert.doesNotThrow(() => assertValidKey(keys.uploadSource('acc_01hx', 'upl_01hx')));
+    assert.doesNotThrow(() => assertValidKey(keys.outputFile('acc_admin', 'job_01hx', 3, 'frames', 'manifest.json')));
+    // The deepest key there is: an HLS rung's segment, under the account's prefix.
+    assert.doesNotThrow(() => assertValidKey(`${keys.outputFile('acc_01hx7k', 'job_01hx', 3, 'hls', '1080p')}/seg_00001.m4s`));
   });
 
   it('rejects parent and current directory segments', () => {
@@ -49,10 +51,10 @@ describe('assertValidKey', () => {
 
 describe('keys', () => {
   it('builds the storage layout', () => {
-    assert.equal(keys.uploadSource('upl_1'), 'uploads/upl_1/source');
-    assert.equal(keys.jobPrefix('job_1'), 'jobs/job_1/');
-    assert.equal(keys.outputFile('job_1', 0, 'frames', 'frames.zip'), 'jobs/job_1/00-frames/frames.zip');
-    assert.equal(keys.outputFile('job_1', 12, 'thumbnail', 'thumbnail.jpg'), 'jobs/job_1/12-thumbnail/thumbnail.jpg');
+    assert.equal(keys.uploadSource('acc_a', 'upl_1'), 'acc_a/uploads/upl_1/source');
+    assert.equal(keys.jobPrefix('acc_a', 'job_1'), 'acc_a/jobs/job_1/');
+    assert.equal(keys.outputFile('acc_a', 'job_1', 0, 'frames', 'frames.zip'), 'acc_a/jobs/job_1/00-frames/frames.zip');
+    assert.equal(keys.outputFile('acc_b', 'job_1', 12, 'thumbnail', 'thumbnail.jpg'), 'acc_b/jobs/job_1/12-thumbnail/thumbnail.jpg');
   });
 });
 

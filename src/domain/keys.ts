@@ -18,9 +18,16 @@ export function isSafeId(id: string): boolean {
   return ID_PATTERN.test(id);
 }
 
+/**
+ * Every key starts with the owning account's id (`acc_…/uploads/…`, `acc_…/jobs/…`), so one
+ * account's media is one prefix: listed, measured, moved or deleted together, and a bucket
+ * policy can be written per account. Files stored before accounts (migration 0010) keep
+ * their unprefixed keys (`jobs/<id>/…`); the job rows record every file's key, so both
+ * layouts are served.
+ */
 export const keys = {
-  uploadSource: (uploadId: string) => `uploads/${uploadId}/source`,
-  jobPrefix: (jobId: string) => `jobs/${jobId}/`,
-  outputFile: (jobId: string, outputIndex: number, type: string, name: string) =>
-    `jobs/${jobId}/${String(outputIndex).padStart(2, '0')}-${type}/${name}`,
+  uploadSource: (accountId: string, uploadId: string) => `${accountId}/uploads/${uploadId}/source`,
+  jobPrefix: (accountId: string, jobId: string) => `${accountId}/jobs/${jobId}/`,
+  outputFile: (accountId: string, jobId: string, outputIndex: number, type: string, name: string) =>
+    `${accountId}/jobs/${jobId}/${String(outputIndex).padStart(2, '0')}-${type}/${name}`,
 };

@@ -1,34 +1,42 @@
+import type { Scope } from './account.js';
+
 /**
  * Who is asking: resolved once from the request's credentials (src/http/app.ts), then handed
  * to every service call and from there to every repository method that reads or writes a
- * user's rows. Today a principal is an API key; accounts and scopes extend this type, not
- * its callers.
+ * user's rows. A principal is an API key of one account, with that key's scopes.
  */
 export interface Principal {
+  /** The account every row this caller writes belongs to, and the only one it reads. */
+  accountId: string;
   keyId: string;
   keyName: string;
+  scopes: readonly Scope[];
   /**
-   * Whose rows this caller may read. `all`: every owner's (every key today is an admin key of
-   * the one installation: the bootstrap key, and any key it was rotated from). `own`: only the
-   * rows this key wrote. The accounts issue replaces `own` by the caller's account.
+   * Whose rows this caller may read: `account`, only its own account's (every request);
+   * `all`, any account's (the worker's system calls by id, never a request).
    */
-  sees: 'all' | 'own';
+  sees: 'all' | 'account';
 }
 
 /**
  * The caller of work no request asked for: the worker reading the job it claimed and its
  * upload. It writes nothing as an owner and reads by id only.
  */
-export const SYSTEM_PRINCIPAL: Principal = Object.freeze({ keyId: 'system', keyName: 'system', sees: 'all' });
+export const SYSTEM_PRINCIPAL: Principal = Object.freeze({ accountId: 'system', keyId: 'system', keyName: 'system', scopes: [], sees: 'all' });
 
-/** The owner id a row is written with (`owner_key_id`): who may read it, and whose Idempotency-Key it was. */
+/** The account a row is written with (`account_id`): who may read it, and whose Idempotency-Key it was. */
 export function ownerOf(principal: Principal): string {
+  return principal.accountId;
+}
+
+/** The key that wrote a row (`owner_key_id`), kept for the audit trail. */
+export function creatorOf(principal: Principal): string {
   return principal.keyId;
 }
 
-/** The owner a read is limited to, or null for a caller who sees every owner's rows. */
+/** The account a read is limited to, or null for the system caller, who reads any account's rows by id. */
 export function readableOwner(principal: Principal): string | null {
-  return principal.sees === 'all' ? null : principal.keyId;
+  return principal.sees === 'all' ? null : principal.accountId;
 }
 
 /**

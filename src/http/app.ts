@@ -1,6 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
+import { grants, type Scope } from '../domain/account.js';
+import { DomainError } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
+import { accountRoutes } from './routes/accounts.routes.js';
 import { errorHandler } from './error-mapping.js';
 import type { HttpDeps } from './http.types.js';
 import { eventRoutes } from './routes/events.routes.js';
@@ -13,6 +16,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Served without an API key (health, the OpenAPI document, the status page, signed file links). */
     public?: boolean;
+    /**
+     * The scope a key needs for this route (`any`: any valid key). Every route that is not
+     * public must say: registering one without is refused at start.
+     */
+    scope?: Scope | 'any';
   }
   interface FastifyRequest {
     /** The verified caller; set on every route that is not `public`. */
@@ -20,7 +28,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** Every route registered, for the tests that walk them all. */
-    routeTable: ReadonlyArray<{ method: string; url: string; public: boolean }>;
+    routeTable: ReadonlyArray<{ method: string; url: string; public: boolean; scope: Scope | 'any' | null }>;
     /** Base of download links: the public URL, or the listen address once listening (null: from each request). */
     linkBase: string | null;
   }
@@ -43,10 +51,14 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
-  const routeTable: Array<{ method: string; url: string; public: boolean }> = [];
+  const routeTable: Array<{ method: string; url: string; public: boolean; scope: Scope | 'any' | null }> = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, public: route.config?.public === true });
+    const isPublic = route.config?.public === true;
+    const scope = route.config?.scope ?? null;
+    // A route added later cannot forget its scope: the app does not start.
+    if (!isPublic && scope === null) throw new Error(`route ${[route.method].flat().join(',')} ${route.url} is neither public nor given a scope`);
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, public: isPublic, scope });
   });
   app.decorateRequest('principal', null);
   app.decorate('linkBase', deps.publicUrl ? deps.publicUrl.replace(/\/+$/, '') : null);
@@ -67,12 +79,22 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   // a request that matched no route gets the 404 answer, which reveals nothing.
   app.addHook('onRequest', async (request) => {
     if (request.is404 || request.routeOptions.config.public === true) return;
-    request.principal = await deps.auth.verify(request.headers.authorization);
+    const principal = await deps.auth.verify(request.headers.authorization);
+    request.principal = principal;
+    const needed = request.routeOptions.config.scope;
+    if (needed !== 'any' && (needed === undefined || !grants(principal.scopes, needed))) {
+      throw new DomainError(
+        'forbidden',
+        `this API key lacks the scope \`${needed}\` that ${request.method} ${request.routeOptions.url} needs; its scopes are ${principal.scopes.join(', ') || 'none'}. Ask an account owner for a key with it (POST /v1/accounts/{id}/keys)`,
+        { scope: needed },
+      );
+    }
   });
   await metaRoutes(app, deps);
   await uploadRoutes(app, deps);
   await jobRoutes(app, deps);
   await eventRoutes(app, deps);
+  await accountRoutes(app, deps);
   await fileRoutes(app, deps);
   return app;
 }

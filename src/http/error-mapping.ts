@@ -5,6 +5,8 @@ import { DomainError, type ErrorCode } from '../domain/errors.js';
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
   unauthorized: 401,
+  forbidden: 403,
+  quota_exceeded: 403,
   not_found: 404,
   upload_not_found: 422,
   idempotency_conflict: 409,

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Principal } from '../domain/principal.js';
+import type { AccountsService } from '../services/accounts.service.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { JobsService } from '../services/jobs.service.js';
 import type { LinkSigner } from '../services/links.js';
@@ -11,6 +12,8 @@ import type { PresentContext } from './presenters.js';
 
 export interface HttpDeps {
   jobs: JobsService;
+  /** Accounts and their keys (src/http/routes/accounts.routes.ts). */
+  accounts: AccountsService;
   uploads: UploadsService;
   /** Present only when storage can sign URLs (S3); `method: presigned` is refused otherwise. */
   directUploads?: DirectUploadsService;

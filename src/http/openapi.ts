@@ -5,6 +5,7 @@ import { ERROR_CODES } from '../domain/errors.js';
 import { DAMAGE_POLICIES, WARNING_CODES } from '../domain/damage.js';
 import { listQuerySchema } from './routes/jobs.routes.js';
 import { completeUploadSchema, presignedUploadSchema } from '../services/direct-uploads.service.js';
+import { accountPaths } from './openapi.accounts.js';
 
 /**
  * The OpenAPI document, generated from the same zod schemas that validate requests
@@ -103,13 +104,19 @@ export function buildOpenApi() {
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
   return {
     openapi: '3.1.0',
-    info: { title: 'mediaforge API', version: '1.0.0', description: 'Uploads in; frames, thumbnails and metadata out. Every /v1 route needs `Authorization: Bearer <api key>`, except the signed /v1/files links.' },
+    info: {
+      title: 'mediaforge API',
+      version: '1.0.0',
+      description:
+        'Uploads in; frames, thumbnails and metadata out. Every /v1 route needs `Authorization: Bearer <api key>`, except the signed /v1/files links; `x-scope` on an operation names the scope its key needs (`admin` holds every scope; `any`: any key). A key without it gets 403 `forbidden`.',
+    },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
     paths: {
       '/v1/uploads': {
         post: {
           summary: 'Upload a file (multipart field `file`, or the raw body with ?filename=)',
+          'x-scope': 'uploads:write',
           parameters: [{ name: 'filename', in: 'query', required: false, schema: { type: 'string' } }],
           requestBody: {
             content: {
@@ -120,40 +127,44 @@ export function buildOpenApi() {
           },
           responses: {
             '201': { description: 'The stored upload, or (JSON `method: presigned`, S3 storage only) a presigned upload ticket', content: { 'application/json': { schema: { oneOf: [schema(uploadSchema), schema(presignedTicketSchema)] } } } },
-            ...errors(400, 401, 413),
+            ...errors(400, 401, 403, 413),
           },
         },
       },
       '/v1/uploads/{id}/complete': {
         post: {
           summary: 'Finish a presigned upload: checks the stored size (and SHA-256 when declared)',
+          'x-scope': 'uploads:write',
           parameters: [idParam],
           requestBody: { required: false, content: { 'application/json': { schema: schema(completeUploadSchema, 'input') } } },
-          responses: { '200': json(uploadSchema, 'The upload, now ready'), ...errors(400, 401, 404, 409, 422) },
+          responses: { '200': json(uploadSchema, 'The upload, now ready'), ...errors(400, 401, 403, 404, 409, 422) },
         },
       },
-      '/v1/uploads/{id}': { get: { summary: 'An upload', parameters: [idParam], responses: { '200': json(uploadSchema, 'The upload'), ...errors(401, 404) } } },
+      '/v1/uploads/{id}': { get: { summary: 'An upload', 'x-scope': 'uploads:write', parameters: [idParam], responses: { '200': json(uploadSchema, 'The upload'), ...errors(401, 403, 404) } } },
       '/v1/jobs': {
         post: {
           summary: 'Create a job: one input, many outputs',
+          'x-scope': 'jobs:write',
           parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
           requestBody: { required: true, content: { 'application/json': { schema: schema(jobRequestSchema, 'input') } } },
-          responses: { '202': json(jobSchema, 'The job, queued'), '200': json(jobSchema, 'The job created earlier with this Idempotency-Key'), ...errors(400, 401, 409, 422) },
+          responses: { '202': json(jobSchema, 'The job, queued'), '200': json(jobSchema, 'The job created earlier with this Idempotency-Key'), ...errors(400, 401, 403, 409, 422) },
         },
         get: {
           summary: 'Jobs, newest first',
+          'x-scope': 'jobs:read',
           parameters: Object.entries((schema(listQuerySchema, 'input') as { properties: Record<string, unknown> }).properties).map(([name, s]) => ({ name, in: 'query', required: false, schema: s })),
-          responses: { '200': json(z.object({ jobs: z.array(jobSchema), nextCursor: z.string().nullable() }), 'A page of jobs'), ...errors(400, 401) },
+          responses: { '200': json(z.object({ jobs: z.array(jobSchema), nextCursor: z.string().nullable() }), 'A page of jobs'), ...errors(400, 401, 403) },
         },
       },
-      '/v1/jobs/{id}': { get: { summary: 'A job', parameters: [idParam], responses: { '200': json(jobSchema, 'The job'), ...errors(401, 404) } } },
-      '/v1/jobs/{id}/cancel': { post: { summary: 'Cancel a queued or running job', parameters: [idParam], responses: { '200': json(jobSchema, 'The canceled job'), ...errors(401, 404, 409) } } },
-      '/v1/jobs/{id}/retry': { post: { summary: 'Run a failed or canceled job again', parameters: [idParam], responses: { '202': json(jobSchema, 'The queued job'), ...errors(401, 404, 409) } } },
+      '/v1/jobs/{id}': { get: { summary: 'A job', 'x-scope': 'jobs:read', parameters: [idParam], responses: { '200': json(jobSchema, 'The job'), ...errors(401, 403, 404) } } },
+      '/v1/jobs/{id}/cancel': { post: { summary: 'Cancel a queued or running job', 'x-scope': 'jobs:write', parameters: [idParam], responses: { '200': json(jobSchema, 'The canceled job'), ...errors(401, 403, 404, 409) } } },
+      '/v1/jobs/{id}/retry': { post: { summary: 'Run a failed or canceled job again', 'x-scope': 'jobs:write', parameters: [idParam], responses: { '202': json(jobSchema, 'The queued job'), ...errors(401, 403, 404, 409) } } },
       '/v1/jobs/{id}/events': {
         get: {
           summary: 'Server-Sent Events: `status` (whole job) and `progress` ({progress, stage, etaSeconds}); ends at a final status',
+          'x-scope': 'jobs:read',
           parameters: [idParam],
-          responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(401, 404) },
+          responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(401, 403, 404) },
         },
       },
       '/v1/files/{token}/{key}': {
@@ -168,6 +179,7 @@ export function buildOpenApi() {
           responses: { '200': { description: 'The file' }, '206': { description: 'Part of the file' }, ...errors(403, 404, 416) },
         },
       },
+      ...accountPaths(json, errors, schema),
       '/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
       '/': { get: { summary: 'The status page (HTML)', security: [], responses: { '200': { description: 'text/html' } } } },
       '/healthz': { get: { summary: 'Liveness and dependencies', security: [], responses: { '200': { description: 'Healthy' }, '503': { description: 'A dependency is down' } } } },

@@ -1,5 +1,5 @@
 import type { JobRecord, UploadRecord } from '../domain/job.js';
-import type { LinkSigner } from '../services/links.js';
+import { scopeOf, type LinkSigner } from '../services/links.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -21,7 +21,14 @@ export function etaSeconds(job: JobRecord, now: number): number | null {
 }
 
 export function presentJob(job: JobRecord, ctx: PresentContext) {
-  const token = ctx.signer.token(`jobs/${job.id}/`, ctx.now);
+  // One token per output folder (src/services/links.ts scopeOf): a link opens that output only.
+  const tokens = new Map<string, string>();
+  const linkFor = (key: string) => {
+    const scope = scopeOf(key) ?? key;
+    let token = tokens.get(scope);
+    if (!token) tokens.set(scope, (token = ctx.signer.token(scope, ctx.now)));
+    return `${ctx.baseUrl}/v1/files/${token}/${key}`;
+  };
   return {
     id: job.id,
     status: job.status,
@@ -36,7 +43,7 @@ export function presentJob(job: JobRecord, ctx: PresentContext) {
       status: o.status,
       files: o.files.map((f) => ({
         name: f.name,
-        url: `${ctx.baseUrl}/v1/files/${token}/${f.key}`,
+        url: linkFor(f.key),
         size: f.size,
         contentType: f.contentType,
       })),

@@ -15,6 +15,7 @@ import type { DirectUploadSigner } from '../ports/direct-upload.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
+import { AccountsService } from '../services/accounts.service.js';
 import { AuthService } from '../services/auth.service.js';
 import { DirectUploadsService, type DirectUploadsOptions } from '../services/direct-uploads.service.js';
 import { FilesService } from '../services/files.service.js';
@@ -63,7 +64,7 @@ export async function createMediaRunner(config: Config, preferNpm?: boolean): Pr
 
 export interface ApiPart {
   app: FastifyInstance;
-  adminKey: { key: string; created: boolean; file: string | null };
+  adminKey: { key: string; created: boolean; file: string | null; revoked: boolean };
 }
 
 /** Several API processes may start together: a lost race to insert the admin key's hash is retried once. */
@@ -84,8 +85,12 @@ export async function buildApi(
   const clock = systemClock;
   const auth = new AuthService({ db, clock });
   const adminKey = await ensureAdminKeyShared(auth, config);
+  if (adminKey.revoked) {
+    opts.logger.warn(`the configured admin key (${adminKey.file ?? 'MEDIAFORGE_API_KEY'}) was revoked and stays revoked; use another admin key, or set MEDIAFORGE_API_KEY to a new value to register a new bootstrap key`);
+  }
   const signer = new LinkSigner(await ensureSigningSecret(config.dataDir, config.signingSecret), config.linkTtlSeconds);
   const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts });
+  const accounts = new AccountsService({ db, clock, defaultQuotas: config.quotas });
   const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes });
   const directUploads = b.signer && opts.directUploads
     ? new DirectUploadsService({
@@ -102,6 +107,7 @@ export async function buildApi(
 
   const app = await buildHttpApp({
     jobs,
+    accounts,
     uploads,
     directUploads,
     files: new FilesService({ blobs, signer, clock, downloads }),

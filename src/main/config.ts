@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import type { Quotas } from '../domain/account.js';
 import { parseRoutes, type Route } from '../domain/routes.js';
 import { parseAllowlist, type AllowEntry } from '../domain/url-policy.js';
 
@@ -50,6 +51,8 @@ export interface Config {
     /** yt-dlp for web pages and streams: a path or a name on PATH, 'off', or null to look for `yt-dlp` on PATH. */
     ytdlp: string | null;
   };
+  /** Each account's limits unless the admin set its own (docs/accounts.md); null: none. */
+  quotas: Quotas;
   linkTtlSeconds: number;
   ffmpegPath: string | null;
   ffprobePath: string | null;
@@ -183,6 +186,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       maxRedirects: read(src, 'MEDIAFORGE_URL_MAX_REDIRECTS', int(0, 20), 5),
       ytdlp: optional(src, 'MEDIAFORGE_YTDLP', str(/^[^\0]+$/, 'a path to yt-dlp, or off')),
     },
+    quotas: {
+      storageBytes: read<number | null>(src, 'MEDIAFORGE_QUOTA_STORAGE_BYTES', bytes, null),
+      runningJobs: read<number | null>(src, 'MEDIAFORGE_QUOTA_RUNNING_JOBS', int(1, 100_000), null),
+      processingMinutesPerMonth: read<number | null>(src, 'MEDIAFORGE_QUOTA_PROCESSING_MINUTES', int(1), null),
+      uploadBytes: read<number | null>(src, 'MEDIAFORGE_QUOTA_UPLOAD_BYTES', bytes, null),
+    },
     linkTtlSeconds: read(src, 'MEDIAFORGE_LINK_TTL_SECONDS', int(10, 30 * 86_400), 86_400),
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
@@ -292,7 +301,7 @@ export const CONFIG_KEYS = [
   'MEDIAFORGE_WORKER', 'MEDIAFORGE_WORKER_CONCURRENCY', 'MEDIAFORGE_LEASE_SECONDS', 'MEDIAFORGE_HEARTBEAT_SECONDS',
   'MEDIAFORGE_STALL_TIMEOUT_SECONDS', 'MEDIAFORGE_RETRY_BASE_SECONDS', 'MEDIAFORGE_MAX_ATTEMPTS', 'MEDIAFORGE_SHUTDOWN_GRACE_SECONDS',
   'MEDIAFORGE_PROBE_TIMEOUT_SECONDS', 'MEDIAFORGE_PROGRESS_INTERVAL_MS', 'MEDIAFORGE_MAX_UPLOAD_BYTES', 'MEDIAFORGE_MAX_DURATION_SECONDS',
-  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS', 'MEDIAFORGE_MAX_CONCURRENT_UPLOADS', 'MEDIAFORGE_ENCODER_PRESET', 'MEDIAFORGE_ENCODER_THREADS', 'MEDIAFORGE_HLS_MAX_FPS', 'MEDIAFORGE_LINK_TTL_SECONDS', 'MEDIAFORGE_URL_ALLOWLIST', 'MEDIAFORGE_URL_MAX_BYTES', 'MEDIAFORGE_URL_TIMEOUT_SECONDS', 'MEDIAFORGE_URL_MAX_REDIRECTS', 'MEDIAFORGE_YTDLP', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
+  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS', 'MEDIAFORGE_MAX_CONCURRENT_UPLOADS', 'MEDIAFORGE_ENCODER_PRESET', 'MEDIAFORGE_ENCODER_THREADS', 'MEDIAFORGE_HLS_MAX_FPS', 'MEDIAFORGE_LINK_TTL_SECONDS', 'MEDIAFORGE_QUOTA_STORAGE_BYTES', 'MEDIAFORGE_QUOTA_RUNNING_JOBS', 'MEDIAFORGE_QUOTA_PROCESSING_MINUTES', 'MEDIAFORGE_QUOTA_UPLOAD_BYTES', 'MEDIAFORGE_URL_ALLOWLIST', 'MEDIAFORGE_URL_MAX_BYTES', 'MEDIAFORGE_URL_TIMEOUT_SECONDS', 'MEDIAFORGE_URL_MAX_REDIRECTS', 'MEDIAFORGE_YTDLP', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
   'MEDIAFORGE_DATABASE_URL', 'MEDIAFORGE_DATABASE_SCHEMA', 'MEDIAFORGE_DATABASE_POOL_SIZE', 'MEDIAFORGE_QUEUE', 'MEDIAFORGE_QUEUE_NAME', 'MEDIAFORGE_WORKER_TYPES',
   'REDIS_URL', 'MEDIAFORGE_REDIS_PREFIX', 'AMQP_URL', 'MEDIAFORGE_STORAGE', 'MEDIAFORGE_S3_BUCKET', 'MEDIAFORGE_S3_REGION',
   'MEDIAFORGE_S3_ENDPOINT', 'MEDIAFORGE_S3_FORCE_PATH_STYLE', 'MEDIAFORGE_S3_PART_SIZE', 'MEDIAFORGE_PRESIGN_TTL_SECONDS',

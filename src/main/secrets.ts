@@ -29,15 +29,19 @@ export const adminKeyPath = (dataDir: string) => join(dataDir, 'admin.key');
  * The bootstrap admin key: MEDIAFORGE_API_KEY if set, else `<data dir>/admin.key`,
  * created on first start. Only its hash goes into the database.
  */
-export async function ensureAdminKey(auth: AuthService, dataDir: string, preset: string | null): Promise<{ key: string; created: boolean; file: string | null }> {
+export async function ensureAdminKey(
+  auth: AuthService,
+  dataDir: string,
+  preset: string | null,
+): Promise<{ key: string; created: boolean; file: string | null; revoked: boolean }> {
   if (preset) {
-    await auth.ensureKey(preset, 'admin (MEDIAFORGE_API_KEY)');
-    return { key: preset, created: false, file: null };
+    const { revoked } = await auth.ensureKey(preset, 'admin (MEDIAFORGE_API_KEY)');
+    return { key: preset, created: false, file: null, revoked };
   }
   const file = adminKeyPath(dataDir);
   const { value, created } = await readOrCreate(file, generateApiKey);
-  await auth.ensureKey(value, 'admin');
-  return { key: value, created, file };
+  const { revoked } = await auth.ensureKey(value, 'admin');
+  return { key: value, created, file, revoked };
 }
 
 export async function ensureSigningSecret(dataDir: string, preset: string | null): Promise<string> {

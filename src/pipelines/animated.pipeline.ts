@@ -25,7 +25,7 @@ async function preview(ctx: PipelineContext, spec: AnimatedOutputSpec) {
   const bytes = await readFile(outputPath);
   const written = spec.type === 'gif' ? inspectGif(bytes) : inspectWebp(bytes);
   if (!written) throw new DomainError('ffmpeg_failed', `ffmpeg wrote no readable ${spec.type}`);
-  const key = keys.outputFile(ctx.jobId, ctx.outputIndex, spec.type, name);
+  const key = keys.outputFile(ctx.accountId, ctx.jobId, ctx.outputIndex, spec.type, name);
   const { size } = await ctx.blobs.putFile(key, outputPath);
   ctx.onProgress(1);
   return {

@@ -88,7 +88,7 @@ export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, pl
     const outputPath = join(ctx.workDir, clip.file);
     if (!existsSync(outputPath)) throw new DomainError('ffmpeg_failed', `ffmpeg wrote no ${clip.file}`);
     const written = await probeWritten(ctx, outputPath, `${clip.file} (${round3(clip.start)}–${round3(clip.end)} s)`);
-    const key = keys.outputFile(ctx.jobId, ctx.outputIndex, 'clips', clip.file);
+    const key = keys.outputFile(ctx.accountId, ctx.jobId, ctx.outputIndex, 'clips', clip.file);
     const { size } = await ctx.blobs.putFile(key, outputPath);
     files.push({ name: clip.file, key, size, contentType: 'video/mp4' });
     const length = written.duration ?? clip.end - clip.start;
@@ -115,7 +115,7 @@ export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, pl
     clips: series,
   };
   const seriesJson = Buffer.from(JSON.stringify(summary, null, 2));
-  const seriesKey = keys.outputFile(ctx.jobId, ctx.outputIndex, 'clips', 'series.json');
+  const seriesKey = keys.outputFile(ctx.accountId, ctx.jobId, ctx.outputIndex, 'clips', 'series.json');
   const stored = await ctx.blobs.put(seriesKey, bufferStream(seriesJson), { signal: ctx.signal });
   files.push({ name: 'series.json', key: seriesKey, size: stored.size, contentType: 'application/json' });
 
@@ -124,7 +124,7 @@ export async function storeClips(ctx: PipelineContext, spec: ClipsOutputSpec, pl
     const zip = new StoredZip();
     for (const clip of planned) zip.addFile(join(ctx.workDir, clip.file), clip.file);
     zip.addBuffer(seriesJson, 'series.json');
-    const zipKey = keys.outputFile(ctx.jobId, ctx.outputIndex, 'clips', 'clips.zip');
+    const zipKey = keys.outputFile(ctx.accountId, ctx.jobId, ctx.outputIndex, 'clips', 'clips.zip');
     const [, { size }] = await Promise.all([zip.end(), ctx.blobs.put(zipKey, zip.stream, { signal: ctx.signal })]);
     files.push({ name: 'clips.zip', key: zipKey, size, contentType: 'application/zip' });
   }

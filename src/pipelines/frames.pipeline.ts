@@ -41,7 +41,7 @@ export const framesPipeline: OutputHandler<FramesOutputSpec> = async (ctx, spec)
 
   // Images are already compressed: stored, not deflated again.
   const zip = new StoredZip();
-  const zipKey = keys.outputFile(ctx.jobId, ctx.outputIndex, 'frames', 'frames.zip');
+  const zipKey = keys.outputFile(ctx.accountId, ctx.jobId, ctx.outputIndex, 'frames', 'frames.zip');
   const upload = ctx.blobs.put(zipKey, zip.stream, { signal: ctx.signal });
   upload.catch(() => undefined);
 

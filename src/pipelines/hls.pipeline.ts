@@ -49,7 +49,7 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
   const prep = await prepareHls(spec, { meta, inputPath: ctx.inputPath, outDir, runner: ctx.runner, signal: ctx.signal, encoding: ctx.encoding, probeTimeoutMs: ctx.probeTimeoutMs });
   const names = variantNames(prep.plan);
   for (const n of names) await mkdir(join(outDir, n), { recursive: true });
-  const keyFor = (name: string) => keys.outputFile(ctx.jobId, ctx.outputIndex, 'hls', name);
+  const keyFor = (name: string) => keys.outputFile(ctx.accountId, ctx.jobId, ctx.outputIndex, 'hls', name);
   const publisher = new HlsPublisher(ctx.blobs, outDir, keyFor, names, ctx.clock);
 
   let playableAt: number | null = null;

@@ -20,7 +20,7 @@ export const imagePipeline: OutputHandler<ImageOutputSpec> = async (ctx, spec) =
     stallTimeoutMs: ctx.stallTimeoutMs,
   });
   if (!existsSync(outputPath)) throw new DomainError('ffmpeg_failed', 'ffmpeg produced no image');
-  const key = keys.outputFile(ctx.jobId, ctx.outputIndex, 'image', name);
+  const key = keys.outputFile(ctx.accountId, ctx.jobId, ctx.outputIndex, 'image', name);
   const { size } = await ctx.blobs.putFile(key, outputPath);
   ctx.onProgress(1);
   const { width, height } = imageGeometry(spec, ctx.meta);

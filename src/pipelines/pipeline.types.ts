@@ -25,6 +25,8 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
 
 /** What one output's handler gets: the probed local input and the ports it may use. */
 export interface PipelineContext {
+  /** The job's account: the first part of every key the pipeline stores (src/domain/keys.ts). */
+  accountId: string;
   jobId: string;
   outputIndex: number;
   inputPath: string;

@@ -29,7 +29,7 @@ async function renderWhole(ctx: PipelineContext, args: string[]): Promise<void> 
 async function storeOne(ctx: PipelineContext, type: string, outputPath: string): Promise<OutputProduct & { written: ReturnType<typeof parseProbe> }> {
   const name = basename(outputPath);
   const written = await probeWritten(ctx, outputPath, name);
-  const key = keys.outputFile(ctx.jobId, ctx.outputIndex, type, name);
+  const key = keys.outputFile(ctx.accountId, ctx.jobId, ctx.outputIndex, type, name);
   const { size } = await ctx.blobs.putFile(key, outputPath);
   ctx.onProgress(1);
   return { files: [{ name, key, size, contentType: contentTypeFor(name) }], written };

@@ -28,7 +28,7 @@ export const thumbnailPipeline: OutputHandler<ThumbnailOutputSpec> = async (ctx,
     },
   });
   if (!existsSync(outputPath)) throw new DomainError('ffmpeg_failed', 'ffmpeg produced no thumbnail image');
-  const key = keys.outputFile(ctx.jobId, ctx.outputIndex, 'thumbnail', name);
+  const key = keys.outputFile(ctx.accountId, ctx.jobId, ctx.outputIndex, 'thumbnail', name);
   const { size } = await ctx.blobs.putFile(key, outputPath);
   ctx.onProgress(1);
   const picked = chosen as { ptsTime: number; width: number | null; height: number | null } | null;

@@ -1,3 +1,4 @@
+import type { AccountRecord, Quotas, Scope } from '../domain/account.js';
 import type { DamagePolicy } from '../domain/damage.js';
 import type { Fence, GuardedDecision, JobWrite } from '../domain/job-lifecycle.js';
 import type { JobRecord, JobStatus, OutputState, UploadRecord } from '../domain/job.js';
@@ -86,6 +87,17 @@ export interface JobRepository {
    * again, or failed): only while `fence` is current and its lease is still expired at `write.at`.
    */
   recoverExpired(fence: Fence, write: JobWrite): Promise<boolean>;
+  /** What one account holds and runs now (its quotas are checked against this). */
+  accountUsage(accountId: string): Promise<AccountUsage>;
+}
+
+export interface AccountUsage {
+  /** Uploads plus stored output files. */
+  storageBytes: number;
+  uploadBytes: number;
+  outputBytes: number;
+  runningJobs: number;
+  queuedJobs: number;
 }
 
 /** Uploads belong to the principal that created them, as jobs do. */
@@ -106,14 +118,38 @@ export interface UploadRepository {
 export interface ApiKeyRecord {
   id: string;
   name: string;
+  /** SHA-256 of the secret (src/services/auth.service.ts); the secret is never stored. */
   hash: string;
   createdAt: number;
+  accountId: string;
+  scopes: Scope[];
+  lastUsedAt: number | null;
+  revokedAt: number | null;
 }
 
+/**
+ * Keys are found by hash for authentication and listed, touched and revoked within their
+ * account: `accountId` null is the admin's view of every account.
+ */
 export interface ApiKeyRepository {
-  create(key: ApiKeyRecord): Promise<void>;
-  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  create(key: Omit<ApiKeyRecord, 'lastUsedAt' | 'revokedAt'>): Promise<void>;
+  /** Only a key that is not revoked, unless asked. */
+  findByHash(hash: string, opts?: { includeRevoked?: boolean }): Promise<ApiKeyRecord | null>;
+  get(accountId: string | null, id: string): Promise<ApiKeyRecord | null>;
+  listByAccount(accountId: string): Promise<ApiKeyRecord[]>;
+  /** Sets the last-used time when it is older than `olderThan` (a write per key per minute, not per request). */
+  touch(id: string, at: number, olderThan: number): Promise<void>;
+  /** False when there is no such unrevoked key in that account. */
+  revoke(accountId: string | null, id: string, at: number): Promise<boolean>;
   count(): Promise<number>;
+}
+
+/** Accounts are an operator's concern (admin scope); any key reads its own. */
+export interface AccountRepository {
+  create(account: AccountRecord): Promise<void>;
+  get(id: string): Promise<AccountRecord | null>;
+  list(query: { limit: number; cursor?: string }): Promise<{ accounts: AccountRecord[]; nextCursor: string | null }>;
+  update(id: string, patch: { name?: string; quotas?: Partial<Quotas>; updatedAt: number }): Promise<AccountRecord | null>;
 }
 
 /** The repositories of one transaction: everything written through them commits together or not at all. */
@@ -127,6 +163,7 @@ export interface Database {
   jobs: JobRepository;
   uploads: UploadRepository;
   apiKeys: ApiKeyRepository;
+  accounts: AccountRepository;
   outbox: OutboxRepository;
   /**
    * Runs `work` in one transaction: it commits when `work` resolves and rolls back when it

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ADMIN_ACCOUNT_ID } from '../domain/account.js';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
@@ -8,25 +9,41 @@ import type { Database } from '../ports/db.port.js';
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 export const generateApiKey = () => `mf_${randomBytes(24).toString('base64url')}`;
 
+/** A key's last-used time is written at most this often (one write per key per minute, not per request). */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
 export class AuthService {
   constructor(private readonly deps: { db: Pick<Database, 'apiKeys'>; clock: Clock }) {}
 
-  /** Keys are stored as SHA-256 hashes; a stolen database does not give working keys. */
+  /**
+   * Keys are stored as SHA-256 hashes; a stolen database does not give working keys. Every
+   * request reads the key's row, so a revoked key stops working at once on every API process.
+   */
   async verify(header: string | undefined): Promise<Principal> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!m) throw new DomainError('unauthorized', 'send your API key as `Authorization: Bearer <key>`');
     const found = await this.deps.db.apiKeys.findByHash(hashApiKey(m[1]));
-    if (!found) throw new DomainError('unauthorized', 'that API key is not valid');
-    // Every key today is an admin key of the installation: it sees every owner's rows. Keys
-    // with fewer rights (an account's, scoped) come with the accounts issue.
-    return { keyId: found.id, keyName: found.name, sees: 'all' };
+    if (!found) throw new DomainError('unauthorized', 'that API key is not valid (unknown or revoked)');
+    const now = this.deps.clock.now();
+    if (found.lastUsedAt === null || found.lastUsedAt < now - LAST_USED_RESOLUTION_MS) {
+      // Bookkeeping only: a failed write must not fail the request.
+      void this.deps.db.apiKeys.touch(found.id, now, now - LAST_USED_RESOLUTION_MS).catch(() => undefined);
+    }
+    return { accountId: found.accountId, keyId: found.id, keyName: found.name, scopes: found.scopes, sees: 'account' };
   }
 
-  /** Registers a key (idempotent: an existing hash is left alone). */
-  async ensureKey(key: string, name: string): Promise<void> {
+  /**
+   * Registers the operator's bootstrap key in the admin account with the `admin` scope
+   * (idempotent: a known hash is left alone). A revoked bootstrap key stays revoked: the
+   * answer says so, and the start warns.
+   */
+  async ensureKey(key: string, name: string): Promise<{ revoked: boolean }> {
     const hash = hashApiKey(key);
-    if (await this.deps.db.apiKeys.findByHash(hash)) return;
-    await this.deps.db.apiKeys.create({ id: newId('key', this.deps.clock.now()), name, hash, createdAt: this.deps.clock.now() });
+    const known = await this.deps.db.apiKeys.findByHash(hash, { includeRevoked: true });
+    if (known) return { revoked: known.revokedAt !== null };
+    const now = this.deps.clock.now();
+    await this.deps.db.apiKeys.create({ id: newId('key', now), name, hash, createdAt: now, accountId: ADMIN_ACCOUNT_ID, scopes: ['admin'] });
+    return { revoked: false };
   }
 }
 

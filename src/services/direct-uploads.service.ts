@@ -77,7 +77,7 @@ export class DirectUploadsService {
     }
     const now = clock.now();
     const id = newId('upl', now);
-    const key = keys.uploadSource(id);
+    const key = keys.uploadSource(principal.accountId, id);
     const expiresAt = now + options.ttlSeconds * 1000;
     const multipart = req.size > options.multipartThresholdBytes;
     const multipartId = multipart ? await signer.startMultipart(key, { contentType: req.contentType }) : null;

@@ -13,7 +13,8 @@ import { cacheControlFor, FilesService } from './files.service.js';
 import { LinkSigner } from './links.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
-const KEY = 'jobs/job_1/00-mp4/video.mp4';
+const KEY = 'acc_a/jobs/job_1/00-mp4/video.mp4';
+const SCOPE = 'acc_a/jobs/job_1/00-mp4/';
 const code = (c: string) => (e: DomainError) => e.code === c;
 
 describe('FilesService', () => {
@@ -37,7 +38,7 @@ describe('FilesService', () => {
 
   it('opens a stored file under a valid link: its size, headers and the link expiry', async () => {
     const files = new FilesService({ blobs, signer, clock });
-    const file = await files.open(signer.token('jobs/job_1/', NOW), KEY);
+    const file = await files.open(signer.token(SCOPE, NOW), KEY);
     assert.equal(file.size, 10);
     assert.deepEqual(file.headers, { contentType: 'video/mp4', contentDisposition: 'inline; filename="video.mp4"', cacheControl: 'private, max-age=3600' });
     assert.equal(file.linkExpiresAtMs, Math.floor(NOW / 1000) * 1000 + 3600_000);
@@ -48,17 +49,24 @@ describe('FilesService', () => {
 
   it('refuses malformed keys, keys outside a job and unstored files as not_found', async () => {
     const files = new FilesService({ blobs, signer, clock });
-    const token = signer.token('jobs/job_1/', NOW);
-    await assert.rejects(files.open(token, 'jobs/job_1/../secret'), code('not_found'));
+    const token = signer.token(SCOPE, NOW);
+    await assert.rejects(files.open(token, 'acc_a/jobs/job_1/../secret'), code('not_found'));
     await assert.rejects(files.open(token, 'uploads/up_1/source'), code('not_found'));
-    await assert.rejects(files.open(token, 'jobs/job_1/00-mp4/missing.mp4'), code('not_found'));
+    await assert.rejects(files.open(token, 'acc_a/jobs/job_1/00-mp4/missing.mp4'), code('not_found'));
   });
 
   it('refuses a link for another job, a forged one and an expired one', async () => {
     const files = new FilesService({ blobs, signer, clock });
-    await assert.rejects(files.open(signer.token('jobs/job_2/', NOW), KEY), code('link_invalid'));
+    await assert.rejects(files.open(signer.token('acc_a/jobs/job_2/00-mp4/', NOW), KEY), code('link_invalid'));
+    // A valid link re-pointed by editing the URL: another account, job or output of the same job.
+    const token0 = signer.token(SCOPE, NOW);
+    await blobs.put('acc_b/jobs/job_1/00-mp4/video.mp4', Readable.from([Buffer.from('theirs')]));
+    await blobs.put('acc_a/jobs/job_1/01-mp4/video.mp4', Readable.from([Buffer.from('other output')]));
+    for (const edited of ['acc_b/jobs/job_1/00-mp4/video.mp4', 'acc_a/jobs/job_1/01-mp4/video.mp4', 'acc_a/jobs/job_2/00-mp4/video.mp4']) {
+      await assert.rejects(files.open(token0, edited), code('link_invalid'), edited);
+    }
     await assert.rejects(files.open('1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', KEY), code('link_invalid'));
-    const token = signer.token('jobs/job_1/', NOW);
+    const token = signer.token(SCOPE, NOW);
     clockNow = NOW + 3601_000;
     try {
       await assert.rejects(files.open(token, KEY), code('link_expired'));
@@ -69,7 +77,7 @@ describe('FilesService', () => {
 
   it('with direct downloads, redirects a file to a presigned GET no longer-lived than the link', async () => {
     const files = new FilesService({ blobs, signer, clock, downloads: new DirectDownloadsService({ signer: s3 }, { ttlSeconds: 7200 }) });
-    const file = await files.open(signer.token('jobs/job_1/', NOW), KEY);
+    const file = await files.open(signer.token(SCOPE, NOW), KEY);
     const url = new URL((await files.redirectFor(file))!);
     assert.equal(url.pathname, `/media/${KEY}`);
     assert.equal(url.searchParams.get('X-Amz-Expires'), '3600');

@@ -88,16 +88,15 @@ describe('LinkSigner', () => {
 });
 
 describe('scopeOf', () => {
-  it('the job prefix of a key', () => {
-    assert.equal(scopeOf('jobs/job_x/00-frames/frames.zip'), 'jobs/job_x/');
-    assert.equal(scopeOf('jobs/job_01HX-7k/01-thumbnail/thumbnail.jpg'), 'jobs/job_01HX-7k/');
+  it("the output folder of a key: account, job and output", () => {
+    assert.equal(scopeOf('acc_admin/jobs/job_x/00-frames/frames.zip'), 'acc_admin/jobs/job_x/00-frames/');
+    assert.equal(scopeOf('acc_01hx/jobs/job_01HX-7k/01-hls/720p/seg_00001.m4s'), 'acc_01hx/jobs/job_01HX-7k/01-hls/');
+    assert.equal(scopeOf('jobs/job_x/00-frames/frames.zip'), 'jobs/job_x/00-frames/', 'files stored before accounts');
   });
 
-  it('keys outside a job have no scope', () => {
-    assert.equal(scopeOf('uploads/upl_x/source'), null);
-    assert.equal(scopeOf('jobs/'), null);
-    assert.equal(scopeOf('jobs/job_x'), null);
-    assert.equal(scopeOf('jobs/a.b/x'), null);
-    assert.equal(scopeOf('/jobs/job_x/a'), null);
+  it('keys outside an output have no scope', () => {
+    for (const key of ['uploads/upl_x/source', 'acc_a/uploads/upl_x/source', 'jobs/', 'jobs/job_x', 'jobs/job_x/00-frames/', 'jobs/job_x/file.zip', 'jobs/a.b/00-x/y', '/jobs/job_x/00-a/b', 'acc_a/jobs/job_x/frames.zip', 'evil/jobs/job_x/00-a/b']) {
+      assert.equal(scopeOf(key), null, key);
+    }
   });
 });

@@ -29,8 +29,14 @@ export class LinkSigner {
   }
 }
 
-/** The scope a key falls under: `jobs/<id>/`. */
+/**
+ * The scope a key falls under, which a link's token is signed for: the output's folder,
+ * `<account>/jobs/<job>/<NN-type>/` (or `jobs/<job>/<NN-type>/` for files stored before
+ * accounts). So a link names its account, job and output: editing any of them in the URL
+ * breaks the signature. An output's folder holds that output's files only (one file, or an
+ * HLS package whose playlists refer to each other relatively).
+ */
 export function scopeOf(key: string): string | null {
-  const m = /^(jobs\/[A-Za-z0-9_-]+\/)/.exec(key);
+  const m = /^((?:acc_[a-z0-9_]+\/)?jobs\/[A-Za-z0-9_-]+\/\d{2}-[a-z0-9]+\/)[^/]/.exec(key);
   return m ? m[1] : null;
 }

@@ -30,18 +30,18 @@ export class UploadsService {
 
   /** Stores and records one body, owned by `principal`: `receive` then `commit`. */
   async create(principal: Principal, body: Readable, meta: { filename?: string; contentType?: string }, opts: { signal?: AbortSignal } = {}): Promise<UploadRecord> {
-    return this.commit(principal, await this.receive(body, opts), meta);
+    return this.commit(principal, await this.receive(principal, body, opts), meta);
   }
 
   /**
    * Streams the body to storage, hashing as it goes; nothing is held whole in memory. Any
    * failure (the body breaks, the client leaves, the signal aborts, the limit is passed)
-   * removes what was written and rejects with the first cause. No principal: it writes only
-   * bytes under a fresh id, which no one can name until `commit` records them for an owner.
+   * removes what was written and rejects with the first cause. The bytes go under the
+   * principal's account prefix and a fresh id, which no one can name until `commit` records them.
    */
-  async receive(body: Readable, opts: { signal?: AbortSignal } = {}): Promise<ReceivedFile> {
+  async receive(principal: Principal, body: Readable, opts: { signal?: AbortSignal } = {}): Promise<ReceivedFile> {
     const id = newId('upl', this.deps.clock.now());
-    const key = keys.uploadSource(id);
+    const key = keys.uploadSource(principal.accountId, id);
     const hash = createHash('sha256');
     const hasher = new Transform({
       transform(chunk, _enc, cb) {

@@ -5,7 +5,8 @@ import { newId } from '../../src/domain/ids.js';
 import { decideCancel, decideCreate, decideFailure, decideHandBack, decideLeaseExpiry, decideRetryByUser, decideSuccess, decideUndispatched } from '../../src/domain/job-lifecycle.js';
 import type { JobError, JobRecord, OutputState } from '../../src/domain/job.js';
 import type { Database, NewJob } from '../../src/ports/db.port.js';
-import { ADMIN, ownOnly } from '../helpers/principals.js';
+import { SYSTEM_PRINCIPAL } from '../../src/domain/principal.js';
+import { ADMIN, inAccount } from '../helpers/principals.js';
 
 export interface DbUnderTest {
   db: Database;
@@ -74,27 +75,32 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal(again.requestHash, 'h1');
     });
 
-    it('keeps idempotency keys apart per owner: the same key from another key holder is a new job', async () => {
-      const other = { ...ADMIN, keyId: 'key_other', keyName: 'other' };
+    it('keeps idempotency keys apart per account: the same key from another account is a new job, from another key of the account a replay', async () => {
+      const other = inAccount('acc_other');
+      const sameAccount = { ...ADMIN, keyId: 'key_admin_2', keyName: 'ci' };
+      const mine0 = await db.jobs.create(ADMIN, newJob(2090), { key: 'idem-account', requestHash: 'h-a' });
+      const colleague = await db.jobs.create(sameAccount, newJob(2091), { key: 'idem-account', requestHash: 'h-a' });
+      assert.deepEqual([colleague.created, colleague.job.id], [false, mine0.job.id], 'one Idempotency-Key space per account');
       const mine = await db.jobs.create(ADMIN, newJob(2100), { key: 'idem-shared', requestHash: 'h-mine' });
       const theirs = await db.jobs.create(other, newJob(2101), { key: 'idem-shared', requestHash: 'h-theirs' });
       assert.deepEqual([mine.created, theirs.created], [true, true]);
       assert.notEqual(theirs.job.id, mine.job.id);
       const replay = await db.jobs.create(other, newJob(2102), { key: 'idem-shared', requestHash: 'h-theirs' });
       assert.deepEqual([replay.created, replay.job.id, replay.requestHash], [false, theirs.job.id, 'h-theirs']);
-      const races = await Promise.all(['key_r1', 'key_r2', 'key_r1', 'key_r2'].map((keyId, i) => db.jobs.create({ ...ADMIN, keyId }, newJob(2110 + i), { key: 'idem-race-owners', requestHash: 'h' })));
-      assert.equal(new Set(races.map((r) => r.job.id)).size, 2, 'one job per owner, whoever wins each race');
+      const races = await Promise.all(['acc_r1', 'acc_r2', 'acc_r1', 'acc_r2'].map((accountId, i) => db.jobs.create(inAccount(accountId), newJob(2110 + i), { key: 'idem-race-owners', requestHash: 'h' })));
+      assert.equal(new Set(races.map((r) => r.job.id)).size, 2, 'one job per account, whoever wins each race');
     });
 
-    it('reads a job or an upload only for a principal that may see its owner', async () => {
-      const [a, b] = [ownOnly('key_a'), ownOnly('key_b')];
+    it("reads a job or an upload only within its account: not even an admin key of another account sees it", async () => {
+      const [a, b] = [inAccount('acc_a'), inAccount('acc_b')];
       const { job } = await db.jobs.create(a, newJob(2200, { uploadId: 'upl_owned' }));
       assert.equal((await db.jobs.get(a, job.id))?.id, job.id);
       assert.equal(await db.jobs.get(b, job.id), null, "another owner's job reads as missing");
-      assert.equal((await db.jobs.get(ADMIN, job.id))?.id, job.id, 'a principal that sees all owners reads it');
+      assert.equal(await db.jobs.get(ADMIN, job.id), null, "the admin account's key reads only its own account too");
+      assert.equal((await db.jobs.get(SYSTEM_PRINCIPAL, job.id))?.accountId, 'acc_a', 'the worker (system) reads any by id');
       assert.deepEqual((await db.jobs.list(a, { limit: 100 })).jobs.map((j) => j.id), [job.id]);
       assert.deepEqual((await db.jobs.list(b, { limit: 100 })).jobs, []);
-      assert.ok((await db.jobs.list(ADMIN, { limit: 100 })).jobs.some((j) => j.id === job.id));
+      assert.ok(!(await db.jobs.list(ADMIN, { limit: 100 })).jobs.some((j) => j.id === job.id));
 
       const upload = { id: 'upl_owned', filename: 'o.mp4', size: 3, contentType: 'video/mp4', sha256: '', key: 'uploads/upl_owned/source', createdAt: 7 };
       await db.uploads.create(a, { ...upload, status: 'pending', multipartId: null, expiresAt: 99 });
@@ -102,7 +108,8 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal(await db.uploads.markReady(b, upload.id, { sha256: 'x' }), false, "another owner cannot complete it");
       assert.equal((await db.uploads.get(a, upload.id))?.status, 'pending');
       assert.equal(await db.uploads.markReady(a, upload.id, { sha256: 'y' }), true);
-      assert.deepEqual(await db.uploads.get(ADMIN, upload.id), { ...upload, sha256: 'y' });
+      assert.equal(await db.uploads.get(ADMIN, upload.id), null);
+      assert.deepEqual(await db.uploads.get(a, upload.id), { ...upload, sha256: 'y' });
     });
 
     it('resolves concurrent creates with one idempotency key to one job', async () => {
@@ -346,10 +353,47 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.deepEqual(await db.uploads.get(ADMIN, 'upl_contract1'), { id: 'upl_contract1', filename: 'a.mp4', size: 12, contentType: 'video/mp4', sha256: 'ab', key: 'uploads/upl_contract1/source', createdAt: 5 });
       assert.equal(await db.uploads.get(ADMIN, 'upl_nope'), null);
       const before = await db.apiKeys.count();
-      await db.apiKeys.create({ id: 'key_1', name: 'admin', hash: 'deadbeef', createdAt: 1 });
-      assert.equal((await db.apiKeys.findByHash('deadbeef'))?.name, 'admin');
+      await db.apiKeys.create({ id: 'key_1', name: 'admin', hash: 'deadbeef', createdAt: 1, accountId: 'acc_admin', scopes: ['admin'] });
+      assert.deepEqual(await db.apiKeys.findByHash('deadbeef'), { id: 'key_1', name: 'admin', hash: 'deadbeef', createdAt: 1, accountId: 'acc_admin', scopes: ['admin'], lastUsedAt: null, revokedAt: null });
       assert.equal(await db.apiKeys.findByHash('other'), null);
       assert.equal(await db.apiKeys.count(), before + 1);
+    });
+
+    it('keeps accounts with only the quotas set on them, and updates them partially', async () => {
+      await db.accounts.create({ id: 'acc_contract', name: 'School A', quotas: { runningJobs: 2 }, createdAt: 10, updatedAt: 10 });
+      assert.deepEqual(await db.accounts.get('acc_contract'), { id: 'acc_contract', name: 'School A', quotas: { runningJobs: 2 }, createdAt: 10, updatedAt: 10 });
+      assert.equal(await db.accounts.get('acc_nope'), null);
+      const updated = await db.accounts.update('acc_contract', { quotas: { storageBytes: 1000, runningJobs: null }, updatedAt: 11 });
+      assert.deepEqual(updated?.quotas, { runningJobs: null, storageBytes: 1000 }, 'null is kept (no limit); what was not sent keeps its value');
+      assert.deepEqual((await db.accounts.update('acc_contract', { name: 'School B', updatedAt: 12 }))?.quotas, { runningJobs: null, storageBytes: 1000 });
+      assert.equal((await db.accounts.get('acc_contract'))?.name, 'School B');
+      assert.equal(await db.accounts.update('acc_nope', { name: 'x', updatedAt: 1 }), null);
+      const ids = (await db.accounts.list({ limit: 1000 })).accounts.map((a) => a.id);
+      assert.ok(ids.includes('acc_admin') && ids.includes('acc_contract'), 'the built-in admin account is there from the migration');
+      const page = await db.accounts.list({ limit: 1 });
+      assert.equal(page.accounts.length, 1);
+      assert.ok(page.nextCursor);
+      assert.notEqual((await db.accounts.list({ limit: 1, cursor: page.nextCursor! })).accounts[0].id, page.accounts[0].id);
+    });
+
+    it('lists, touches and revokes keys within their account only', async () => {
+      await db.apiKeys.create({ id: 'key_ca1', name: 'ci', hash: 'h-ca1', createdAt: 1, accountId: 'acc_ka', scopes: ['jobs:read'] });
+      await db.apiKeys.create({ id: 'key_cb1', name: 'ci', hash: 'h-cb1', createdAt: 2, accountId: 'acc_kb', scopes: ['jobs:write'] });
+      assert.deepEqual((await db.apiKeys.listByAccount('acc_ka')).map((k) => k.id), ['key_ca1']);
+      assert.equal(await db.apiKeys.get('acc_kb', 'key_ca1'), null, "another account's key reads as missing");
+      assert.equal((await db.apiKeys.get(null, 'key_ca1'))?.accountId, 'acc_ka');
+      await db.apiKeys.touch('key_ca1', 100_000, 40_000);
+      await db.apiKeys.touch('key_ca1', 100_500, 40_500);
+      assert.equal((await db.apiKeys.get(null, 'key_ca1'))?.lastUsedAt, 100_000, 'a second touch within the resolution writes nothing');
+      await db.apiKeys.touch('key_ca1', 200_000, 140_000);
+      assert.equal((await db.apiKeys.get(null, 'key_ca1'))?.lastUsedAt, 200_000);
+      assert.equal(await db.apiKeys.revoke('acc_kb', 'key_ca1', 5), false, "an account cannot revoke another's key");
+      assert.ok(await db.apiKeys.findByHash('h-ca1'));
+      assert.equal(await db.apiKeys.revoke('acc_ka', 'key_ca1', 6), true);
+      assert.equal(await db.apiKeys.revoke('acc_ka', 'key_ca1', 7), false, 'once');
+      assert.equal(await db.apiKeys.findByHash('h-ca1'), null, 'a revoked key no longer authenticates');
+      assert.equal((await db.apiKeys.findByHash('h-ca1', { includeRevoked: true }))?.revokedAt, 6);
+      assert.equal(await db.apiKeys.revoke(null, 'key_cb1', 8), true, 'the admin view revokes in any account');
     });
 
     it('keeps a presigned upload pending until markReady, once', async () => {

@@ -18,7 +18,7 @@ describe('downloads with S3 storage: the API checks the link, then redirects to 
   let job: any;
   const file = (output: number, name: string) => job.outputs[output].files.find((f: any) => f.name === name) as { url: string; size: number };
   const stored = async (url: string) => {
-    const key = decodeURIComponent(new URL(url).pathname.replace(/^.*?\/(jobs\/)/, '$1'));
+    const key = decodeURIComponent(new URL(url).pathname.split('/').slice(4).join('/'));
     const res = await direct.send(new GetObjectCommand({ Bucket: p.s3.bucket, Key: key }));
     return Buffer.from(await res.Body!.transformToByteArray());
   };
@@ -60,7 +60,7 @@ describe('downloads with S3 storage: the API checks the link, then redirects to 
     assert.equal(res.headers.get('cache-control'), 'no-store');
     const location = new URL(res.headers.get('location')!);
     assert.equal(location.origin, p.gate.endpoint);
-    assert.equal(location.pathname, `/${p.s3.bucket}/jobs/${job.id}/00-frames/frames.zip`);
+    assert.equal(location.pathname, `/${p.s3.bucket}/acc_admin/jobs/${job.id}/00-frames/frames.zip`);
     assert.equal(location.searchParams.get('X-Amz-Expires'), String(TTL_SECONDS));
     assert.equal(location.searchParams.get('response-content-type'), 'application/zip');
   });
@@ -79,7 +79,7 @@ describe('downloads with S3 storage: the API checks the link, then redirects to 
     const manifest = JSON.parse((await readZip(body)).get('manifest.json')!.toString());
     assert.equal(manifest.frames.length, job.outputs[0].result.frameCount);
     const fetched = p.gate.requests.slice(before).filter((r) => r.presigned && r.method === 'GET');
-    assert.deepEqual(fetched.map((r) => [r.path, r.status]), [[`/${p.s3.bucket}/jobs/${job.id}/00-frames/frames.zip`, 200]]);
+    assert.deepEqual(fetched.map((r) => [r.path, r.status]), [[`/${p.s3.bucket}/acc_admin/jobs/${job.id}/00-frames/frames.zip`, 200]]);
   });
 
   it('Range works against the presigned URL, directly and through the redirect', async () => {
@@ -116,7 +116,7 @@ describe('downloads with S3 storage: the API checks the link, then redirects to 
     const badSig = new URL(location);
     badSig.searchParams.set('X-Amz-Signature', `${sig.slice(0, -1)}${sig.endsWith('0') ? '1' : '0'}`);
     const otherKey = new URL(location);
-    otherKey.pathname = `/${p.s3.bucket}/jobs/${job.id}/01-hls/poster.jpg`;
+    otherKey.pathname = `/${p.s3.bucket}/acc_admin/jobs/${job.id}/01-hls/poster.jpg`;
     const otherType = new URL(location);
     otherType.searchParams.set('response-content-type', 'text/html');
     for (const url of [badSig, otherKey, otherType]) {

@@ -78,7 +78,7 @@ describe('presigned direct uploads (S3 storage, AWS SDK client, s3rver)', () => 
     assert.equal(created.status, 201);
     const id = created.body.upload.id as string;
     assert.equal(created.body.upload.status, 'pending');
-    assert.equal(new URL(created.body.url).pathname, `/${s3.bucket}/uploads/${id}/source`);
+    assert.equal(new URL(created.body.url).pathname, `/${s3.bucket}/acc_admin/uploads/${id}/source`);
 
     const early = await call('POST', '/v1/jobs', { input: { uploadId: id }, outputs: [{ type: 'thumbnail' }] });
     assert.equal(early.status, 409);
@@ -104,7 +104,7 @@ describe('presigned direct uploads (S3 storage, AWS SDK client, s3rver)', () => 
   it('a URL cannot write any other key: changing the path breaks the signature', async () => {
     const created = await call('POST', '/v1/uploads', { method: 'presigned', size: 10, contentType: 'video/mp4' });
     const id = created.body.upload.id as string;
-    for (const other of [`uploads/upl_someoneelse000/source`, `jobs/${id}/00-frames/x.jpg`, `uploads/${id}/other`]) {
+    for (const other of [`acc_admin/uploads/upl_someoneelse000/source`, `uploads/${id}/source`, `acc_other/uploads/${id}/source`, `acc_admin/jobs/${id}/00-frames/x.jpg`, `acc_admin/uploads/${id}/other`]) {
       const url = new URL(created.body.url);
       url.pathname = `/${s3.bucket}/${other}`;
       const res = await fetch(url, { method: 'PUT', headers: created.body.headers, body: Buffer.alloc(10) });
@@ -129,7 +129,7 @@ describe('presigned direct uploads (S3 storage, AWS SDK client, s3rver)', () => 
     const small = await call('POST', '/v1/uploads', { method: 'presigned', size: 1000, contentType: 'video/mp4' });
     const put = await fetch(small.body.url, { method: 'PUT', headers: small.body.headers, body: Buffer.alloc(500) });
     assert.equal(put.status, 403, 'the declared length is part of the signature');
-    assert.equal(await exists(`uploads/${small.body.upload.id}/source`), false);
+    assert.equal(await exists(`acc_admin/uploads/${small.body.upload.id}/source`), false);
 
     const size = 5 * 1024 * 1024 + 1000;
     const big = await call('POST', '/v1/uploads', { method: 'presigned', size, contentType: 'video/mp4' });
@@ -143,7 +143,7 @@ describe('presigned direct uploads (S3 storage, AWS SDK client, s3rver)', () => 
     const r1 = await call('POST', `/v1/uploads/${big.body.upload.id}/complete`, { parts: etags });
     assert.equal(r1.status, 422);
     assert.equal(r1.body.error.code, 'upload_size_mismatch');
-    assert.equal(await exists(`uploads/${big.body.upload.id}/source`), false);
+    assert.equal(await exists(`acc_admin/uploads/${big.body.upload.id}/source`), false);
     const job = await call('POST', '/v1/jobs', { input: { uploadId: big.body.upload.id }, outputs: [{ type: 'thumbnail' }] });
     assert.equal(job.body.error.code, 'upload_incomplete');
   });
@@ -155,7 +155,7 @@ describe('presigned direct uploads (S3 storage, AWS SDK client, s3rver)', () => 
     const r2 = await call('POST', `/v1/uploads/${sum.body.upload.id}/complete`);
     assert.equal(r2.status, 422);
     assert.equal(r2.body.error.code, 'upload_checksum_mismatch');
-    assert.equal(await exists(`uploads/${sum.body.upload.id}/source`), false);
+    assert.equal(await exists(`acc_admin/uploads/${sum.body.upload.id}/source`), false);
     const job = await call('POST', '/v1/jobs', { input: { uploadId: sum.body.upload.id }, outputs: [{ type: 'thumbnail' }] });
     assert.equal(job.body.error.code, 'upload_incomplete');
   });
@@ -180,8 +180,8 @@ describe('presigned direct uploads (S3 storage, AWS SDK client, s3rver)', () => 
     const done = await call('POST', `/v1/uploads/${created.body.upload.id}/complete`, { parts: etags });
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(done.body.size, size);
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `uploads/${created.body.upload.id}/` }));
-    assert.deepEqual(listed.Contents?.map((c) => c.Key), [`uploads/${created.body.upload.id}/source`]);
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `acc_admin/uploads/${created.body.upload.id}/` }));
+    assert.deepEqual(listed.Contents?.map((c) => c.Key), [`acc_admin/uploads/${created.body.upload.id}/source`]);
   });
 
   it('refuses bad presigned requests with codes a person can act on', async () => {

@@ -77,7 +77,7 @@ export class AttemptRig {
     const now = this.clock.now();
     const uploadId = opts.sameUploadAs?.uploadId ?? newId('upl', now);
     if (!opts.sameUploadAs) {
-      const key = keys.uploadSource(uploadId);
+      const key = keys.uploadSource(ADMIN.accountId, uploadId);
       const file = join(this.dir, `${uploadId}.mp4`);
       await writeFile(file, Buffer.alloc(2048));
       const { size } = await this.blobs.putFile(key, file);

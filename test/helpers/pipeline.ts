@@ -27,6 +27,7 @@ export async function pipelineContext(
   await mkdir(workDir, { recursive: true });
   const store = new FsBlobStore(join(root, 'store'));
   return {
+    accountId: 'acc_test',
     jobId: `job_${Math.random().toString(36).slice(2, 12)}`,
     outputIndex: opts.outputIndex ?? 0,
     inputPath,

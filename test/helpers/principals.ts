@@ -1,7 +1,14 @@
+import { ADMIN_ACCOUNT_ID, ALL_SCOPES, type Scope } from '../../src/domain/account.js';
 import type { Principal } from '../../src/domain/principal.js';
 
-/** An admin key's principal, as AuthService.verify returns for every key today: sees every owner's rows. */
-export const ADMIN: Principal = { keyId: 'key_admin', keyName: 'admin', sees: 'all' };
+/** The bootstrap admin key's principal, as AuthService.verify returns it: the built-in admin account, every scope. */
+export const ADMIN: Principal = { accountId: ADMIN_ACCOUNT_ID, keyId: 'key_admin', keyName: 'admin', scopes: ALL_SCOPES, sees: 'account' };
 
-/** A principal that sees only its own rows (no key has that today; the accounts issue's keys will). */
-export const ownOnly = (keyId: string): Principal => ({ keyId, keyName: keyId, sees: 'own' });
+/** A key of another account: reads and writes only that account's rows. */
+export const inAccount = (accountId: string, scopes: readonly Scope[] = ['uploads:write', 'jobs:read', 'jobs:write'], keyId = `key_of_${accountId}`): Principal => ({
+  accountId,
+  keyId,
+  keyName: keyId,
+  scopes,
+  sees: 'account',
+});

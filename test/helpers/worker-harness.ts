@@ -44,7 +44,7 @@ export async function startWorkerHarness(binaries: { ffmpeg: string; ffprobe: st
     blobs,
     async run(inputPath, body) {
       const id = newId('upl', clock.now());
-      const key = keys.uploadSource(id);
+      const key = keys.uploadSource(ADMIN.accountId, id);
       const { size } = await blobs.putFile(key, inputPath);
       await db.uploads.create(ADMIN, { id, filename: 'input', size, contentType: 'application/octet-stream', sha256: '', key, createdAt: clock.now() });
       const input = { uploadId: id, ...(body.onDamage ? { onDamage: body.onDamage } : {}) };

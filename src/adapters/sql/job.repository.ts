@@ -1,11 +1,16 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { GuardedDecision, JobWrite } from '../../domain/job-lifecycle.js';
 import type { JobRecord, JobStatus, OutputState } from '../../domain/job.js';
-import { ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
-import type { Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
+import { creatorOf, ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
+import type { AccountUsage, Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
 import { insertOutbox } from './outbox.repository.js';
 import { toJob } from './rows.js';
+
+/** The outputs, and the bytes their stored files take (the account's storage use sums it). */
+function outputColumns(outputs: OutputState[]) {
+  return { outputs: JSON.stringify(outputs), output_bytes: outputs.reduce((n, o) => n + o.files.reduce((m, f) => m + f.size, 0), 0) };
+}
 
 /**
  * The columns of a lifecycle decision (src/domain/job-lifecycle.ts). Absent fields stay as
@@ -17,7 +22,7 @@ function columns(w: JobWrite) {
     if (w.progress !== undefined) set.progress = w.progress;
     if (w.error !== undefined) set.error = w.error ? JSON.stringify(w.error) : null;
     if (w.warnings !== undefined) set.warnings = w.warnings.length ? JSON.stringify(w.warnings) : null;
-    if (w.outputs !== undefined) set.outputs = JSON.stringify(w.outputs);
+    if (w.outputs !== undefined) Object.assign(set, outputColumns(w.outputs));
     if (w.runAfter !== undefined) set.run_after = w.runAfter;
     if (w.startedAt !== undefined) set.started_at = w.startedAt;
     if (w.finishedAt !== undefined) set.finished_at = w.finishedAt;
@@ -56,22 +61,23 @@ export class SqlJobRepository implements JobRepository {
   async create(principal: Principal, job: NewJob, idempotency?: { key: string; requestHash: string }) {
     const owner = ownerOf(principal);
     try {
-      return await this.insert(owner, job, idempotency);
+      return await this.insert(principal, job, idempotency);
     } catch (err) {
       // Two API processes raced with the same Idempotency-Key: the unique index let one
       // insert win; the loser returns the winner's job instead of an error. (Inside a unit of
       // work PostgreSQL has aborted the transaction: the caller's retry of the whole unit does it.)
       if (!idempotency || this.db.isTransaction) throw err;
-      const winner = await this.db.selectFrom('jobs').selectAll().where('owner_key_id', '=', owner).where('idempotency_key', '=', idempotency.key).executeTakeFirst();
+      const winner = await this.db.selectFrom('jobs').selectAll().where('account_id', '=', owner).where('idempotency_key', '=', idempotency.key).executeTakeFirst();
       if (!winner) throw err;
       return { job: toJob(winner), created: false, requestHash: winner.request_hash ?? undefined };
     }
   }
 
-  private async insert(owner: string, job: NewJob, idempotency?: { key: string; requestHash: string }) {
+  private async insert(principal: Principal, job: NewJob, idempotency?: { key: string; requestHash: string }) {
+    const owner = ownerOf(principal);
     return this.atomically(async (trx) => {
       if (idempotency) {
-        const existing = await trx.selectFrom('jobs').selectAll().where('owner_key_id', '=', owner).where('idempotency_key', '=', idempotency.key).executeTakeFirst();
+        const existing = await trx.selectFrom('jobs').selectAll().where('account_id', '=', owner).where('idempotency_key', '=', idempotency.key).executeTakeFirst();
         if (existing) return { job: toJob(existing), created: false, requestHash: existing.request_hash ?? undefined };
       }
       const first = job.initial;
@@ -99,7 +105,9 @@ export class SqlJobRepository implements JobRepository {
         lease_owner: null,
         lease_expires_at: null,
         updated_at: job.createdAt,
-        owner_key_id: owner,
+        owner_key_id: creatorOf(principal),
+        account_id: owner,
+        output_bytes: 0,
       };
       await trx.insertInto('jobs').values(row).execute();
       await insertOutbox(trx, first.messages ?? [], job.createdAt);
@@ -110,7 +118,7 @@ export class SqlJobRepository implements JobRepository {
   async get(principal: Principal, id: string): Promise<JobRecord | null> {
     let q = this.db.selectFrom('jobs').selectAll().where('id', '=', id);
     const owner = readableOwner(principal);
-    if (owner !== null) q = q.where('owner_key_id', '=', owner);
+    if (owner !== null) q = q.where('account_id', '=', owner);
     const row = await q.executeTakeFirst();
     return row ? toJob(row) : null;
   }
@@ -118,7 +126,7 @@ export class SqlJobRepository implements JobRepository {
   async list(principal: Principal, query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage> {
     let q = this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1);
     const owner = readableOwner(principal);
-    if (owner !== null) q = q.where('owner_key_id', '=', owner);
+    if (owner !== null) q = q.where('account_id', '=', owner);
     if (query.status) q = q.where('status', '=', query.status);
     if (query.cursor) q = q.where('id', '<', query.cursor);
     const rows = await q.execute();
@@ -175,7 +183,7 @@ export class SqlJobRepository implements JobRepository {
     if (patch.progress !== undefined) set.progress = patch.progress;
     if (patch.stage !== undefined) set.stage = patch.stage;
     if (patch.probe !== undefined) set.probe = JSON.stringify(patch.probe);
-    if (patch.outputs !== undefined) set.outputs = JSON.stringify(patch.outputs);
+    if (patch.outputs !== undefined) Object.assign(set, outputColumns(patch.outputs));
     const res = await this.db
       .updateTable('jobs')
       .set(set)
@@ -218,5 +226,25 @@ export class SqlJobRepository implements JobRepository {
       const res = await fencedUpdate(db, fence, write).where('lease_expires_at', '<', write.at).executeTakeFirst();
       return res.numUpdatedRows;
     });
+  }
+
+  async accountUsage(accountId: string): Promise<AccountUsage> {
+    const jobs = await this.db
+      .selectFrom('jobs')
+      .select((eb) => [
+        eb.fn.sum<number>('output_bytes').as('bytes'),
+        eb.fn.sum<number>(eb.case().when('status', '=', 'running').then(1).else(0).end()).as('running'),
+        eb.fn.sum<number>(eb.case().when('status', '=', 'queued').then(1).else(0).end()).as('queued'),
+      ])
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    const uploads = await this.db
+      .selectFrom('uploads')
+      .select((eb) => eb.fn.sum<number>('size').as('bytes'))
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    const outputBytes = Number(jobs.bytes ?? 0);
+    const uploadBytes = Number(uploads.bytes ?? 0);
+    return { storageBytes: outputBytes + uploadBytes, uploadBytes, outputBytes, runningJobs: Number(jobs.running ?? 0), queuedJobs: Number(jobs.queued ?? 0) };
   }
 }

@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import type { DialectCapabilities } from './dialect.js';
 import type { OutputType } from '../../domain/job-spec.js';
 import { jobRoute, LIGHTEST_ROUTE, type Route } from '../../domain/routes.js';
+import { accountsMigration } from './accounts.migration.js';
 import { principalOwnerMigration } from './principal-owner.migration.js';
 
 /**
@@ -195,6 +196,8 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
         await db.schema.alterTable('uploads').addColumn('probe', 'text').execute();
       },
     },
+    // Accounts own jobs, uploads and keys; keys carry scopes (its own file).
+    '0010_accounts': accountsMigration(caps),
   };
 }
 

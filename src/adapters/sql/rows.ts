@@ -7,6 +7,7 @@ const num = (v: number | string | bigint | null): number | null => (v == null ? 
 export function toJob(row: JobsTable): JobRecord {
   return {
     id: row.id,
+    accountId: row.account_id,
     status: row.status as JobStatus,
     progress: Number(row.progress),
     stage: row.stage,

@@ -32,6 +32,10 @@ export interface JobsTable {
    * rows of a database that had no key (0008). Idempotency keys are unique per owner.
    */
   owner_key_id: string;
+  /** The account that owns the job (0010): every read by a request filters by it. */
+  account_id: string;
+  /** Sum of the sizes of the job's stored files (0010), written with `outputs`. */
+  output_bytes: number;
 }
 
 export interface UploadsTable {
@@ -50,13 +54,31 @@ export interface UploadsTable {
   owner_key_id: string;
   /** The worker's stored probe (JSON, 0009); null until a job probed the upload. */
   probe: string | null;
+  /** The account that owns the upload (0010). */
+  account_id: string;
+}
+
+/** 0010. */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  /** JSON of the quotas set on this account only (src/domain/account.ts Quotas). */
+  quotas: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface ApiKeysTable {
   id: string;
   name: string;
+  /** SHA-256 of the secret; the secret itself is shown once and never stored. */
   hash: string;
   created_at: number;
+  /** 0010: the account the key acts for, its scopes (JSON array), when it was last used and revoked. */
+  account_id: string;
+  scopes: string;
+  last_used_at: number | null;
+  revoked_at: number | null;
 }
 
 export interface QueueMessagesTable {
@@ -98,5 +120,6 @@ export interface Tables {
   outbox: OutboxTable;
   uploads: UploadsTable;
   api_keys: ApiKeysTable;
+  accounts: AccountsTable;
   queue_messages: QueueMessagesTable;
 }

@@ -4,7 +4,8 @@ import type { DialectCapabilities } from './dialect.js';
 import { SqlJobRepository } from './job.repository.js';
 import { SqlOutboxRepository } from './outbox.repository.js';
 import type { Tables } from './schema.js';
-import { SqlApiKeyRepository, SqlUploadRepository } from './upload.repository.js';
+import { SqlUploadRepository } from './upload.repository.js';
+import { SqlAccountRepository, SqlApiKeyRepository } from './account.repository.js';
 
 /**
  * The repositories over one Kysely instance, and the unit of work: the same repositories
@@ -17,6 +18,7 @@ export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities): 
     jobs: new SqlJobRepository(kysely),
     uploads: new SqlUploadRepository(kysely),
     apiKeys: new SqlApiKeyRepository(kysely),
+    accounts: new SqlAccountRepository(kysely),
     outbox: new SqlOutboxRepository(kysely, caps),
     transaction: <T>(work: (tx: UnitOfWork) => Promise<T>) =>
       kysely.transaction().execute((trx) =>

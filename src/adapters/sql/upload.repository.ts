@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { UploadRecord } from '../../domain/job.js';
-import { ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
-import type { ApiKeyRecord, ApiKeyRepository, UploadRepository } from '../../ports/db.port.js';
+import { creatorOf, ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
+import type { UploadRepository } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
 import { toUpload } from './rows.js';
 
@@ -21,7 +21,8 @@ export class SqlUploadRepository implements UploadRepository {
         status: u.status ?? 'ready',
         multipart_id: u.multipartId ?? null,
         expires_at: u.expiresAt ?? null,
-        owner_key_id: ownerOf(principal),
+        owner_key_id: creatorOf(principal),
+        account_id: ownerOf(principal),
       })
       .execute();
   }
@@ -32,14 +33,14 @@ export class SqlUploadRepository implements UploadRepository {
       .where('id', '=', id)
       .where('status', '=', 'pending');
     const owner = readableOwner(principal);
-    if (owner !== null) q = q.where('owner_key_id', '=', owner);
+    if (owner !== null) q = q.where('account_id', '=', owner);
     const res = await q.executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
   async get(principal: Principal, id: string): Promise<UploadRecord | null> {
     let q = this.db.selectFrom('uploads').selectAll().where('id', '=', id);
     const owner = readableOwner(principal);
-    if (owner !== null) q = q.where('owner_key_id', '=', owner);
+    if (owner !== null) q = q.where('account_id', '=', owner);
     const row = await q.executeTakeFirst();
     return row ? toUpload(row) : null;
   }
@@ -54,20 +55,5 @@ export class SqlUploadRepository implements UploadRepository {
   }
   async saveProbe(id: string, probe: unknown): Promise<void> {
     await this.db.updateTable('uploads').set({ probe: JSON.stringify(probe) }).where('id', '=', id).execute();
-  }
-}
-
-export class SqlApiKeyRepository implements ApiKeyRepository {
-  constructor(private readonly db: Kysely<Tables>) {}
-  async create(k: ApiKeyRecord): Promise<void> {
-    await this.db.insertInto('api_keys').values({ id: k.id, name: k.name, hash: k.hash, created_at: k.createdAt }).execute();
-  }
-  async findByHash(hash: string): Promise<ApiKeyRecord | null> {
-    const row = await this.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
-    return row ? { id: row.id, name: row.name, hash: row.hash, createdAt: Number(row.created_at) } : null;
-  }
-  async count(): Promise<number> {
-    const row = await this.db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(row.n);
   }
 }

@@ -1,4 +1,5 @@
 import type { ApiJob } from '../client.js';
+import { printTable } from '../table.js';
 import { clientFrom, type ConnectionOptions } from './connection.js';
 
 export async function jobsCommand(opts: ConnectionOptions & { status?: string; limit: string; json?: boolean }): Promise<void> {
@@ -17,8 +18,6 @@ export async function jobsCommand(opts: ConnectionOptions & { status?: string; l
     j.createdAt,
     j.error ? `${j.error.code}` : '',
   ]);
-  const head = ['ID', 'STATUS', 'PROGRESS', 'OUTPUTS', 'CREATED', 'ERROR'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  printTable(['ID', 'STATUS', 'PROGRESS', 'OUTPUTS', 'CREATED', 'ERROR'], rows);
   if (page.nextCursor) console.log(`(more: --cursor ${page.nextCursor})`);
 }

@@ -10,7 +10,7 @@ import { presentContext, principalOf, type HttpDeps } from '../http.types.js';
  * they happen; the stream ends after the final status.
  */
 export async function eventRoutes(app: FastifyInstance, deps: HttpDeps) {
-  app.get('/v1/jobs/:id/events', async (request, reply) => {
+  app.get('/v1/jobs/:id/events', { config: { scope: 'jobs:read' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const principal = principalOf(request);
     // 404 before we switch to streaming, for another owner's job too: only then does it subscribe.

@@ -11,7 +11,7 @@ import { principalOf, type HttpDeps } from '../http.types.js';
 
 export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
   const slots = new UploadSlots(deps.maxConcurrentUploads);
-  app.post('/v1/uploads', async (request, reply) => {
+  app.post('/v1/uploads', { config: { scope: 'uploads:write' } }, async (request, reply) => {
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > deps.maxUploadBytes + 64 * 1024) {
       // Refuse before reading a byte when the client told us the size.
@@ -50,7 +50,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
     }
   });
 
-  app.post('/v1/uploads/:id/complete', async (request) => {
+  app.post('/v1/uploads/:id/complete', { config: { scope: 'uploads:write' } }, async (request) => {
     const { id } = request.params as { id: string };
     if (!deps.directUploads) {
       throw new DomainError('presigned_unavailable', 'presigned uploads need S3 storage (MEDIAFORGE_STORAGE=s3); uploads through the API are complete when POST /v1/uploads answers');
@@ -58,7 +58,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
     return presentUpload(await deps.directUploads.complete(principalOf(request), id, request.body instanceof Readable ? {} : request.body));
   });
 
-  app.get('/v1/uploads/:id', async (request) => {
+  app.get('/v1/uploads/:id', { config: { scope: 'uploads:write' } }, async (request) => {
     const { id } = request.params as { id: string };
     return presentUpload(await deps.uploads.get(principalOf(request), id));
   });
@@ -83,7 +83,7 @@ async function receiveMultipart(request: FastifyRequest, deps: HttpDeps, signal:
         throw new DomainError('upload_missing_file', `send the media as a multipart field named \`file\` (got a file in \`${part.fieldname.slice(0, 64)}\`)`);
       }
       meta = { filename: part.filename, contentType: part.mimetype };
-      received = await deps.uploads.receive(part.file, { signal });
+      received = await deps.uploads.receive(principalOf(request), part.file, { signal });
     }
   } catch (err) {
     if (received) await deps.uploads.discard(received).catch(() => undefined);

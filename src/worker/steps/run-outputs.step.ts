@@ -58,6 +58,7 @@ async function runOnce(a: AttemptContext, input: Input, run: number[], done: num
 
 function pipelineContext(a: AttemptContext, input: Input, outputIndex: number, onProgress: (f: number) => void): PipelineContext {
   return {
+    accountId: a.job.accountId,
     jobId: a.job.id,
     outputIndex,
     inputPath: input.path,

@@ -36,7 +36,7 @@ async function settleStop(a: AttemptContext, reason: StopReason): Promise<void> 
   if (step === 'remove-partial-outputs') {
     // The cancel was already written and announced; what this attempt stored goes.
     a.log.info('attempt stopped: job canceled');
-    await a.deps.blobs.deletePrefix(keys.jobPrefix(a.job.id)).catch(() => undefined);
+    await a.deps.blobs.deletePrefix(keys.jobPrefix(a.job.accountId, a.job.id)).catch(() => undefined);
   } else if (step === 'hand-back') {
     const now = a.deps.clock.now();
     const decision = decideHandBack(a.job, now);

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { DEFAULT_KEY_SCOPES, effectiveQuotas, grants, SCOPES, ungrantable, type AccountRecord, type Quotas, type Scope } from '../domain/account.js';
+import { DomainError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import type { Principal } from '../domain/principal.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { AccountUsage, ApiKeyRecord, Database } from '../ports/db.port.js';
+import { generateApiKey, hashApiKey } from './auth.service.js';
+import { parseOrThrow } from './validation.js';
+
+const limit = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable();
+const quotasSchema = z.strictObject({ storageBytes: limit, runningJobs: limit, processingMinutesPerMonth: limit, uploadBytes: limit }).partial();
+const name = z.string().trim().min(1, 'give a name').max(100);
+const createAccountSchema = z.strictObject({ name, quotas: quotasSchema.optional() });
+const updateAccountSchema = z.strictObject({ name: name.optional(), quotas: quotasSchema.optional() });
+const createKeySchema = z.strictObject({ name, scopes: z.array(z.enum(SCOPES)).min(1, 'give at least one scope').optional() });
+export const accountListSchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().regex(/^acc_[a-z0-9_]+$/).optional(),
+});
+
+/** A key as the API shows it: never the secret, nor its hash. */
+export function presentKey(k: ApiKeyRecord) {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return { id: k.id, name: k.name, accountId: k.accountId, scopes: k.scopes, createdAt: iso(k.createdAt), lastUsedAt: iso(k.lastUsedAt), revokedAt: iso(k.revokedAt) };
+}
+
+export interface AccountView {
+  account: AccountRecord;
+  quotas: Quotas;
+  usage?: AccountUsage;
+}
+
+/**
+ * Accounts and their keys. Accounts are the operator's (routes with the `admin` scope); keys
+ * are managed by an admin in any account, or by a key with `keys:manage` in its own account
+ * only, where it can give no scope it lacks itself. Another account's keys and ids answer as
+ * missing: whether they exist is not confirmed.
+ */
+export class AccountsService {
+  constructor(private readonly deps: { db: Pick<Database, 'accounts' | 'apiKeys' | 'jobs'>; clock: Clock; defaultQuotas: Quotas }) {}
+
+  async create(body: unknown): Promise<AccountView> {
+    const req = parseOrThrow(createAccountSchema, body, 'account');
+    const now = this.deps.clock.now();
+    const account: AccountRecord = { id: newId('acc', now), name: req.name, quotas: req.quotas ?? {}, createdAt: now, updatedAt: now };
+    await this.deps.db.accounts.create(account);
+    return this.view(account);
+  }
+
+  async list(query: unknown) {
+    const q = parseOrThrow(accountListSchema, query, 'query');
+    const page = await this.deps.db.accounts.list(q);
+    return { accounts: page.accounts.map((a) => this.view(a)), nextCursor: page.nextCursor };
+  }
+
+  async get(id: string, opts: { usage?: boolean } = {}): Promise<AccountView> {
+    const account = await this.deps.db.accounts.get(id);
+    if (!account) throw new DomainError('not_found', `no account with id ${id}`);
+    return { ...this.view(account), ...(opts.usage ? { usage: await this.deps.db.jobs.accountUsage(id) } : {}) };
+  }
+
+  async update(id: string, body: unknown): Promise<AccountView> {
+    const req = parseOrThrow(updateAccountSchema, body, 'account');
+    const account = await this.deps.db.accounts.update(id, { ...req, updatedAt: this.deps.clock.now() });
+    if (!account) throw new DomainError('not_found', `no account with id ${id}`);
+    return this.view(account);
+  }
+
+  /** The caller's own account, with its quotas and what it uses now. */
+  own(principal: Principal): Promise<AccountView> {
+    return this.get(principal.accountId, { usage: true });
+  }
+
+  async createKey(principal: Principal, accountId: string, body: unknown): Promise<{ key: ApiKeyRecord; secret: string }> {
+    await this.managedAccount(principal, accountId);
+    const req = parseOrThrow(createKeySchema, body, 'key');
+    const scopes: Scope[] = [...new Set(req.scopes ?? DEFAULT_KEY_SCOPES)];
+    const refused = ungrantable(principal.scopes, scopes);
+    if (refused) {
+      throw new DomainError('forbidden', `this key cannot give the scope \`${refused}\`: a key gives only scopes it holds itself, and only an admin gives \`admin\``, { scope: refused });
+    }
+    const now = this.deps.clock.now();
+    const secret = generateApiKey();
+    const key = { id: newId('key', now), name: req.name, hash: hashApiKey(secret), createdAt: now, accountId, scopes };
+    await this.deps.db.apiKeys.create(key);
+    return { key: { ...key, lastUsedAt: null, revokedAt: null }, secret };
+  }
+
+  async listKeys(principal: Principal, accountId: string): Promise<ApiKeyRecord[]> {
+    await this.managedAccount(principal, accountId);
+    return this.deps.db.apiKeys.listByAccount(accountId);
+  }
+
+  /** Revoked at once: every API process reads the key's row on every request. */
+  async revokeKey(principal: Principal, keyId: string): Promise<ApiKeyRecord> {
+    const within = grants(principal.scopes, 'admin') ? null : principal.accountId;
+    if (!(await this.deps.db.apiKeys.revoke(within, keyId, this.deps.clock.now()))) {
+      const existing = await this.deps.db.apiKeys.get(within, keyId);
+      if (existing?.revokedAt != null) return existing;
+      throw new DomainError('not_found', `no key with id ${keyId}`);
+    }
+    return (await this.deps.db.apiKeys.get(within, keyId))!;
+  }
+
+  /** The account `principal` may manage keys of: any for an admin, else only its own; others read as missing. */
+  private async managedAccount(principal: Principal, accountId: string): Promise<void> {
+    const admin = grants(principal.scopes, 'admin');
+    if (!admin && accountId !== principal.accountId) throw new DomainError('not_found', `no account with id ${accountId}`);
+    if (admin && !(await this.deps.db.accounts.get(accountId))) throw new DomainError('not_found', `no account with id ${accountId}`);
+  }
+
+  private view(account: AccountRecord): AccountView {
+    return { account, quotas: effectiveQuotas(account, this.deps.defaultQuotas) };
+  }
+}
