@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
-import { childCpu, statTicks } from './child-cpu.js';
+import { ChildCpuMeter, childCpu, statTicks } from './child-cpu.js';
 import { capture, runsOk, start } from './process-runner.js';
 
 // Real children (this Node) that burn a known amount of CPU and say how much they used.
@@ -97,6 +98,18 @@ describe('child CPU time (Linux /proc)', { skip: process.platform !== 'linux' &&
     assert.equal(runsOk(NODE, ['-e', 'const t = Date.now(); while (Date.now() - t < 300);'], { env, timeoutMs: 20_000 }), true);
     const [cpu, said] = await Promise.all([b.cpu, b.said]);
     assertBand(cpu, said.own, 'the child running beside runsOk');
+  });
+
+  it('children reaped before a meter counts one of its own are nobody\'s', async () => {
+    // A second meter sees the runner's children as foreign, as the runner's meter would see a
+    // child some other module reaped.
+    const meter = new ChildCpuMeter();
+    await burner(100).cpu;
+    assert.ok(reapedSeconds() > 0.1);
+    const fake = Object.assign(new EventEmitter(), { pid: 2 ** 22 + 1, stdout: null, stderr: null });
+    const counted = meter.track(fake);
+    fake.emit('exit');
+    assert.equal(await counted, 0);
   });
 
   it('capture: gives the CPU seconds on success and with the error of a failed run; 0 for a program that never started', async () => {

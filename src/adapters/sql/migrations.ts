@@ -195,6 +195,15 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
         await db.schema.alterTable('uploads').addColumn('probe', 'text').execute();
       },
     },
+    '0011_job_usage': {
+      // What each job used (src/domain/usage.ts), as JSON text: null for every job finished
+      // before it (nothing was measured; the usage report leaves them out) and until a job's
+      // first attempt settles. The report reads finished jobs by their finish time.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('jobs').addColumn('usage', 'text').execute();
+        await db.schema.createIndex('jobs_finished_at').on('jobs').column('finished_at').execute();
+      },
+    },
   };
 }
 

@@ -32,6 +32,8 @@ export interface JobsTable {
    * rows of a database that had no key (0008). Idempotency keys are unique per owner.
    */
   owner_key_id: string;
+  /** JSON of what the job used (src/domain/usage.ts), written when an attempt settles; null before (0011). */
+  usage: string | null;
 }
 
 export interface UploadsTable {
