@@ -51,6 +51,8 @@ export interface Config {
     ytdlp: string | null;
   };
   linkTtlSeconds: number;
+  /** Prices that turn usage into cost figures (docs/usage.md); null: not set, no figure. */
+  costs: { perCpuHour: number | null; perGbMonth: number | null };
   ffmpegPath: string | null;
   ffprobePath: string | null;
 }
@@ -94,6 +96,10 @@ const bytes: Spec<number> = {
     return Number.isSafeInteger(n) && n > 0 ? n : undefined;
   },
   allowed: 'a size in bytes, optionally with a unit (e.g. 500MB, 10GiB)',
+};
+const price: Spec<number> = {
+  parse: (raw) => (/^\s*\d+(\.\d+)?\s*$/.test(raw) && Number(raw) <= 1e9 ? Number(raw) : undefined),
+  allowed: 'a price: a number from 0, such as 0.05 (in your currency)',
 };
 const str = (pattern: RegExp, allowed: string): Spec<string> => ({ parse: (raw) => (pattern.test(raw) ? raw : undefined), allowed });
 const bool: Spec<boolean> = {
@@ -184,6 +190,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       ytdlp: optional(src, 'MEDIAFORGE_YTDLP', str(/^[^\0]+$/, 'a path to yt-dlp, or off')),
     },
     linkTtlSeconds: read(src, 'MEDIAFORGE_LINK_TTL_SECONDS', int(10, 30 * 86_400), 86_400),
+    costs: {
+      perCpuHour: read<number | null>(src, 'MEDIAFORGE_COST_PER_CPU_HOUR', price, null),
+      perGbMonth: read<number | null>(src, 'MEDIAFORGE_COST_PER_GB_MONTH', price, null),
+    },
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
   };
@@ -292,7 +302,7 @@ export const CONFIG_KEYS = [
   'MEDIAFORGE_WORKER', 'MEDIAFORGE_WORKER_CONCURRENCY', 'MEDIAFORGE_LEASE_SECONDS', 'MEDIAFORGE_HEARTBEAT_SECONDS',
   'MEDIAFORGE_STALL_TIMEOUT_SECONDS', 'MEDIAFORGE_RETRY_BASE_SECONDS', 'MEDIAFORGE_MAX_ATTEMPTS', 'MEDIAFORGE_SHUTDOWN_GRACE_SECONDS',
   'MEDIAFORGE_PROBE_TIMEOUT_SECONDS', 'MEDIAFORGE_PROGRESS_INTERVAL_MS', 'MEDIAFORGE_MAX_UPLOAD_BYTES', 'MEDIAFORGE_MAX_DURATION_SECONDS',
-  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS', 'MEDIAFORGE_MAX_CONCURRENT_UPLOADS', 'MEDIAFORGE_ENCODER_PRESET', 'MEDIAFORGE_ENCODER_THREADS', 'MEDIAFORGE_HLS_MAX_FPS', 'MEDIAFORGE_LINK_TTL_SECONDS', 'MEDIAFORGE_URL_ALLOWLIST', 'MEDIAFORGE_URL_MAX_BYTES', 'MEDIAFORGE_URL_TIMEOUT_SECONDS', 'MEDIAFORGE_URL_MAX_REDIRECTS', 'MEDIAFORGE_YTDLP', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
+  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS', 'MEDIAFORGE_MAX_CONCURRENT_UPLOADS', 'MEDIAFORGE_ENCODER_PRESET', 'MEDIAFORGE_ENCODER_THREADS', 'MEDIAFORGE_HLS_MAX_FPS', 'MEDIAFORGE_LINK_TTL_SECONDS', 'MEDIAFORGE_COST_PER_CPU_HOUR', 'MEDIAFORGE_COST_PER_GB_MONTH', 'MEDIAFORGE_URL_ALLOWLIST', 'MEDIAFORGE_URL_MAX_BYTES', 'MEDIAFORGE_URL_TIMEOUT_SECONDS', 'MEDIAFORGE_URL_MAX_REDIRECTS', 'MEDIAFORGE_YTDLP', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
   'MEDIAFORGE_DATABASE_URL', 'MEDIAFORGE_DATABASE_SCHEMA', 'MEDIAFORGE_DATABASE_POOL_SIZE', 'MEDIAFORGE_QUEUE', 'MEDIAFORGE_QUEUE_NAME', 'MEDIAFORGE_WORKER_TYPES',
   'REDIS_URL', 'MEDIAFORGE_REDIS_PREFIX', 'AMQP_URL', 'MEDIAFORGE_STORAGE', 'MEDIAFORGE_S3_BUCKET', 'MEDIAFORGE_S3_REGION',
   'MEDIAFORGE_S3_ENDPOINT', 'MEDIAFORGE_S3_FORCE_PATH_STYLE', 'MEDIAFORGE_S3_PART_SIZE', 'MEDIAFORGE_PRESIGN_TTL_SECONDS',

@@ -55,6 +55,7 @@ describe('the principal from the request to the repositories', () => {
       maxUploadBytes: 1024 * 1024,
       uploadIdleMs: 10_000,
       maxConcurrentUploads: 4,
+      costs: { perCpuHour: null, perGbMonth: null },
       health: async () => ({ ok: true, checks: {} }),
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
