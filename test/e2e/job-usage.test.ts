@@ -31,6 +31,7 @@ describe('e2e: a job records what it used, and GET /v1/jobs/:id shows it with it
         { type: 'thumbnail' },
         { type: 'gif', start: 1, duration: 2, fps: 5, width: 80 },
         { type: 'clips', ranges: [{ start: 0, end: 2 }, { start: 3, end: 4.5 }] },
+        { type: 'hls', renditions: [144] },
       ],
     });
     assert.equal(created.status, 202);
@@ -59,9 +60,10 @@ describe('e2e: a job records what it used, and GET /v1/jobs/:id shows it with it
       thumbnail: 0,
       gif: out('gif').result.frames / 5,
       clips: sum(out('clips').result.clips.map((c: any) => c.duration)),
+      hls: out('hls').result.duration,
     };
     assert.deepEqual(usage.outputs, Object.entries(seconds).map(([type, s]) => ({ type, seconds: Math.round(s * 1000) / 1000, bytes: bytes(type) })));
-    assert.ok(Math.abs(seconds.mp4 - 6) < 0.1 && Math.abs(seconds.clips - 3.5) < 0.2, JSON.stringify(seconds));
+    assert.ok(Math.abs(seconds.mp4 - 6) < 0.1 && Math.abs(seconds.hls - 6) < 0.1 && Math.abs(seconds.clips - 3.5) < 0.2, JSON.stringify(seconds));
     const storage = sum(job.outputs.flatMap((o: any) => o.files.map((f: any) => f.size)));
     assert.equal(usage.storageBytes, storage);
     assert.deepEqual(usage.cost, {
