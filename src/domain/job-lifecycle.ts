@@ -1,6 +1,6 @@
 import type { JobWarning } from './damage.js';
 import { DomainError, ERROR_CODES } from './errors.js';
-import type { JobError, JobEvent, JobRecord, JobStatus, OutputState } from './job.js';
+import type { JobError, JobEvent, JobRecord, JobStatus, JobUsage, OutputState } from './job.js';
 import { dispatchMessage, type OutboxMessage } from './outbox.js';
 
 /**
@@ -73,6 +73,8 @@ export interface JobWrite {
   attempts?: 'refund' | 'reset';
   startedAt?: null;
   finishedAt?: number | null;
+  /** What the job used so far (src/domain/usage.ts measureUsage): every settle of an attempt writes it. */
+  usage?: JobUsage;
 }
 
 export interface Decision {
@@ -147,9 +149,18 @@ export function outputsFailed(outputs: OutputState[], run: number[], error: JobE
 /** Outputs as a new attempt starts them. */
 export const pendingOutputs = (outputs: OutputState[]): OutputState[] => outputs.map((o) => ({ spec: o.spec, status: 'pending', files: [] }));
 
-export function decideSuccess(job: Snapshot, result: { outputs: OutputState[]; warnings: JobWarning[] }, now: number): Decision {
+/** What an attempt hands its settle decision: its outputs, the warnings it collected, and the job's usage with it. */
+export interface AttemptResult {
+  outputs: OutputState[];
+  warnings: JobWarning[];
+  usage?: JobUsage;
+}
+
+const usageOf = (result: Pick<AttemptResult, 'usage'>) => (result.usage ? { usage: result.usage } : {});
+
+export function decideSuccess(job: Snapshot, result: AttemptResult, now: number): Decision {
   return {
-    write: { status: 'succeeded', stage: STAGES.done, at: now, progress: 100, outputs: result.outputs, error: null, warnings: result.warnings, finishedAt: now },
+    write: { status: 'succeeded', stage: STAGES.done, at: now, progress: 100, outputs: result.outputs, error: null, warnings: result.warnings, finishedAt: now, ...usageOf(result) },
     events: [statusEvent(job.id, 'succeeded', 100, STAGES.done, now)],
   };
 }
@@ -163,7 +174,7 @@ export type FailureDecision = (Decision & { kind: 'requeue'; delayMs: number; ru
 export function decideFailure(
   job: Snapshot,
   error: JobError,
-  result: { outputs: OutputState[]; warnings: JobWarning[] },
+  result: AttemptResult,
   now: number,
   policy: RetryPolicy,
 ): FailureDecision {
@@ -174,13 +185,14 @@ export function decideFailure(
       kind: 'requeue',
       delayMs,
       runAfter,
-      write: { status: 'queued', stage: STAGES.waitingToRetry, at: now, runAfter, messages: [dispatchMessage(job.id)], error },
+      // The usage carries this attempt's CPU on to the next attempt's settle.
+      write: { status: 'queued', stage: STAGES.waitingToRetry, at: now, runAfter, messages: [dispatchMessage(job.id)], error, ...usageOf(result) },
       events: [statusEvent(job.id, 'queued', 0, STAGES.waitingToRetry, now)],
     };
   }
   return {
     kind: 'fail',
-    write: { status: 'failed', stage: STAGES.failed, at: now, outputs: result.outputs, error, warnings: result.warnings, finishedAt: now },
+    write: { status: 'failed', stage: STAGES.failed, at: now, outputs: result.outputs, error, warnings: result.warnings, finishedAt: now, ...usageOf(result) },
     events: [statusEvent(job.id, 'failed', job.progress, STAGES.failed, now)],
   };
 }
@@ -189,9 +201,10 @@ export function decideFailure(
  * Shutdown: the attempt goes back to the queue, due now, and does not count. The stored stage
  * stays `waiting to retry` as it always was; the event says why.
  */
-export function decideHandBack(job: Snapshot, now: number): Decision {
+export function decideHandBack(job: Snapshot, now: number, result: Pick<AttemptResult, 'usage'> = {}): Decision {
   return {
-    write: { status: 'queued', stage: STAGES.waitingToRetry, at: now, runAfter: now, messages: [dispatchMessage(job.id)], error: null, attempts: 'refund' },
+    // The attempt does not count, but the CPU it used does.
+    write: { status: 'queued', stage: STAGES.waitingToRetry, at: now, runAfter: now, messages: [dispatchMessage(job.id)], error: null, attempts: 'refund', ...usageOf(result) },
     events: [statusEvent(job.id, 'queued', 0, STAGES.handedBack, now)],
   };
 }

@@ -1,6 +1,6 @@
 import type { DamagePolicy, JobWarning } from './damage.js';
 import type { ErrorCode } from './errors.js';
-import type { OutputSpec } from './job-spec.js';
+import type { OutputSpec, OutputType } from './job-spec.js';
 import type { MediaMetadata } from './media.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
@@ -59,7 +59,37 @@ export interface JobRecord {
   runAfter: number;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
+  /** What the job used (src/domain/usage.ts), written when an attempt settles; null before. */
+  usage: JobUsage | null;
 }
+
+/**
+ * What a job used (docs/usage.md): written with each settle of an attempt, kept on the job
+ * row as `jobs.usage` (JSON), shown on the finished job and summed by day for the usage report.
+ */
+export interface OutputUsage {
+  type: OutputType;
+  /** Seconds of media the type's outputs hold (0 for stills: thumbnail, frames, image). */
+  seconds: number;
+  /** Bytes of the files stored for them. */
+  bytes: number;
+}
+
+export interface JobUsage {
+  /** The probed duration of the input; null for an image or an input never probed. */
+  inputSeconds: number | null;
+  /**
+   * CPU seconds (user + system, as the operating system counts them) of the job's ffprobe,
+   * ffmpeg and yt-dlp processes, over every attempt that settled; null where they cannot be
+   * read (not Linux).
+   */
+  cpuSeconds: number | null;
+  /** One entry per type of output produced, in the order of the job's outputs. */
+  outputs: OutputUsage[];
+  /** Bytes stored for the job's outputs. */
+  storageBytes: number;
+}
+
 
 export interface UploadRecord {
   id: string;

@@ -8,6 +8,7 @@ import type { LinkSigner } from '../services/links.js';
 import type { UploadsService } from '../services/uploads.service.js';
 import type { DirectUploadsService } from '../services/direct-uploads.service.js';
 import type { FilesService } from '../services/files.service.js';
+import type { CostRates } from '../domain/usage.js';
 import type { PresentContext } from './presenters.js';
 
 export interface HttpDeps {
@@ -31,6 +32,8 @@ export interface HttpDeps {
   uploadIdleMs: number;
   /** Uploads one key may have in flight at once (per API process). */
   maxConcurrentUploads: number;
+  /** Prices of the jobs' cost figures (null: not set). */
+  costs: CostRates;
   health(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
@@ -54,5 +57,5 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 export function presentContext(request: FastifyRequest, deps: HttpDeps): PresentContext {
-  return { baseUrl: baseUrlOf(request), signer: deps.signer, now: deps.clock.now() };
+  return { baseUrl: baseUrlOf(request), signer: deps.signer, now: deps.clock.now(), costs: deps.costs };
 }

@@ -60,6 +60,17 @@ export function accountPaths(json: Json, errors: Errors, schema: (s: z.ZodType, 
       },
     },
     '/v1/account': { get: { summary: "The caller's own account, its quotas and usage", 'x-scope': 'any', responses: { '200': json(accountSchema, 'The account'), ...errors(401) } } },
+    '/v1/account/usage': {
+      get: {
+        summary: "Daily usage of the caller's account: jobs finished each UTC day, their input, output and CPU seconds, stored bytes and cost",
+        'x-scope': 'any',
+        parameters: [
+          { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date' }, description: 'first day (default: the first of this month)' },
+          { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date' }, description: 'last day, inclusive (default: today); at most 366 days' },
+        ],
+        responses: { '200': { description: 'days: [{ day, jobs, inputSeconds, cpuSeconds, outputs: [{ type, seconds, bytes }], storageBytes, cost }], totals' }, ...errors(400, 401) },
+      },
+    },
     '/v1/accounts/{id}/keys': {
       post: {
         summary: 'Create a key; its secret is in this answer only',

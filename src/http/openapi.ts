@@ -66,6 +66,21 @@ const warningSchema = z.object({
   output: z.number().int().optional().describe('Index into `outputs` of the output it is about; absent for the source'),
   details: z.record(z.string(), z.unknown()).optional(),
 });
+const usageSchema = z
+  .object({
+    inputSeconds: z.number().nullable().describe('The probed duration of the input; null for an image'),
+    cpuSeconds: z.number().nullable().describe("CPU seconds (user + system, as the operating system counts them) of the job's ffprobe, ffmpeg and yt-dlp processes over every attempt that settled; null where they cannot be read (not Linux)"),
+    outputs: z.array(z.object({ type: z.string(), seconds: z.number().describe('Seconds of media the outputs of this type hold (0 for stills)'), bytes: z.number().int() })).describe('One entry per type of output produced'),
+    storageBytes: z.number().int().describe("Bytes stored for the job's outputs"),
+    cost: z
+      .object({
+        cpu: z.number().nullable().describe('cpuSeconds / 3600 × MEDIAFORGE_COST_PER_CPU_HOUR; null when that is not set'),
+        storagePerMonth: z.number().nullable().describe('storageBytes / 2^30 × MEDIAFORGE_COST_PER_GB_MONTH: a month of keeping the files; null when that is not set'),
+      })
+      .describe('In the currency of the configured prices'),
+  })
+  .nullable()
+  .describe('What the job used (docs/usage.md); null until it has finished');
 const fileSchema = z.object({ name: z.string(), url: z.string(), size: z.number().int(), contentType: z.string() });
 const jobSchema = z.object({
   id: z.string(),
@@ -90,6 +105,7 @@ const jobSchema = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  usage: usageSchema,
 });
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });

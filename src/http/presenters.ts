@@ -1,4 +1,5 @@
-import type { JobRecord, UploadRecord } from '../domain/job.js';
+import { isFinal, type JobRecord, type JobUsage, type UploadRecord } from '../domain/job.js';
+import { costOf, type CostRates } from '../domain/usage.js';
 import { scopeOf, type LinkSigner } from '../services/links.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -7,6 +8,15 @@ export interface PresentContext {
   baseUrl: string;
   signer: LinkSigner;
   now: number;
+  /** MEDIAFORGE_COST_PER_CPU_HOUR and MEDIAFORGE_COST_PER_GB_MONTH. */
+  costs: CostRates;
+}
+
+/** What the job used, with its cost; null until it has settled (a job waiting to retry shows none yet). */
+export function presentUsage(job: { status: JobRecord['status']; usage: JobUsage | null }, costs: CostRates) {
+  if (!job.usage || !isFinal(job.status)) return null;
+  const { inputSeconds, cpuSeconds, outputs, storageBytes } = job.usage;
+  return { inputSeconds, cpuSeconds, outputs, storageBytes, cost: costOf(job.usage, costs) };
 }
 
 export function presentUpload(u: UploadRecord) {
@@ -56,6 +66,7 @@ export function presentJob(job: JobRecord, ctx: PresentContext) {
     createdAt: iso(job.createdAt),
     startedAt: iso(job.startedAt),
     finishedAt: iso(job.finishedAt),
+    usage: presentUsage(job, ctx.costs),
   };
 }
 

@@ -119,6 +119,7 @@ export async function buildApi(
     maxUploadBytes: config.limits.maxUploadBytes,
     uploadIdleMs: config.limits.uploadIdleMs,
     maxConcurrentUploads: config.limits.maxConcurrentUploads,
+    costs: config.costs,
     health: async () => {
       const checks: Record<string, string> = {};
       try {

@@ -42,6 +42,7 @@ describe('loadConfig: defaults', () => {
       encoding: { preset: 'veryfast', threads: 0, maxFps: 60 },
       urlImport: { allowlist: [], maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5, ytdlp: null },
       linkTtlSeconds: 86_400,
+      costs: { perCpuHour: null, perGbMonth: null },
       ffmpegPath: null,
       ffprobePath: null,
     });
@@ -110,6 +111,20 @@ describe('loadConfig: values from the environment', () => {
 
   it('overrides win over the environment', () => {
     assert.equal(loadConfig({ PORT: '8080' }, { overrides: { PORT: '9090' } }).port, 9090);
+  });
+});
+
+describe('loadConfig: prices', () => {
+  it('unset gives no cost figure; a number, 0 included, is a price', () => {
+    assert.deepEqual(loadConfig({ MEDIAFORGE_COST_PER_CPU_HOUR: '0.045', MEDIAFORGE_COST_PER_GB_MONTH: '0' }).costs, { perCpuHour: 0.045, perGbMonth: 0 });
+    assert.deepEqual(loadConfig({ MEDIAFORGE_COST_PER_CPU_HOUR: ' 2 ' }).costs, { perCpuHour: 2, perGbMonth: null });
+  });
+
+  it('refuses what is not a plain non-negative number, naming the key', () => {
+    for (const bad of ['-1', 'abc', '1e3', '0x10', '$0.05', '1,5', 'Infinity', '2e9']) {
+      assertConfigError(() => loadConfig({ MEDIAFORGE_COST_PER_CPU_HOUR: bad }), 'MEDIAFORGE_COST_PER_CPU_HOUR', JSON.stringify(bad), 'a price');
+    }
+    assertConfigError(() => loadConfig({ MEDIAFORGE_COST_PER_GB_MONTH: '-0.01' }), 'MEDIAFORGE_COST_PER_GB_MONTH');
   });
 });
 

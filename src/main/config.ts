@@ -54,6 +54,8 @@ export interface Config {
   /** Each account's limits unless the admin set its own (docs/accounts.md); null: none. */
   quotas: Quotas;
   linkTtlSeconds: number;
+  /** Prices that turn usage into cost figures (docs/usage.md); null: not set, no figure. */
+  costs: { perCpuHour: number | null; perGbMonth: number | null };
   ffmpegPath: string | null;
   ffprobePath: string | null;
 }
@@ -97,6 +99,10 @@ const bytes: Spec<number> = {
     return Number.isSafeInteger(n) && n > 0 ? n : undefined;
   },
   allowed: 'a size in bytes, optionally with a unit (e.g. 500MB, 10GiB)',
+};
+const price: Spec<number> = {
+  parse: (raw) => (/^\s*\d+(\.\d+)?\s*$/.test(raw) && Number(raw) <= 1e9 ? Number(raw) : undefined),
+  allowed: 'a price: a number from 0, such as 0.05 (in your currency)',
 };
 const str = (pattern: RegExp, allowed: string): Spec<string> => ({ parse: (raw) => (pattern.test(raw) ? raw : undefined), allowed });
 const bool: Spec<boolean> = {
@@ -193,6 +199,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       uploadBytes: read<number | null>(src, 'MEDIAFORGE_QUOTA_UPLOAD_BYTES', bytes, null),
     },
     linkTtlSeconds: read(src, 'MEDIAFORGE_LINK_TTL_SECONDS', int(10, 30 * 86_400), 86_400),
+    costs: {
+      perCpuHour: read<number | null>(src, 'MEDIAFORGE_COST_PER_CPU_HOUR', price, null),
+      perGbMonth: read<number | null>(src, 'MEDIAFORGE_COST_PER_GB_MONTH', price, null),
+    },
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
   };
@@ -295,15 +305,4 @@ function workerTypes(value: string | undefined): Route[] | null {
   }
 }
 
-/** Documented in the README's configuration table; kept here so `doctor` can print it. */
-export const CONFIG_KEYS = [
-  'PORT', 'HOST', 'MEDIAFORGE_DATA_DIR', 'MEDIAFORGE_PUBLIC_URL', 'MEDIAFORGE_API_KEY', 'MEDIAFORGE_SIGNING_SECRET', 'LOG_LEVEL',
-  'MEDIAFORGE_WORKER', 'MEDIAFORGE_WORKER_CONCURRENCY', 'MEDIAFORGE_LEASE_SECONDS', 'MEDIAFORGE_HEARTBEAT_SECONDS',
-  'MEDIAFORGE_STALL_TIMEOUT_SECONDS', 'MEDIAFORGE_RETRY_BASE_SECONDS', 'MEDIAFORGE_MAX_ATTEMPTS', 'MEDIAFORGE_SHUTDOWN_GRACE_SECONDS',
-  'MEDIAFORGE_PROBE_TIMEOUT_SECONDS', 'MEDIAFORGE_PROGRESS_INTERVAL_MS', 'MEDIAFORGE_MAX_UPLOAD_BYTES', 'MEDIAFORGE_MAX_DURATION_SECONDS',
-  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS', 'MEDIAFORGE_MAX_CONCURRENT_UPLOADS', 'MEDIAFORGE_ENCODER_PRESET', 'MEDIAFORGE_ENCODER_THREADS', 'MEDIAFORGE_HLS_MAX_FPS', 'MEDIAFORGE_LINK_TTL_SECONDS', 'MEDIAFORGE_QUOTA_STORAGE_BYTES', 'MEDIAFORGE_QUOTA_RUNNING_JOBS', 'MEDIAFORGE_QUOTA_PROCESSING_MINUTES', 'MEDIAFORGE_QUOTA_UPLOAD_BYTES', 'MEDIAFORGE_URL_ALLOWLIST', 'MEDIAFORGE_URL_MAX_BYTES', 'MEDIAFORGE_URL_TIMEOUT_SECONDS', 'MEDIAFORGE_URL_MAX_REDIRECTS', 'MEDIAFORGE_YTDLP', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
-  'MEDIAFORGE_DATABASE_URL', 'MEDIAFORGE_DATABASE_SCHEMA', 'MEDIAFORGE_DATABASE_POOL_SIZE', 'MEDIAFORGE_QUEUE', 'MEDIAFORGE_QUEUE_NAME', 'MEDIAFORGE_WORKER_TYPES',
-  'REDIS_URL', 'MEDIAFORGE_REDIS_PREFIX', 'AMQP_URL', 'MEDIAFORGE_STORAGE', 'MEDIAFORGE_S3_BUCKET', 'MEDIAFORGE_S3_REGION',
-  'MEDIAFORGE_S3_ENDPOINT', 'MEDIAFORGE_S3_FORCE_PATH_STYLE', 'MEDIAFORGE_S3_PART_SIZE', 'MEDIAFORGE_PRESIGN_TTL_SECONDS',
-  'MEDIAFORGE_PRESIGN_MULTIPART_THRESHOLD', 'MEDIAFORGE_S3_PUBLIC_ENDPOINT', 'MEDIAFORGE_S3_DOWNLOADS', 'MEDIAFORGE_S3_DOWNLOAD_TTL_SECONDS',
-] as const;
+export { CONFIG_KEYS } from './config-keys.js';

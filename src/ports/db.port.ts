@@ -1,7 +1,8 @@
 import type { AccountRecord, Quotas, Scope } from '../domain/account.js';
 import type { DamagePolicy } from '../domain/damage.js';
 import type { Fence, GuardedDecision, JobWrite } from '../domain/job-lifecycle.js';
-import type { JobRecord, JobStatus, OutputState, UploadRecord } from '../domain/job.js';
+import type { JobRecord, JobStatus, JobUsage, OutputState, UploadRecord } from '../domain/job.js';
+import type { UsageDay } from '../domain/usage.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { OutboxRepository, OutboxWriter } from './outbox.port.js';
 import type { Principal } from '../domain/principal.js';
@@ -56,6 +57,13 @@ export interface JobRepository {
   get(principal: Principal, id: string): Promise<JobRecord | null>;
   list(principal: Principal, query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage>;
   /**
+   * The usage report: the finished jobs `principal` may see (the same filter as `get` and
+   * `list`) with `finishedAt` in [from, to) (epoch ms), their usage summed by UTC day, oldest
+   * first; days without such jobs are left out. Jobs without usage (finished before 0011, or
+   * canceled before they ran) do not count.
+   */
+  usageByDay(principal: Principal, range: { from: number; to: number }): Promise<UsageDay[]>;
+  /**
    * Takes the job for one attempt: only when it is queued and due, or running with an
    * expired lease. Increments `attempts`; the new value is the fencing token.
    */
@@ -74,6 +82,11 @@ export interface JobRepository {
    * adds them to the outbox in the same transaction, only when the write applied.
    */
   settle(fence: Fence, write: JobWrite): Promise<boolean>;
+  /**
+   * The usage of an attempt a cancel stopped (the cancel itself was written by the API):
+   * only while the job is canceled and `fence` is still its latest attempt.
+   */
+  recordCanceledUsage(fence: Fence, usage: JobUsage): Promise<boolean>;
   /**
    * Writes a decision by job id (cancel, retry by the user, a job whose message never reached
    * the queue), only while the job is in one of `decision.from` (and, with `unclaimedOnly`,

@@ -1,3 +1,5 @@
+import type { CpuReport } from './media-runner.port.js';
+
 /**
  * Downloads the media a web page or a streaming playlist (HLS, DASH) points to — what a
  * direct fetch cannot do. The adapter is yt-dlp, contained so it reaches only what the URL
@@ -21,4 +23,6 @@ export interface PageMediaOptions {
   signal: AbortSignal;
   /** Fraction 0..1 of the download, when the downloader knows it. */
   onProgress?: (fraction: number) => void;
+  /** The CPU seconds of the downloader's process (and what it started and waited for), as it ends. */
+  onCpuSeconds?: CpuReport;
 }

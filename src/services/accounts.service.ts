@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { AccountUsage, ApiKeyRecord, Database } from '../ports/db.port.js';
 import { generateApiKey, hashApiKey } from './auth.service.js';
 import { parseOrThrow } from './validation.js';
+import type { UsageDay } from '../domain/usage.js';
 
 const limit = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable();
 const quotasSchema = z.strictObject({ storageBytes: limit, runningJobs: limit, processingMinutesPerMonth: limit, uploadBytes: limit }).partial();
@@ -14,6 +15,10 @@ const name = z.string().trim().min(1, 'give a name').max(100);
 const createAccountSchema = z.strictObject({ name, quotas: quotasSchema.optional() });
 const updateAccountSchema = z.strictObject({ name: name.optional(), quotas: quotasSchema.optional() });
 const createKeySchema = z.strictObject({ name, scopes: z.array(z.enum(SCOPES)).min(1, 'give at least one scope').optional() });
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD (UTC)');
+const usageQuerySchema = z.strictObject({ from: day.optional(), to: day.optional() });
+const DAY_MS = 86_400_000;
+
 export const accountListSchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().regex(/^acc_[a-z0-9_]+$/).optional(),
@@ -70,6 +75,24 @@ export class AccountsService {
   /** The caller's own account, with its quotas and what it uses now. */
   own(principal: Principal): Promise<AccountView> {
     return this.get(principal.accountId, { usage: true });
+  }
+
+  /**
+   * Daily totals of the caller's account, `from` to `to` inclusive (UTC days; default: this
+   * month so far), at most 366 days.
+   */
+  async usage(principal: Principal, query: unknown): Promise<{ from: string; to: string; days: UsageDay[] }> {
+    const q = parseOrThrow(usageQuerySchema, query, 'query');
+    const now = this.deps.clock.now();
+    const today = Date.parse(new Date(now).toISOString().slice(0, 10));
+    const from = q.from ? Date.parse(q.from) : Date.parse(new Date(now).toISOString().slice(0, 8) + '01');
+    const to = q.to ? Date.parse(q.to) : today;
+    if (Number.isNaN(from) || Number.isNaN(to)) throw new DomainError('validation_failed', 'invalid query: from and to are days as YYYY-MM-DD');
+    if (to < from) throw new DomainError('validation_failed', `invalid query: to (${q.to}) is before from (${q.from ?? 'the first of this month'})`);
+    if (to - from > 366 * DAY_MS) throw new DomainError('validation_failed', 'invalid query: ask for at most 366 days at once');
+    const days = await this.deps.db.jobs.usageByDay(principal, { from, to: to + DAY_MS });
+    const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    return { from: iso(from), to: iso(to), days };
   }
 
   async createKey(principal: Principal, accountId: string, body: unknown): Promise<{ key: ApiKeyRecord; secret: string }> {

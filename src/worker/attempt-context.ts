@@ -12,6 +12,7 @@ import type { EventBus } from '../ports/events.port.js';
 import type { MediaRunner } from '../ports/media-runner.port.js';
 import type { PageMediaImporter } from '../ports/page-media-importer.port.js';
 import type { UrlFetcher } from '../ports/url-fetcher.port.js';
+import type { CpuTally } from './cpu-tally.js';
 import type { ProgressReporter } from './progress-reporter.js';
 import type { QueueMessages } from './queue-messages.js';
 
@@ -50,6 +51,7 @@ export interface AttemptSettings {
  * and the damage verdict. Implemented by `Attempt` (attempt.ts), which runs the steps.
  */
 export interface AttemptContext {
+  /** The worker's ports, with the runner and the page importer metered: every process they start adds to `cpu`. */
   readonly deps: AttemptDeps;
   readonly settings: AttemptSettings;
   /** The job as claimed (status running, attempts counted). */
@@ -66,6 +68,10 @@ export interface AttemptContext {
   readonly verdict: DamageVerdict;
   /** The outputs as they stand; the run step replaces it run by run, the settle step writes it. */
   outputs: OutputState[];
+  /** The CPU seconds of this attempt's processes so far. */
+  readonly cpu: CpuTally;
+  /** The input's probed duration, once the probe step has it (null for an image, or before). */
+  inputSeconds: number | null;
   /** Publishes exactly the events a lifecycle decision lists; never throws. */
   emit(events: JobEvent[]): Promise<void>;
   /**

@@ -61,8 +61,8 @@ describe('an attempt, step by step', { timeout: 30_000 }, () => {
   });
 
   /**
-   * Cancel while `step` waits: the attempt removes what it stored and writes nothing else:
-   * the row stays as the cancel wrote it, no message, no event after the cancel's own.
+   * Cancel while `step` waits: the attempt removes what it stored and writes nothing else
+   * but its usage: the row stays as the cancel wrote it, no message, no event after the cancel's own.
    */
   async function cancelDuring(job: JobRecord, attempt: Attempt, reached: Promise<void>, opts: { announce?: boolean } = {}) {
     rig.sent.length = 0;
@@ -73,7 +73,9 @@ describe('an attempt, step by step', { timeout: 30_000 }, () => {
     if (opts.announce === false) await attempt.heartbeat(); // no event reached this worker: the heartbeat finds the cancel
     await running;
     assert.equal(attempt.signal.reason, 'canceled');
-    assert.deepEqual(await stored(job.id), canceled, 'nothing written after the cancel');
+    const after = await stored(job.id);
+    assert.deepEqual({ ...after, usage: null }, canceled, "nothing written after the cancel but the attempt's usage");
+    assert.deepEqual([after.usage?.outputs, after.usage?.storageBytes], [[], 0], 'what it stored is gone');
     assert.deepEqual(await blobsOf(job.id), [], 'partial outputs removed');
     assert.deepEqual(rig.sent, [], 'no queue message');
     assert.deepEqual(rig.published.slice(from), [], 'no event');

@@ -7,6 +7,7 @@ import { decideProgress, decideStart, pendingOutputs, type StopReason } from '..
 import type { JobEvent, JobRecord, OutputState } from '../domain/job.js';
 import type { Fence } from '../ports/db.port.js';
 import type { AttemptContext, AttemptDeps, AttemptSettings } from './attempt-context.js';
+import { CpuTally, meteredImporter, meteredRunner } from './cpu-tally.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { fetchInput } from './steps/fetch-input.step.js';
 import { probe } from './steps/probe.step.js';
@@ -26,9 +27,18 @@ export class Attempt implements AttemptContext {
   readonly reporter: ProgressReporter;
   readonly verdict: DamageVerdict;
   outputs: OutputState[];
+  readonly cpu = new CpuTally();
+  inputSeconds: number | null = null;
+  readonly deps: AttemptDeps;
   private readonly controller = new AbortController();
 
-  constructor(readonly deps: AttemptDeps, readonly settings: AttemptSettings, readonly job: JobRecord, scratch: string) {
+  constructor(deps: AttemptDeps, readonly settings: AttemptSettings, readonly job: JobRecord, scratch: string) {
+    // Every process the steps start, through these two doors, is counted for this attempt.
+    this.deps = {
+      ...deps,
+      runner: meteredRunner(deps.runner, this.cpu),
+      pageImporter: deps.pageImporter ? meteredImporter(deps.pageImporter, this.cpu) : deps.pageImporter,
+    };
     this.fence = { id: job.id, attempt: job.attempts };
     this.workDir = join(scratch, `${job.id}-${job.attempts}`);
     this.log = deps.logger.child({ job: job.id, attempt: job.attempts });

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { migratePostgres, openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.js';
 import { runDbContract } from './db.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
+import { runUsageContract } from './usage.contract.js';
 import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
 import { ADMIN } from '../helpers/principals.js';
 
@@ -22,6 +23,7 @@ const openFresh = async () => {
 
 runDbContract('postgres', openFresh);
 runOutboxContract('postgres', openFresh);
+runUsageContract('postgres', openFresh);
 
 describe('postgres migrations', () => {
   const schemas: string[] = [];

@@ -3,6 +3,7 @@ import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite.database.js
 import { tempDir } from '../helpers/temp.js';
 import { runDbContract } from './db.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
+import { runUsageContract } from './usage.contract.js';
 
 /** A fresh database in its own temp dir, for each contract. */
 const openFresh = async () => {
@@ -19,3 +20,4 @@ const openFresh = async () => {
 
 runDbContract('sqlite (node-sqlite3-wasm)', openFresh);
 runOutboxContract('sqlite (node-sqlite3-wasm)', openFresh);
+runUsageContract('sqlite (node-sqlite3-wasm)', openFresh);

@@ -129,6 +129,17 @@ describe('e2e: accounts, keys and isolation', () => {
     assert.equal(repointed.status, 403, "A's link opens nothing of B's");
     const usage = await as(a.key).api('GET', '/v1/account');
     assert.ok(usage.body.usage.storageBytes > 0 && usage.body.usage.outputBytes > 0, JSON.stringify(usage.body.usage));
+    // The usage report counts each account's own finished jobs only.
+    const today = new Date().toISOString().slice(0, 10);
+    const report = await as(a.key).api('GET', `/v1/account/usage?from=${today}&to=${today}`);
+    assert.equal(report.status, 200, JSON.stringify(report.body));
+    assert.deepEqual([report.body.accountId, report.body.days.length, report.body.totals.jobs], [a.id, 1, 1]);
+    assert.ok(report.body.days[0].cpuSeconds > 0 && report.body.days[0].outputs[0].type === 'thumbnail', JSON.stringify(report.body.days[0]));
+    assert.equal((await as(b.key).api('GET', `/v1/account/usage?from=${today}`)).body.totals.jobs, 1, "B's own job, not A's");
+    for (const q of ['from=2026-13-01', 'from=yesterday', 'from=2026-02-01&to=2026-01-01', 'from=2020-01-01&to=2026-01-01', 'day=1']) {
+      const bad = await as(a.key).api('GET', `/v1/account/usage?${q}`);
+      assert.deepEqual([bad.status, bad.body.error.code], [400, 'validation_failed'], q);
+    }
   });
 
   it('answers 403 forbidden naming the scope a key lacks, and lets no key mint a stronger one', async () => {

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { AbortedError } from '../../src/domain/errors.js';
-import type { Capabilities, MediaRunner, RunOptions } from '../../src/ports/media-runner.port.js';
+import type { Capabilities, MediaRunner, ProbeOptions, RunOptions } from '../../src/ports/media-runner.port.js';
 
 export interface RunnerCall {
   kind: 'probe' | 'run';
@@ -33,22 +33,32 @@ export class ScriptedRunner implements MediaRunner {
   readonly calls: RunnerCall[] = [];
   script: (call: RunnerCall) => RunnerAct = () => 'ok';
   probeAnswer: unknown = VIDEO_PROBE;
+  /** What every call reports as its process's CPU seconds (onCpuSeconds), as it ends, failed or not; undefined: no report. */
+  cpuPerCall: number | null | undefined = undefined;
   private readonly waiters: Array<{ kind: RunnerCall['kind']; resolve: () => void }> = [];
 
   hanging(kind: RunnerCall['kind']): Promise<void> {
     return new Promise((resolve) => this.waiters.push({ kind, resolve }));
   }
 
-  async probe(args: string[], opts: { signal: AbortSignal }): Promise<unknown> {
-    await this.act('probe', args, opts.signal);
+  async probe(args: string[], opts: ProbeOptions): Promise<unknown> {
+    await this.reporting(opts, () => this.act('probe', args, opts.signal));
     return this.probeAnswer;
   }
 
   async run(args: string[], opts: RunOptions): Promise<{ stderrTail: string }> {
-    await this.act('run', args, opts.signal);
+    await this.reporting(opts, () => this.act('run', args, opts.signal));
     await writeFile(args[args.length - 1], 'output');
     opts.onProgress?.({ outTime: 4, frame: 100, speed: 1, done: true });
     return { stderrTail: '' };
+  }
+
+  private async reporting(opts: { onCpuSeconds?: (s: number | null) => void }, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } finally {
+      if (this.cpuPerCall !== undefined) opts.onCpuSeconds?.(this.cpuPerCall);
+    }
   }
 
   private async act(kind: RunnerCall['kind'], args: string[], signal: AbortSignal): Promise<void> {

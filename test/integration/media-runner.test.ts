@@ -94,6 +94,25 @@ for (const source of binarySources()) {
       assert.ok(seen[seen.length - 1] > 2.5, `last out_time ${seen[seen.length - 1]}`);
     });
 
+    it('reports the CPU seconds of an encode as ffmpeg itself counts them (-benchmark), and of each ffprobe', { skip: process.platform !== 'linux' && 'Linux only' }, async () => {
+      const reported: Array<number | null> = [];
+      const args = ['-hide_banner', '-nostdin', '-benchmark', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '4', '-c:v', 'libx264', '-preset', 'veryfast', '-f', 'null', '-'];
+      const { stderrTail } = await runner.run(args, { signal: new AbortController().signal, stallTimeoutMs: 30_000, onCpuSeconds: (s) => void reported.push(s) });
+      // ffmpeg's own getrusage(RUSAGE_SELF) over its transcode: the whole process also starts
+      // up (loads its libraries, opens the encoder: ~0.1 s here) and tears down.
+      const bench = /bench: utime=([\d.]+)s stime=([\d.]+)s/.exec(stderrTail);
+      assert.ok(bench, stderrTail);
+      const own = Number(bench[1]) + Number(bench[2]);
+      assert.equal(reported.length, 1);
+      assert.ok(own > 0.2 && reported[0]! >= own - 0.011 && reported[0]! <= own + 0.25, `counted ${reported[0]} s, ffmpeg said ${own} s`);
+
+      const probes: Array<number | null> = [];
+      await runner.probe(buildProbeArgs(await media('clip20.mp4')), { signal: new AbortController().signal, timeoutMs: 30_000, onCpuSeconds: (s) => void probes.push(s) });
+      await assert.rejects(runner.probe(buildProbeArgs(join(t.dir, 'missing.mp4')), { signal: new AbortController().signal, timeoutMs: 30_000, onCpuSeconds: (s) => void probes.push(s) }));
+      assert.equal(probes.length, 2, 'one report per ffprobe, failed ones too');
+      assert.ok(probes.every((s) => typeof s === 'number' && s >= 0 && s < 5), String(probes));
+    });
+
     it('kills ffmpeg within a second of an abort', async () => {
       const controller = new AbortController();
       const started = Date.now();

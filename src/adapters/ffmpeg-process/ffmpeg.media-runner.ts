@@ -1,7 +1,7 @@
 import { AbortedError, DomainError } from '../../domain/errors.js';
 import { parseCodecList, parseFilterList, parseFormatList, parseVersion } from '../../ffmpeg/capabilities.js';
 import { ProgressParser } from '../../ffmpeg/progress.js';
-import type { Capabilities, MediaRunner, RunOptions } from '../../ports/media-runner.port.js';
+import type { Capabilities, MediaRunner, ProbeOptions, RunOptions } from '../../ports/media-runner.port.js';
 import { capture, minimalEnv, start, type CaptureError } from '../process/process-runner.js';
 
 const TAIL_LINES = 25;
@@ -18,18 +18,20 @@ export class FfmpegMediaRunner implements MediaRunner {
     return new FfmpegMediaRunner(await detectCapabilities(paths));
   }
 
-  async probe(args: string[], opts: { signal: AbortSignal; timeoutMs: number }): Promise<unknown> {
+  async probe(args: string[], opts: ProbeOptions): Promise<unknown> {
     try {
-      const { stdout } = await capture(this.caps.ffprobePath, args, {
+      const { stdout, cpuSeconds } = await capture(this.caps.ffprobePath, args, {
         signal: opts.signal,
         timeoutMs: opts.timeoutMs,
         maxBuffer: 16 * 1024 * 1024,
         killSignal: 'SIGKILL',
         env: minimalEnv(),
       });
+      opts.onCpuSeconds?.(cpuSeconds);
       return JSON.parse(stdout);
     } catch (caught) {
       const err = caught as CaptureError;
+      if (err.cpuSeconds !== undefined) opts.onCpuSeconds?.(err.cpuSeconds);
       if (opts.signal.aborted) throw new AbortedError();
       if (err.code === 'ENOENT') throw new DomainError('internal', `ffprobe not found at ${this.caps.ffprobePath}`);
       if (err.killed) throw new DomainError('input_invalid', `ffprobe gave up after ${opts.timeoutMs} ms reading the file`);
@@ -79,9 +81,10 @@ export class FfmpegMediaRunner implements MediaRunner {
         }
       }, Math.min(1000, Math.max(100, Math.floor(opts.stallTimeoutMs / 4))));
 
-      child.exited.then(({ code, signal }) => {
+      child.exited.then(({ code, signal, cpuSeconds }) => {
         clearInterval(stallTimer);
         opts.signal.removeEventListener('abort', onAbort);
+        opts.onCpuSeconds?.(cpuSeconds);
         const stderrTail = tail.join('\n');
         if (opts.signal.aborted) return reject(new AbortedError());
         if (stalled) return reject(new DomainError('ffmpeg_stalled', `ffmpeg made no progress for ${opts.stallTimeoutMs} ms and was stopped`));

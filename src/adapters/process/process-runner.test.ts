@@ -25,7 +25,8 @@ function dead(pid: number): boolean {
 describe('process runner', () => {
   it('start: stdin is closed (/dev/null), so a program that reads it gets end-of-file', async () => {
     const { proc, out } = lines(`const fs = require('node:fs'); console.log(fs.fstatSync(0).isCharacterDevice() ? 'devnull' : 'other'); process.stdin.on('end', () => console.log('eof')).resume(); setTimeout(() => { console.log('no eof'); process.exit(1); }, 20000).unref();`);
-    assert.deepEqual(await proc.exited, { code: 0, signal: null });
+    const { code, signal } = await proc.exited;
+    assert.deepEqual({ code, signal }, { code: 0, signal: null });
     assert.deepEqual(out, ['devnull', 'eof']);
   });
 
@@ -88,7 +89,9 @@ describe('process runner', () => {
     const { proc, out } = lines(`console.log('up'); setInterval(() => {}, 1000);`);
     while (out.length === 0) await new Promise((r) => setImmediate(r));
     proc.kill();
-    assert.deepEqual(await proc.exited, { code: null, signal: 'SIGKILL' });
+    const { code, signal, cpuSeconds } = await proc.exited;
+    assert.deepEqual({ code, signal }, { code: null, signal: 'SIGKILL' });
+    if (process.platform === 'linux') assert.ok(typeof cpuSeconds === 'number' && cpuSeconds > 0, `a killed child's CPU counts too: ${cpuSeconds}`);
     proc.kill();
   });
 

@@ -1,11 +1,13 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { childCpu } from './child-cpu.js';
 
 /**
  * The one module that starts processes (ffmpeg, ffprobe, yt-dlp); a dependency-cruiser rule
  * keeps it that way. Every child gets an argv array (never a shell), only the environment
  * the caller names (nothing of ours is inherited by accident) and a closed stdin (a program
- * that asks for input reads end-of-file instead of hanging).
+ * that asks for input reads end-of-file instead of hanging). Each child's CPU seconds, as the
+ * kernel counts them (child-cpu.ts), come with its result: null where they cannot be read.
  */
 
 /** PATH and the locale: what a program needs to run, and none of our secrets. */
@@ -33,11 +35,17 @@ export interface CaptureError extends Error {
   killed?: boolean;
   stdout?: string;
   stderr?: string;
+  /** The CPU seconds it used before it ended (0 when it never started, null where unknown). */
+  cpuSeconds?: number | null;
 }
 
-/** Runs a program to its end and gives its output; rejects with a CaptureError unless it exits 0. */
-export function capture(file: string, args: string[], opts: CaptureOptions): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
+/**
+ * Runs a program to its end and gives its output and CPU seconds; rejects with a
+ * CaptureError unless it exits 0. Either way, only once its CPU time is counted.
+ */
+export function capture(file: string, args: string[], opts: CaptureOptions): Promise<{ stdout: string; stderr: string; cpuSeconds: number | null }> {
+  let cpu: Promise<number | null> = Promise.resolve(0);
+  const ended = new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
     const child = execFile(
       file,
       args,
@@ -59,13 +67,22 @@ export function capture(file: string, args: string[], opts: CaptureOptions): Pro
     // that end fail with EPIPE, which is no news.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end();
+    cpu = childCpu.track(child);
   });
+  return ended.then(
+    async (out) => ({ ...out, cpuSeconds: await cpu }),
+    async (err: CaptureError) => {
+      err.cpuSeconds = await cpu;
+      throw err;
+    },
+  );
 }
 
 /** Runs a quick check synchronously (`ffmpeg -version` at start); true when it exits 0 in time. */
 export function runsOk(file: string, args: string[], opts: { env: NodeJS.ProcessEnv; timeoutMs: number }): boolean {
   try {
-    execFileSync(file, args, { shell: false, stdio: 'ignore', env: opts.env, timeout: opts.timeoutMs });
+    // Its CPU time is nobody's: it must not land on a child that exits later.
+    childCpu.untracked(() => execFileSync(file, args, { shell: false, stdio: 'ignore', env: opts.env, timeout: opts.timeoutMs }));
     return true;
   } catch {
     return false;
@@ -84,8 +101,11 @@ export interface StartOptions {
 export interface RunningProcess {
   /** SIGKILL (to the whole group with `group`); does nothing once the process has exited. */
   kill(): void;
-  /** Once it exited and its output was read; rejects when it could not start (`code` 'ENOENT', …). */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Once it exited, its output was read and its CPU seconds counted (null where unknown);
+   * rejects when it could not start (`code` 'ENOENT', …).
+   */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; cpuSeconds: number | null }>;
 }
 
 /** Starts a long-running program whose output is read line by line. */
@@ -100,9 +120,10 @@ export function start(file: string, args: string[], opts: StartOptions): Running
   // Both pipes are always read, so a chatty child never blocks on a full pipe.
   createInterface({ input: child.stdout }).on('line', (line) => opts.onStdoutLine?.(line));
   createInterface({ input: child.stderr }).on('line', (line) => opts.onStderrLine?.(line));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+  const cpu = childCpu.track(child);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; cpuSeconds: number | null }>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => void cpu.then((cpuSeconds) => resolve({ code, signal, cpuSeconds })));
   });
   const kill = () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -1,7 +1,8 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
 import type { GuardedDecision, JobWrite } from '../../domain/job-lifecycle.js';
-import type { JobRecord, JobStatus, OutputState } from '../../domain/job.js';
+import { FINAL_STATUSES, type JobRecord, type JobStatus, type JobUsage, type OutputState } from '../../domain/job.js';
 import { creatorOf, ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
+import { dailyTotals, type UsageDay } from '../../domain/usage.js';
 import type { AccountUsage, Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
 import { insertOutbox } from './outbox.repository.js';
@@ -26,6 +27,7 @@ function columns(w: JobWrite) {
     if (w.runAfter !== undefined) set.run_after = w.runAfter;
     if (w.startedAt !== undefined) set.started_at = w.startedAt;
     if (w.finishedAt !== undefined) set.finished_at = w.finishedAt;
+    if (w.usage !== undefined) set.usage = JSON.stringify(w.usage);
     if (w.attempts === 'refund') set.attempts = eb('attempts', '-', 1);
     if (w.attempts === 'reset') set.attempts = 0;
     return set;
@@ -35,6 +37,12 @@ function columns(w: JobWrite) {
 /** The UPDATE of one decision about the running attempt `fence`: a stale attempt's matches no row. */
 const fencedUpdate = (db: Kysely<Tables>, fence: Fence, write: JobWrite) =>
   db.updateTable('jobs').set(columns(write)).where('id', '=', fence.id).where('attempts', '=', fence.attempt).where('status', '=', 'running');
+
+/** Only the rows `principal` may read: the one filter of every read made for a user (get, list, usageByDay). */
+function visibleTo<O>(q: SelectQueryBuilder<Tables, 'jobs', O>, principal: Principal): SelectQueryBuilder<Tables, 'jobs', O> {
+  const owner = readableOwner(principal);
+  return owner === null ? q : q.where('account_id', '=', owner);
+}
 
 export class SqlJobRepository implements JobRepository {
   /** `db` may be a transaction (a unit of work): then every write joins it. */
@@ -108,6 +116,7 @@ export class SqlJobRepository implements JobRepository {
         owner_key_id: creatorOf(principal),
         account_id: owner,
         output_bytes: 0,
+        usage: null,
       };
       await trx.insertInto('jobs').values(row).execute();
       await insertOutbox(trx, first.messages ?? [], job.createdAt);
@@ -116,22 +125,27 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async get(principal: Principal, id: string): Promise<JobRecord | null> {
-    let q = this.db.selectFrom('jobs').selectAll().where('id', '=', id);
-    const owner = readableOwner(principal);
-    if (owner !== null) q = q.where('account_id', '=', owner);
-    const row = await q.executeTakeFirst();
+    const row = await visibleTo(this.db.selectFrom('jobs').selectAll().where('id', '=', id), principal).executeTakeFirst();
     return row ? toJob(row) : null;
   }
 
   async list(principal: Principal, query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage> {
-    let q = this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1);
-    const owner = readableOwner(principal);
-    if (owner !== null) q = q.where('account_id', '=', owner);
+    let q = visibleTo(this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1), principal);
     if (query.status) q = q.where('status', '=', query.status);
     if (query.cursor) q = q.where('id', '<', query.cursor);
     const rows = await q.execute();
     const page = rows.slice(0, query.limit).map(toJob);
     return { jobs: page, nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
+  }
+
+  async usageByDay(principal: Principal, range: { from: number; to: number }): Promise<UsageDay[]> {
+    const rows = await visibleTo(this.db.selectFrom('jobs').select(['finished_at', 'usage']), principal)
+      .where('status', 'in', [...FINAL_STATUSES])
+      .where('usage', 'is not', null)
+      .where('finished_at', '>=', range.from)
+      .where('finished_at', '<', range.to)
+      .execute();
+    return dailyTotals(rows.map((r) => ({ finishedAt: Number(r.finished_at), usage: JSON.parse(r.usage!) as JobUsage })));
   }
 
   async claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null> {
@@ -196,6 +210,17 @@ export class SqlJobRepository implements JobRepository {
 
   async settle(fence: Fence, write: JobWrite): Promise<boolean> {
     return this.apply(write, async (db) => (await fencedUpdate(db, fence, write).executeTakeFirst()).numUpdatedRows);
+  }
+
+  async recordCanceledUsage(fence: Fence, usage: JobUsage): Promise<boolean> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ usage: JSON.stringify(usage) })
+      .where('id', '=', fence.id)
+      .where('attempts', '=', fence.attempt)
+      .where('status', '=', 'canceled')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
   }
 
   async transition(id: string, decision: Pick<GuardedDecision, 'from' | 'unclaimedOnly' | 'write'>): Promise<boolean> {

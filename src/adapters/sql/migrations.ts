@@ -198,6 +198,15 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
     },
     // Accounts own jobs, uploads and keys; keys carry scopes (its own file).
     '0010_accounts': accountsMigration(caps),
+    '0011_job_usage': {
+      // What each job used (src/domain/usage.ts), as JSON text: null for every job finished
+      // before it (nothing was measured; the usage report leaves them out) and until a job's
+      // first attempt settles. The report reads finished jobs by their finish time.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('jobs').addColumn('usage', 'text').execute();
+        await db.schema.createIndex('jobs_account_finished').on('jobs').columns(['account_id', 'finished_at']).execute();
+      },
+    },
   };
 }
 

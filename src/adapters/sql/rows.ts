@@ -27,6 +27,7 @@ export function toJob(row: JobsTable): JobRecord {
     runAfter: Number(row.run_after),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: num(row.lease_expires_at),
+    usage: json(row.usage ?? null),
   };
 }
 

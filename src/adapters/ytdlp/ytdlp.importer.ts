@@ -155,8 +155,9 @@ export class YtdlpImporter implements PageMediaImporter {
         o.signal.removeEventListener('abort', kill);
       };
       child.exited.then(
-        ({ code }) => {
+        ({ code, cpuSeconds }) => {
           done();
+          o.onCpuSeconds?.(cpuSeconds);
           resolve({ code, output: tail.join('\n'), timedOut });
         },
         (err: NodeJS.ErrnoException) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { costOf } from '../../domain/usage.js';
 import { presentKey, type AccountView } from '../../services/accounts.service.js';
 import { principalOf, type HttpDeps } from '../http.types.js';
 
@@ -41,6 +42,19 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps) {
   });
 
   app.get('/v1/account', { config: { scope: 'any' } }, async (request) => presentAccount(await accounts.own(principalOf(request))));
+
+  app.get('/v1/account/usage', { config: { scope: 'any' } }, async (request) => {
+    const principal = principalOf(request);
+    const report = await accounts.usage(principal, request.query);
+    const days = report.days.map((d) => ({ ...d, cost: costOf(d, deps.costs) }));
+    const totals = days.reduce((t, d) => ({ jobs: t.jobs + d.jobs, inputSeconds: t.inputSeconds + d.inputSeconds, cpuSeconds: t.cpuSeconds + d.cpuSeconds, storageBytes: t.storageBytes + d.storageBytes }), {
+      jobs: 0,
+      inputSeconds: 0,
+      cpuSeconds: 0,
+      storageBytes: 0,
+    });
+    return { accountId: principal.accountId, from: report.from, to: report.to, days, totals: { ...totals, cost: costOf(totals, deps.costs) } };
+  });
 
   app.post('/v1/accounts/:id/keys', { config: { scope: 'keys:manage' } }, async (request, reply) => {
     const { id } = request.params as { id: string };

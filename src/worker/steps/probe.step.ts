@@ -22,6 +22,7 @@ export async function probe(a: AttemptContext, inputPath: string, input: Pick<Fe
   // Policy `fail` stops a source cut short here; `warn` goes on with what is really there.
   const admitted = a.verdict.admitSource(probed.meta, probed.truncation);
   const specs = a.outputs.map((o) => o.spec);
+  a.inputSeconds = admitted.kind === 'image' ? null : admitted.duration;
   const meta = await withInterlaceScan({ runner, signal, stallTimeoutMs: a.settings.stallTimeoutMs }, inputPath, admitted, specs);
   if (!(await db.jobs.updateProgress(a.fence, { at: a.deps.clock.now(), probe: meta, progress: 2, stage: STAGES.probed }))) throw await a.stale();
   return meta;

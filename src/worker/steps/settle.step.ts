@@ -1,7 +1,16 @@
 import { AbortedError, errorSummary } from '../../domain/errors.js';
 import { decideFailure, decideHandBack, decideStop, decideSuccess, type StopReason } from '../../domain/job-lifecycle.js';
 import { keys } from '../../domain/keys.js';
+import { measureUsage, type JobUsage } from '../../domain/usage.js';
 import type { AttemptContext } from '../attempt-context.js';
+
+/**
+ * The job's usage with this attempt's: CPU over every attempt that got here, the input's
+ * duration and what the outputs hold (`stored: false` when the outputs were removed).
+ */
+function usage(a: AttemptContext, stored = true): JobUsage {
+  return measureUsage(a.job.usage, { inputSeconds: a.inputSeconds, cpuSeconds: a.cpu.seconds, outputs: stored ? a.outputs : [] });
+}
 
 /**
  * Step 4: the attempt's one write, each fenced by `a.fence` (a stale attempt's write changes
@@ -11,7 +20,7 @@ import type { AttemptContext } from '../attempt-context.js';
  */
 export async function settleSuccess(a: AttemptContext): Promise<void> {
   const { warnings } = a.verdict;
-  const decision = decideSuccess(a.job, { outputs: a.outputs, warnings }, a.deps.clock.now());
+  const decision = decideSuccess(a.job, { outputs: a.outputs, warnings, usage: usage(a) }, a.deps.clock.now());
   if (!(await a.deps.db.jobs.settle(a.fence, decision.write))) return a.log.warn('result discarded: this attempt is no longer current');
   a.log.info(warnings.length ? { warnings: warnings.map((w) => w.code) } : {}, 'job succeeded');
   await a.emit(decision.events);
@@ -22,7 +31,7 @@ export async function settleFailure(a: AttemptContext, err: unknown): Promise<vo
   if (a.signal.aborted || err instanceof AbortedError) return settleStop(a, (a.signal.reason as StopReason | undefined) ?? 'lost');
   const error = errorSummary(err);
   const now = a.deps.clock.now();
-  const decision = decideFailure(a.job, error, { outputs: a.outputs, warnings: a.verdict.warnings }, now, { baseMs: a.settings.retryBaseMs });
+  const decision = decideFailure(a.job, error, { outputs: a.outputs, warnings: a.verdict.warnings, usage: usage(a) }, now, { baseMs: a.settings.retryBaseMs });
   if (!(await a.deps.db.jobs.settle(a.fence, decision.write))) return a.log.warn({ err: error }, 'failure discarded: this attempt is no longer current');
   if (decision.kind === 'requeue') {
     await a.deps.messages.send(a.job);
@@ -37,9 +46,11 @@ async function settleStop(a: AttemptContext, reason: StopReason): Promise<void> 
     // The cancel was already written and announced; what this attempt stored goes.
     a.log.info('attempt stopped: job canceled');
     await a.deps.blobs.deletePrefix(keys.jobPrefix(a.job.accountId, a.job.id)).catch(() => undefined);
+    // The processes ran all the same: their CPU counts; nothing stays stored.
+    await a.deps.db.jobs.recordCanceledUsage(a.fence, usage(a, false)).catch(() => undefined);
   } else if (step === 'hand-back') {
     const now = a.deps.clock.now();
-    const decision = decideHandBack(a.job, now);
+    const decision = decideHandBack(a.job, now, { usage: usage(a) });
     if (!(await a.deps.db.jobs.settle(a.fence, decision.write))) return;
     await a.deps.messages.send(a.job);
     await a.emit(decision.events);

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { createPool } from '../../src/adapters/postgres/postgres.database.js';
+import { openWasmSqlite } from '../../src/adapters/sqlite/wasm-sqlite.driver.js';
+import { postgresCapabilities, sqliteCapabilities } from '../../src/adapters/sql/dialect.js';
+import { SqlJobRepository } from '../../src/adapters/sql/job.repository.js';
+import { migrateToLatest } from '../../src/adapters/sql/migrations.js';
+import { newId } from '../../src/domain/ids.js';
+import { decideCreate, decideSuccess } from '../../src/domain/job-lifecycle.js';
+import { ADMIN } from '../helpers/principals.js';
+import { tempDir } from '../helpers/temp.js';
+import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
+
+interface OldDb {
+  db: Kysely<any>;
+  migrate(upTo?: string): Promise<string[]>;
+  jobIndexes(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+async function sqliteDb(): Promise<OldDb> {
+  const t = await tempDir();
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: openWasmSqlite(join(t.dir, 'old.db')) }) });
+  return {
+    db,
+    migrate: (upTo) => migrateToLatest(db, sqliteCapabilities, { upTo }),
+    jobIndexes: async () => (await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', 'jobs').execute()).map((r) => r.name),
+    close: async () => {
+      await db.destroy();
+      await t.cleanup();
+    },
+  };
+}
+
+async function postgresDb(): Promise<OldDb> {
+  const schema = freshSchema();
+  const pool = createPool(PG_URL, { schema, poolSize: 2 });
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  await pool.query(`CREATE SCHEMA "${schema}"`);
+  return {
+    db,
+    migrate: (upTo) => migrateToLatest(db, postgresCapabilities, { schema, upTo }),
+    jobIndexes: async () => (await pool.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2', [schema, 'jobs'])).rows.map((r) => r.indexname),
+    close: async () => {
+      await db.destroy();
+      await dropSchema(schema);
+    },
+  };
+}
+
+/** The schema before usage was measured. */
+const PREVIOUS = '0009_upload_probe';
+const finished = Date.UTC(2025, 4, 10, 12);
+// Every row names the same columns: a multi-row insert fills a missing one with NULL on SQLite.
+const oldJob = {
+  max_attempts: 3, attempts: 1, progress: 0, stage: null, upload_id: 'upl_old', outputs: '[]', created_at: finished - 60_000, run_after: finished - 60_000,
+  started_at: null, finished_at: null, updated_at: finished, owner_key_id: 'key_admin',
+};
+
+for (const [name, open] of [['sqlite', sqliteDb], ['postgres', postgresDb]] as const) {
+  describe(`migration 0011_job_usage: ${name}`, () => {
+    let o: OldDb;
+    after(async () => o?.close());
+
+    it('jobs from before it keep everything, read as having no usage, and the report leaves them out; new settles are counted', async () => {
+      o = await open();
+      await o.migrate(PREVIOUS);
+      await o.db.insertInto('jobs').values([
+        { ...oldJob, id: 'job_old_done', status: 'succeeded', stage: 'done', progress: 100, started_at: finished - 30_000, finished_at: finished },
+        { ...oldJob, id: 'job_old_queued', status: 'queued', attempts: 0 },
+      ]).execute();
+      const before = await o.db.selectFrom('jobs').selectAll().orderBy('id').execute();
+
+      const applied = await o.migrate();
+      assert.ok(applied.includes('0011_job_usage'), applied.join(','));
+      const rows = await o.db.selectFrom('jobs').selectAll().orderBy('id').execute();
+      assert.deepEqual(rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'usage'))), before, 'every column as it was');
+      assert.deepEqual(rows.map((r) => r.usage), [null, null]);
+      assert.ok((await o.jobIndexes()).includes('jobs_finished_at'), 'the report reads by finish time');
+
+      const jobs = new SqlJobRepository(o.db);
+      assert.equal((await jobs.get(ADMIN, 'job_old_done'))?.usage, null);
+      const range = { from: Date.UTC(2025, 4, 10), to: Date.UTC(2025, 4, 11) };
+      assert.deepEqual(await jobs.usageByDay(ADMIN, range), [], 'nothing was measured for the old job');
+
+      // The queued job from before runs on the new code; an older process's insert still works (null usage).
+      const claimed = (await jobs.claim('job_old_queued', 'w1', finished + 1, 60_000))!;
+      const u = { inputSeconds: 6, cpuSeconds: 0.5, outputs: [], storageBytes: 0 };
+      assert.equal(await jobs.settle({ id: claimed.id, attempt: claimed.attempts }, decideSuccess(claimed, { outputs: [], warnings: [], usage: u }, finished + 2).write), true);
+      assert.deepEqual((await jobs.usageByDay(ADMIN, range)).map((d) => [d.day, d.jobs, d.cpuSeconds]), [['2025-05-10', 1, 0.5]]);
+      await o.db.insertInto('jobs').values({ ...oldJob, id: 'job_old_code', status: 'queued', attempts: 0 }).execute();
+      assert.equal((await jobs.get(ADMIN, 'job_old_code'))?.usage, null);
+      const id = newId('job', finished);
+      const { job } = await jobs.create(ADMIN, { id, uploadId: 'upl_old', outputs: [], userMetadata: null, maxAttempts: 1, createdAt: finished, initial: decideCreate(id, finished).write });
+      assert.equal(job.usage, null);
+    });
+  });
+}
