@@ -15,6 +15,7 @@ import type { DirectUploadSigner } from '../ports/direct-upload.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
+import { QuotasService } from '../services/quotas.service.js';
 import { AccountsService } from '../services/accounts.service.js';
 import { AuthService } from '../services/auth.service.js';
 import { DirectUploadsService, type DirectUploadsOptions } from '../services/direct-uploads.service.js';
@@ -89,9 +90,10 @@ export async function buildApi(
     opts.logger.warn(`the configured admin key (${adminKey.file ?? 'MEDIAFORGE_API_KEY'}) was revoked and stays revoked; use another admin key, or set MEDIAFORGE_API_KEY to a new value to register a new bootstrap key`);
   }
   const signer = new LinkSigner(await ensureSigningSecret(config.dataDir, config.signingSecret), config.linkTtlSeconds);
-  const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts });
+  const quotas = new QuotasService({ db, clock, defaults: config.quotas });
+  const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts, quotas });
   const accounts = new AccountsService({ db, clock, defaultQuotas: config.quotas });
-  const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes });
+  const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes, quotas });
   const directUploads = b.signer && opts.directUploads
     ? new DirectUploadsService({
         db,
@@ -100,6 +102,7 @@ export async function buildApi(
         clock,
         maxUploadBytes: config.limits.maxUploadBytes,
         options: opts.directUploads,
+        quotas,
       })
     : undefined;
   // Downloads redirect to presigned GETs only when storage can sign and the switch says so.

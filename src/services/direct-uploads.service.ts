@@ -1,3 +1,4 @@
+import type { QuotasService } from './quotas.service.js';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
@@ -66,6 +67,7 @@ export class DirectUploadsService {
       clock: Clock;
       maxUploadBytes: number;
       options: DirectUploadsOptions;
+      quotas?: Pick<QuotasService, 'uploadAllowance' | 'tooLarge'>;
     },
   ) {}
 
@@ -75,6 +77,8 @@ export class DirectUploadsService {
     if (req.size > this.deps.maxUploadBytes) {
       throw new DomainError('upload_too_large', `the file is larger than the limit of ${this.deps.maxUploadBytes} bytes`, { limitBytes: this.deps.maxUploadBytes });
     }
+    const allowance = this.deps.quotas ? await this.deps.quotas.uploadAllowance(principal, this.deps.maxUploadBytes) : null;
+    if (allowance && req.size > allowance.maxBytes) throw this.deps.quotas!.tooLarge(allowance);
     const now = clock.now();
     const id = newId('upl', now);
     const key = keys.uploadSource(principal.accountId, id);

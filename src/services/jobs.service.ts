@@ -11,6 +11,7 @@ import type { Database } from '../ports/db.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
 import { OutboxRelay } from './outbox-relay.js';
+import type { QuotasService } from './quotas.service.js';
 import { parseOrThrow } from './validation.js';
 
 export type { JobEvent };
@@ -32,6 +33,8 @@ export class JobsService {
       events: EventBus;
       clock: Clock;
       defaultMaxAttempts: number;
+      /** The account's storage and processing-minute quotas; absent: none. */
+      quotas?: Pick<QuotasService, 'assertCanSubmit'>;
     },
   ) {
     this.relay = new OutboxRelay(deps);
@@ -46,6 +49,7 @@ export class JobsService {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw new DomainError('validation_failed', 'Idempotency-Key must be 1–255 visible ASCII characters');
     }
+    await this.deps.quotas?.assertCanSubmit(principal);
     const upload = request.input.url !== undefined ? null : await this.deps.db.uploads.get(principal, request.input.uploadId!);
     if (!upload && request.input.url === undefined) throw new DomainError('upload_not_found', `no upload with id ${request.input.uploadId}; upload the file first with POST /v1/uploads`, { path: 'input.uploadId' });
     if (upload && upload.status === 'pending') {

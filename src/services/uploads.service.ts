@@ -8,6 +8,7 @@ import { keys } from '../domain/keys.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
+import type { QuotasService } from './quotas.service.js';
 
 /** A display name only: never used in a key or a path. */
 export function cleanFilename(name: string | undefined): string {
@@ -26,7 +27,16 @@ export interface ReceivedFile {
 }
 
 export class UploadsService {
-  constructor(private readonly deps: { db: Pick<Database, 'uploads'>; blobs: BlobStore; clock: Clock; maxUploadBytes: number }) {}
+  constructor(
+    private readonly deps: {
+      db: Pick<Database, 'uploads'>;
+      blobs: BlobStore;
+      clock: Clock;
+      maxUploadBytes: number;
+      /** The account's upload-size and storage quotas; absent: the server limit only. */
+      quotas?: Pick<QuotasService, 'uploadAllowance' | 'tooLarge'>;
+    },
+  ) {}
 
   /** Stores and records one body, owned by `principal`: `receive` then `commit`. */
   async create(principal: Principal, body: Readable, meta: { filename?: string; contentType?: string }, opts: { signal?: AbortSignal } = {}): Promise<UploadRecord> {
@@ -40,6 +50,7 @@ export class UploadsService {
    * principal's account prefix and a fresh id, which no one can name until `commit` records them.
    */
   async receive(principal: Principal, body: Readable, opts: { signal?: AbortSignal } = {}): Promise<ReceivedFile> {
+    const allowance = this.deps.quotas ? await this.deps.quotas.uploadAllowance(principal, this.deps.maxUploadBytes) : null;
     const id = newId('upl', this.deps.clock.now());
     const key = keys.uploadSource(principal.accountId, id);
     const hash = createHash('sha256');
@@ -62,9 +73,10 @@ export class UploadsService {
     body.pipe(hasher);
     let size: number;
     try {
-      ({ size } = await this.deps.blobs.put(key, hasher, { maxBytes: this.deps.maxUploadBytes, signal: opts.signal }));
+      ({ size } = await this.deps.blobs.put(key, hasher, { maxBytes: allowance?.maxBytes ?? this.deps.maxUploadBytes, signal: opts.signal }));
     } catch (err) {
       await this.deps.blobs.delete(key).catch(() => undefined);
+      if (allowance && isDomainError(err) && err.code === 'upload_too_large') throw this.deps.quotas!.tooLarge(allowance);
       if (isDomainError(err)) throw err;
       if (opts.signal?.aborted) throw opts.signal.reason;
       throw bodyError ?? err;

@@ -209,4 +209,39 @@ describe('e2e: accounts, keys and isolation', () => {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /whole number or none/);
   });
+
+  it('refuses over the storage and minutes quotas with 403 quota_exceeded, and narrows the upload limit to the account', async () => {
+    const acc = await account('quota school');
+    const bytes = new Uint8Array(await import('node:fs/promises').then((fs) => fs.readFile(video)));
+    const raw = (path: string) => as(acc.key).api('POST', path, bytes, { 'content-type': 'application/octet-stream' });
+
+    await p.api('PATCH', `/v1/accounts/${acc.id}`, { quotas: { uploadBytes: 1000 } });
+    const big = await raw('/v1/uploads?filename=c.mp4');
+    assert.deepEqual([big.status, big.body.error.code, big.body.error.details.limitBytes], [413, 'upload_too_large', 1000]);
+
+    await p.api('PATCH', `/v1/accounts/${acc.id}`, { quotas: { uploadBytes: null, storageBytes: bytes.length + 10, processingMinutesPerMonth: 1 } });
+    const first = await raw('/v1/uploads?filename=c.mp4');
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const second = await raw('/v1/uploads?filename=c.mp4');
+    assert.deepEqual([second.status, second.body.error.code, second.body.error.details.quota, second.body.error.details.limit], [403, 'quota_exceeded', 'storageBytes', bytes.length + 10]);
+    assert.match(second.body.error.message, /storage/);
+
+    // A job is refused only once nothing is left; its outputs then fill the storage quota.
+    const job = await as(acc.key).api('POST', '/v1/jobs', { input: { uploadId: first.body.id }, outputs: [{ type: 'thumbnail' }] });
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+    for (let i = 0; i < 200; i++) {
+      if ((await as(acc.key).api('GET', `/v1/jobs/${job.body.id}`)).body.status === 'succeeded') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const over = await as(acc.key).api('POST', '/v1/jobs', { input: { uploadId: first.body.id }, outputs: [{ type: 'thumbnail' }] });
+    assert.deepEqual([over.status, over.body.error.code, over.body.error.details.quota], [403, 'quota_exceeded', 'storageBytes']);
+    assert.ok(over.body.error.details.used > over.body.error.details.limit - 10);
+
+    // The 6 s clip used one processing minute of one.
+    await p.api('PATCH', `/v1/accounts/${acc.id}`, { quotas: { storageBytes: null } });
+    const minutes = await as(acc.key).api('POST', '/v1/jobs', { input: { uploadId: first.body.id }, outputs: [{ type: 'thumbnail' }] });
+    assert.deepEqual([minutes.status, minutes.body.error.code, minutes.body.error.details], [403, 'quota_exceeded', { quota: 'processingMinutesPerMonth', used: 1, limit: 1 }]);
+    await p.api('PATCH', `/v1/accounts/${acc.id}`, { quotas: { processingMinutesPerMonth: null } });
+    assert.equal((await as(acc.key).api('POST', '/v1/jobs', { input: { uploadId: first.body.id }, outputs: [{ type: 'thumbnail' }] })).status, 202, 'lifting the quota lets work in again');
+  });
 });
