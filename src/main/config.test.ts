@@ -42,6 +42,7 @@ describe('loadConfig: defaults', () => {
       encoding: { preset: 'veryfast', threads: 0, maxFps: 60 },
       urlImport: { allowlist: [], maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5, ytdlp: null },
       linkTtlSeconds: 86_400,
+      rateLimit: { perMinute: 100 },
       ffmpegPath: null,
       ffprobePath: null,
     });
@@ -118,6 +119,14 @@ describe('loadConfig: bad values', () => {
     assert.deepEqual(loadConfig({ MEDIAFORGE_ENCODER_PRESET: 'medium', MEDIAFORGE_ENCODER_THREADS: '2', MEDIAFORGE_HLS_MAX_FPS: '30' }).encoding, { preset: 'medium', threads: 2, maxFps: 30 });
     assertConfigError(() => loadConfig({ MEDIAFORGE_ENCODER_PRESET: 'placebo' }), 'MEDIAFORGE_ENCODER_PRESET', '"placebo"', 'ultrafast … veryslow');
     assertConfigError(() => loadConfig({ MEDIAFORGE_HLS_MAX_FPS: '0' }), 'MEDIAFORGE_HLS_MAX_FPS');
+  });
+
+  it('MEDIAFORGE_RATE_LIMIT_PER_MINUTE: a whole number, 0 turns the limit off', () => {
+    assert.equal(loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '600' }).rateLimit.perMinute, 600);
+    assert.equal(loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '0' }).rateLimit.perMinute, 0);
+    assertConfigError(() => loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '-5' }), 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE', '"-5"', 'from 0 to 1000000');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '1.5' }), 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: 'off' }), 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE');
   });
 
   it('PORT=abc names the key, the value and the allowed range', () => {

@@ -51,6 +51,8 @@ export interface Config {
     ytdlp: string | null;
   };
   linkTtlSeconds: number;
+  /** Requests per minute per API key (per address without a valid key); 0: no limit. See docs/rate-limits.md. */
+  rateLimit: { perMinute: number };
   ffmpegPath: string | null;
   ffprobePath: string | null;
 }
@@ -184,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       ytdlp: optional(src, 'MEDIAFORGE_YTDLP', str(/^[^\0]+$/, 'a path to yt-dlp, or off')),
     },
     linkTtlSeconds: read(src, 'MEDIAFORGE_LINK_TTL_SECONDS', int(10, 30 * 86_400), 86_400),
+    rateLimit: { perMinute: read(src, 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE', int(0, 1_000_000), 100) },
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
   };
@@ -216,6 +219,11 @@ export interface DistributedConfig {
   directUploads: { ttlSeconds: number; multipartThresholdBytes: number; partSizeBytes: number };
   /** Output types (queue routes) a `mediaforge worker` takes (MEDIAFORGE_WORKER_TYPES); null: all. */
   workerTypes: Route[] | null;
+  /**
+   * REDIS_URL whatever the queue: API processes keep their shared rate-limit counters there
+   * (keys `<prefix>:<queue name>:ratelimit:…`). Null: each API process counts on its own.
+   */
+  redis: { url: string; prefix: string } | null;
 }
 
 const NAME = str(/^[a-z0-9][a-z0-9._-]{0,99}$/i, 'letters, digits, dot, dash or underscore (up to 100)');
@@ -236,10 +244,11 @@ export function loadDistributedConfig(env: NodeJS.ProcessEnv = process.env, opts
   const queueKind = read(src, 'MEDIAFORGE_QUEUE', str(/^(db|bullmq|rabbitmq)$/, 'db, bullmq or rabbitmq'), 'db') as 'db' | 'bullmq' | 'rabbitmq';
   const redisUrl = optional(src, 'REDIS_URL', str(/^rediss?:\/\/\S+$/, 'redis://host:6379 or rediss://…'));
   const amqpUrl = optional(src, 'AMQP_URL', str(/^amqps?:\/\/\S+$/, 'amqp://user:password@host:5672 or amqps://…'));
+  const redisPrefix = read(src, 'MEDIAFORGE_REDIS_PREFIX', NAME, 'mediaforge');
   let queue: DistributedConfig['queue'] = { kind: 'db' };
   if (queueKind === 'bullmq') {
     if (!redisUrl) throw new ConfigError('invalid configuration: MEDIAFORGE_QUEUE=bullmq needs REDIS_URL (e.g. redis://127.0.0.1:6379)');
-    queue = { kind: 'bullmq', redisUrl, prefix: read(src, 'MEDIAFORGE_REDIS_PREFIX', NAME, 'mediaforge') };
+    queue = { kind: 'bullmq', redisUrl, prefix: redisPrefix };
   } else if (queueKind === 'rabbitmq') {
     if (!amqpUrl) throw new ConfigError('invalid configuration: MEDIAFORGE_QUEUE=rabbitmq needs AMQP_URL (e.g. amqp://guest:guest@127.0.0.1:5672)');
     queue = { kind: 'rabbitmq', amqpUrl };
@@ -268,6 +277,7 @@ export function loadDistributedConfig(env: NodeJS.ProcessEnv = process.env, opts
     queue,
     queueName: read(src, 'MEDIAFORGE_QUEUE_NAME', NAME, 'mediaforge-jobs'),
     workerTypes: workerTypes(src.MEDIAFORGE_WORKER_TYPES),
+    redis: redisUrl ? { url: redisUrl, prefix: redisPrefix } : null,
     storage,
     directUploads: {
       ttlSeconds: read(src, 'MEDIAFORGE_PRESIGN_TTL_SECONDS', int(1, 7 * 86_400 - 1), 900),
@@ -292,7 +302,7 @@ export const CONFIG_KEYS = [
   'MEDIAFORGE_WORKER', 'MEDIAFORGE_WORKER_CONCURRENCY', 'MEDIAFORGE_LEASE_SECONDS', 'MEDIAFORGE_HEARTBEAT_SECONDS',
   'MEDIAFORGE_STALL_TIMEOUT_SECONDS', 'MEDIAFORGE_RETRY_BASE_SECONDS', 'MEDIAFORGE_MAX_ATTEMPTS', 'MEDIAFORGE_SHUTDOWN_GRACE_SECONDS',
   'MEDIAFORGE_PROBE_TIMEOUT_SECONDS', 'MEDIAFORGE_PROGRESS_INTERVAL_MS', 'MEDIAFORGE_MAX_UPLOAD_BYTES', 'MEDIAFORGE_MAX_DURATION_SECONDS',
-  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS', 'MEDIAFORGE_MAX_CONCURRENT_UPLOADS', 'MEDIAFORGE_ENCODER_PRESET', 'MEDIAFORGE_ENCODER_THREADS', 'MEDIAFORGE_HLS_MAX_FPS', 'MEDIAFORGE_LINK_TTL_SECONDS', 'MEDIAFORGE_URL_ALLOWLIST', 'MEDIAFORGE_URL_MAX_BYTES', 'MEDIAFORGE_URL_TIMEOUT_SECONDS', 'MEDIAFORGE_URL_MAX_REDIRECTS', 'MEDIAFORGE_YTDLP', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
+  'MEDIAFORGE_MAX_PIXELS', 'MEDIAFORGE_MAX_FRAMES_PER_JOB', 'MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS', 'MEDIAFORGE_MAX_CONCURRENT_UPLOADS', 'MEDIAFORGE_ENCODER_PRESET', 'MEDIAFORGE_ENCODER_THREADS', 'MEDIAFORGE_HLS_MAX_FPS', 'MEDIAFORGE_LINK_TTL_SECONDS', 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE', 'MEDIAFORGE_URL_ALLOWLIST', 'MEDIAFORGE_URL_MAX_BYTES', 'MEDIAFORGE_URL_TIMEOUT_SECONDS', 'MEDIAFORGE_URL_MAX_REDIRECTS', 'MEDIAFORGE_YTDLP', 'FFMPEG_PATH', 'FFPROBE_PATH', 'MEDIAFORGE_CONFIG',
   'MEDIAFORGE_DATABASE_URL', 'MEDIAFORGE_DATABASE_SCHEMA', 'MEDIAFORGE_DATABASE_POOL_SIZE', 'MEDIAFORGE_QUEUE', 'MEDIAFORGE_QUEUE_NAME', 'MEDIAFORGE_WORKER_TYPES',
   'REDIS_URL', 'MEDIAFORGE_REDIS_PREFIX', 'AMQP_URL', 'MEDIAFORGE_STORAGE', 'MEDIAFORGE_S3_BUCKET', 'MEDIAFORGE_S3_REGION',
   'MEDIAFORGE_S3_ENDPOINT', 'MEDIAFORGE_S3_FORCE_PATH_STYLE', 'MEDIAFORGE_S3_PART_SIZE', 'MEDIAFORGE_PRESIGN_TTL_SECONDS',
