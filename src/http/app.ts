@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart';
 import type { Principal } from '../domain/principal.js';
 import { errorHandler } from './error-mapping.js';
 import type { HttpDeps } from './http.types.js';
+import { installRateLimit } from './rate-limit.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { fileRoutes } from './routes/files.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
@@ -69,6 +70,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (request.is404 || request.routeOptions.config.public === true) return;
     request.principal = await deps.auth.verify(request.headers.authorization);
   });
+  // After authentication, so a request counts against its key (docs/rate-limits.md).
+  await installRateLimit(app, deps.rateLimit, deps.logger);
   await metaRoutes(app, deps);
   await uploadRoutes(app, deps);
   await jobRoutes(app, deps);

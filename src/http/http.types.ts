@@ -8,6 +8,7 @@ import type { UploadsService } from '../services/uploads.service.js';
 import type { DirectUploadsService } from '../services/direct-uploads.service.js';
 import type { FilesService } from '../services/files.service.js';
 import type { PresentContext } from './presenters.js';
+import type { RateLimitSettings } from './rate-limit.js';
 
 export interface HttpDeps {
   jobs: JobsService;
@@ -28,6 +29,8 @@ export interface HttpDeps {
   uploadIdleMs: number;
   /** Uploads one key may have in flight at once (per API process). */
   maxConcurrentUploads: number;
+  /** Requests per minute per key or address (absent or 0: no limit). */
+  rateLimit?: RateLimitSettings;
   health(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
