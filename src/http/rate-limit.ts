@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -109,7 +109,8 @@ export async function installRateLimit(app: FastifyInstance, settings: RateLimit
     timeWindow: WINDOW_MS,
     keyGenerator: callerKey,
     cache: LOCAL_CALLERS,
-    ...(settings.shared ? { store: sharedStoreClass(settings.shared, logger) as never } : {}),
+    // The plugin's typing of a store leaves out the window and limit its stores are called with.
+    ...(settings.shared ? { store: sharedStoreClass(settings.shared, logger) as unknown as FastifyRateLimitStoreCtor } : {}),
   });
   const limiter = app.createRateLimit();
   const counted = new WeakSet<FastifyRequest>();
