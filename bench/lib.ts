@@ -259,6 +259,9 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
     MEDIAFORGE_API_KEY: apiKey,
     MEDIAFORGE_SHUTDOWN_GRACE_SECONDS: '2',
     LOG_LEVEL: 'warn',
+    // The scripts poll progress faster than the default 100 requests a minute allow; they
+    // measure media work, not the limiter (bench/api.ts measures that, and sets its own).
+    MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '0',
     ...extraEnv,
   });
   // nodeArgs: e.g. ['--cpu-prof'] to profile the server (not allowed in NODE_OPTIONS).

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   upload_timeout: { permanent: true },
   upload_too_many_files: { permanent: true },
   too_many_uploads: { permanent: false },
+  rate_limited: { permanent: false },
   presigned_unavailable: { permanent: true },
   queue_unavailable: { permanent: false },
   unsupported_media_type: { permanent: true },

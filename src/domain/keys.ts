@@ -27,6 +27,8 @@ export function isSafeId(id: string): boolean {
  */
 export const keys = {
   uploadSource: (accountId: string, uploadId: string) => `${accountId}/uploads/${uploadId}/source`,
+  /** A URL input's downloaded copy, kept while the attempt runs. */
+  importSource: (accountId: string, jobId: string) => `${accountId}/imports/${jobId}/source`,
   jobPrefix: (accountId: string, jobId: string) => `${accountId}/jobs/${jobId}/`,
   outputFile: (accountId: string, jobId: string, outputIndex: number, type: string, name: string) =>
     `${accountId}/jobs/${jobId}/${String(outputIndex).padStart(2, '0')}-${type}/${name}`,

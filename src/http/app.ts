@@ -6,6 +6,7 @@ import type { Principal } from '../domain/principal.js';
 import { accountRoutes } from './routes/accounts.routes.js';
 import { errorHandler } from './error-mapping.js';
 import type { HttpDeps } from './http.types.js';
+import { installRateLimit } from './rate-limit.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { fileRoutes } from './routes/files.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
@@ -90,6 +91,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       );
     }
   });
+  // After authentication, so a request counts against its key (docs/rate-limits.md).
+  await installRateLimit(app, deps.rateLimit, deps.logger);
   await metaRoutes(app, deps);
   await uploadRoutes(app, deps);
   await jobRoutes(app, deps);

@@ -23,6 +23,7 @@ const STATUS: Record<ErrorCode, number> = {
   upload_timeout: 408,
   upload_too_many_files: 400,
   too_many_uploads: 429,
+  rate_limited: 429,
   presigned_unavailable: 400,
   queue_unavailable: 503,
   unsupported_media_type: 415,

@@ -10,6 +10,7 @@ import type { DirectUploadsService } from '../services/direct-uploads.service.js
 import type { FilesService } from '../services/files.service.js';
 import type { CostRates } from '../domain/usage.js';
 import type { PresentContext } from './presenters.js';
+import type { RateLimitSettings } from './rate-limit.js';
 
 export interface HttpDeps {
   jobs: JobsService;
@@ -34,6 +35,8 @@ export interface HttpDeps {
   maxConcurrentUploads: number;
   /** Prices of the jobs' cost figures (null: not set). */
   costs: CostRates;
+  /** Requests per minute per key or address (absent or 0: no limit). */
+  rateLimit?: RateLimitSettings;
   health(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 

@@ -113,8 +113,9 @@ const json = (s: z.ZodType, description: string, io: 'input' | 'output' = 'outpu
   description,
   content: { 'application/json': { schema: schema(s, io) } },
 });
+/** A route that takes a key (401) is also rate limited (429 `rate_limited`, docs/rate-limits.md). */
 const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), json(errorSchema, 'Error: `error.code` is stable, `error.message` is for people')]));
+  Object.fromEntries((codes.includes(401) ? [...codes, 429] : codes).map((c) => [String(c), json(errorSchema, 'Error: `error.code` is stable, `error.message` is for people')]));
 
 export function buildOpenApi() {
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { FfmpegMediaRunner } from '../adapters/ffmpeg-process/ffmpeg.media-runner.js';
 import { buildHttpApp } from '../http/app.js';
+import type { RateLimitSettings } from '../http/rate-limit.js';
 import type { BlobStore, DownloadUrlSigner } from '../ports/blob-store.port.js';
 import { systemClock } from '../adapters/system-clock.js';
 import type { Database } from '../ports/db.port.js';
@@ -80,7 +81,14 @@ async function ensureAdminKeyShared(auth: AuthService, config: Config) {
 export async function buildApi(
   config: Config,
   b: Backends,
-  opts: { logger: Logger; runner: FfmpegMediaRunner | null; directUploads?: DirectUploadsOptions; directDownloads?: DirectDownloadsOptions },
+  opts: {
+    logger: Logger;
+    runner: FfmpegMediaRunner | null;
+    directUploads?: DirectUploadsOptions;
+    directDownloads?: DirectDownloadsOptions;
+    /** Rate-limit counters shared with the other API processes; absent: this process counts alone. */
+    rateLimitShared?: RateLimitSettings['shared'];
+  },
 ): Promise<ApiPart> {
   const { db, queue, blobs, events } = b;
   const clock = systemClock;
@@ -123,6 +131,7 @@ export async function buildApi(
     uploadIdleMs: config.limits.uploadIdleMs,
     maxConcurrentUploads: config.limits.maxConcurrentUploads,
     costs: config.costs,
+    rateLimit: { perMinute: config.rateLimit.perMinute, shared: opts.rateLimitShared },
     health: async () => {
       const checks: Record<string, string> = {};
       try {
@@ -181,6 +190,7 @@ export async function startWorker(
       progressIntervalMs: config.worker.progressIntervalMs,
       shutdownGraceMs: config.worker.shutdownGraceMs,
       tmpRoot: join(config.dataDir, 'tmp'),
+      quotas: config.quotas,
       urlImport: { maxBytes: config.urlImport.maxBytes, timeoutMs: config.urlImport.timeoutMs },
       limits: { ...config.limits },
       encoding: { ...config.encoding },

@@ -15,6 +15,7 @@ describe('loadDistributedConfig', () => {
       storage: { kind: 'fs', root: resolve('/srv/mf/storage') },
       directUploads: { ttlSeconds: 900, multipartThresholdBytes: 100 * 1024 ** 2, partSizeBytes: 8 * 1024 ** 2 },
       workerTypes: null,
+      redis: null,
     });
   });
 
@@ -45,6 +46,9 @@ describe('loadDistributedConfig', () => {
     });
     assert.deepEqual(c.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/mf', schema: 'tenant_a', poolSize: 4 });
     assert.deepEqual(c.queue, { kind: 'bullmq', redisUrl: 'redis://redis:6379', prefix: 'mf-a' });
+    assert.deepEqual(c.redis, { url: 'redis://redis:6379', prefix: 'mf-a' });
+    // Redis for the shared rate-limit counters needs no Redis queue.
+    assert.deepEqual(loadDistributedConfig({ REDIS_URL: 'redis://r:6379' }).redis, { url: 'redis://r:6379', prefix: 'mediaforge' });
     assert.deepEqual(c.storage, {
       kind: 's3', bucket: 'media-a', region: 'auto', endpoint: 'https://acct.r2.cloudflarestorage.com', forcePathStyle: true, partSizeBytes: 16 * 1024 ** 2,
       publicEndpoint: null, downloads: 'redirect', downloadTtlSeconds: 3600,

@@ -43,9 +43,18 @@ describe('loadConfig: defaults', () => {
       urlImport: { allowlist: [], maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5, ytdlp: null },
       linkTtlSeconds: 86_400,
       costs: { perCpuHour: null, perGbMonth: null },
+      rateLimit: { perMinute: 100 },
+      quotas: { storageBytes: null, runningJobs: null, processingMinutesPerMonth: null, uploadBytes: null },
       ffmpegPath: null,
       ffprobePath: null,
     });
+  });
+
+  it('reads the default quotas, and refuses a bad one by name', () => {
+    const c = loadConfig({ MEDIAFORGE_QUOTA_STORAGE_BYTES: '10GiB', MEDIAFORGE_QUOTA_RUNNING_JOBS: '4', MEDIAFORGE_QUOTA_PROCESSING_MINUTES: '600', MEDIAFORGE_QUOTA_UPLOAD_BYTES: '500MB' });
+    assert.deepEqual(c.quotas, { storageBytes: 10 * 1024 ** 3, runningJobs: 4, processingMinutesPerMonth: 600, uploadBytes: 500 * 1024 ** 2 });
+    assert.throws(() => loadConfig({ MEDIAFORGE_QUOTA_RUNNING_JOBS: '0' }), /MEDIAFORGE_QUOTA_RUNNING_JOBS="0" is not allowed/);
+    assert.throws(() => loadConfig({ MEDIAFORGE_QUOTA_STORAGE_BYTES: 'lots' }), /MEDIAFORGE_QUOTA_STORAGE_BYTES/);
   });
 
   it('defaultConcurrency is at least 1', () => {
@@ -133,6 +142,14 @@ describe('loadConfig: bad values', () => {
     assert.deepEqual(loadConfig({ MEDIAFORGE_ENCODER_PRESET: 'medium', MEDIAFORGE_ENCODER_THREADS: '2', MEDIAFORGE_HLS_MAX_FPS: '30' }).encoding, { preset: 'medium', threads: 2, maxFps: 30 });
     assertConfigError(() => loadConfig({ MEDIAFORGE_ENCODER_PRESET: 'placebo' }), 'MEDIAFORGE_ENCODER_PRESET', '"placebo"', 'ultrafast … veryslow');
     assertConfigError(() => loadConfig({ MEDIAFORGE_HLS_MAX_FPS: '0' }), 'MEDIAFORGE_HLS_MAX_FPS');
+  });
+
+  it('MEDIAFORGE_RATE_LIMIT_PER_MINUTE: a whole number, 0 turns the limit off', () => {
+    assert.equal(loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '600' }).rateLimit.perMinute, 600);
+    assert.equal(loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '0' }).rateLimit.perMinute, 0);
+    assertConfigError(() => loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '-5' }), 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE', '"-5"', 'from 0 to 1000000');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '1.5' }), 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: 'off' }), 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE');
   });
 
   it('PORT=abc names the key, the value and the allowed range', () => {

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Quotas } from '../domain/account.js';
 import { parseRoutes, type Route } from '../domain/routes.js';
-import { parseAllowlist, type AllowEntry } from '../domain/url-policy.js';
+import type { AllowEntry } from '../domain/url-policy.js';
+import { bool, bytes, ConfigError, fileSource, int, optional, price, read, readAllowlist, seconds, str, type Source } from './config-read.js';
+
+export { ConfigError };
 
 /**
  * The only reader of configuration. Sources, later wins: defaults, an optional JSON file
@@ -56,93 +58,10 @@ export interface Config {
   linkTtlSeconds: number;
   /** Prices that turn usage into cost figures (docs/usage.md); null: not set, no figure. */
   costs: { perCpuHour: number | null; perGbMonth: number | null };
+  /** Requests per minute per API key (per address without a valid key); 0: no limit. See docs/rate-limits.md. */
+  rateLimit: { perMinute: number };
   ffmpegPath: string | null;
   ffprobePath: string | null;
-}
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-type Source = Record<string, string | undefined>;
-
-interface Spec<T> {
-  parse(raw: string): T | undefined;
-  allowed: string;
-}
-
-const int = (min: number, max = Number.MAX_SAFE_INTEGER): Spec<number> => ({
-  parse: (raw) => {
-    if (!/^\d+$/.test(raw.trim())) return undefined;
-    const n = Number(raw);
-    return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
-  },
-  allowed: `a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any size' : max}`,
-});
-const seconds = (min: number, max: number): Spec<number> => ({
-  parse: (raw) => {
-    const n = Number(raw);
-    return raw.trim() !== '' && Number.isFinite(n) && n >= min && n <= max ? n : undefined;
-  },
-  allowed: `a number of seconds from ${min} to ${max}`,
-});
-const bytes: Spec<number> = {
-  parse: (raw) => {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$/i.exec(raw);
-    if (!m) return undefined;
-    const unit = (m[2] ?? '').toLowerCase().replace(/i?b$/, '');
-    const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit];
-    const n = mult === undefined ? NaN : Math.floor(Number(m[1]) * mult);
-    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-  },
-  allowed: 'a size in bytes, optionally with a unit (e.g. 500MB, 10GiB)',
-};
-const price: Spec<number> = {
-  parse: (raw) => (/^\s*\d+(\.\d+)?\s*$/.test(raw) && Number(raw) <= 1e9 ? Number(raw) : undefined),
-  allowed: 'a price: a number from 0, such as 0.05 (in your currency)',
-};
-const str = (pattern: RegExp, allowed: string): Spec<string> => ({ parse: (raw) => (pattern.test(raw) ? raw : undefined), allowed });
-const bool: Spec<boolean> = {
-  parse: (raw) => (/^(1|true|yes|on)$/i.test(raw) ? true : /^(0|false|no|off)$/i.test(raw) ? false : undefined),
-  allowed: 'true or false',
-};
-
-function read<T>(src: Source, key: string, spec: Spec<T>, fallback: T): T {
-  const raw = src[key];
-  if (raw === undefined || raw === '') return fallback;
-  const value = spec.parse(raw);
-  if (value === undefined) throw new ConfigError(`invalid configuration: ${key}=${JSON.stringify(raw)} is not allowed; expected ${spec.allowed}`);
-  return value;
-}
-
-/** A list of allowlist entries; an entry that could never match stops the start, named. */
-function readAllowlist(src: Source, key: string): AllowEntry[] {
-  try {
-    return parseAllowlist(src[key]);
-  } catch (err) {
-    throw new ConfigError(`invalid configuration: ${key}: ${(err as Error).message}`);
-  }
-}
-
-function optional(src: Source, key: string, spec: Spec<string>): string | null {
-  return read<string | null>(src, key, spec as Spec<string | null>, null);
-}
-
-function fileSource(path: string | undefined): Source {
-  if (!path) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`invalid configuration: cannot read config file ${path}: ${(err as Error).message}`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError(`invalid configuration: ${path} must hold a JSON object of KEY: value pairs`);
-  }
-  return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, v == null ? undefined : String(v)]));
 }
 
 export function defaultConcurrency(): number {
@@ -203,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       perCpuHour: read<number | null>(src, 'MEDIAFORGE_COST_PER_CPU_HOUR', price, null),
       perGbMonth: read<number | null>(src, 'MEDIAFORGE_COST_PER_GB_MONTH', price, null),
     },
+    rateLimit: { perMinute: read(src, 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE', int(0, 1_000_000), 100) },
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
   };
@@ -235,6 +155,11 @@ export interface DistributedConfig {
   directUploads: { ttlSeconds: number; multipartThresholdBytes: number; partSizeBytes: number };
   /** Output types (queue routes) a `mediaforge worker` takes (MEDIAFORGE_WORKER_TYPES); null: all. */
   workerTypes: Route[] | null;
+  /**
+   * REDIS_URL whatever the queue: API processes keep their shared rate-limit counters there
+   * (keys `<prefix>:<queue name>:ratelimit:…`). Null: each API process counts on its own.
+   */
+  redis: { url: string; prefix: string } | null;
 }
 
 const NAME = str(/^[a-z0-9][a-z0-9._-]{0,99}$/i, 'letters, digits, dot, dash or underscore (up to 100)');
@@ -255,10 +180,11 @@ export function loadDistributedConfig(env: NodeJS.ProcessEnv = process.env, opts
   const queueKind = read(src, 'MEDIAFORGE_QUEUE', str(/^(db|bullmq|rabbitmq)$/, 'db, bullmq or rabbitmq'), 'db') as 'db' | 'bullmq' | 'rabbitmq';
   const redisUrl = optional(src, 'REDIS_URL', str(/^rediss?:\/\/\S+$/, 'redis://host:6379 or rediss://…'));
   const amqpUrl = optional(src, 'AMQP_URL', str(/^amqps?:\/\/\S+$/, 'amqp://user:password@host:5672 or amqps://…'));
+  const redisPrefix = read(src, 'MEDIAFORGE_REDIS_PREFIX', NAME, 'mediaforge');
   let queue: DistributedConfig['queue'] = { kind: 'db' };
   if (queueKind === 'bullmq') {
     if (!redisUrl) throw new ConfigError('invalid configuration: MEDIAFORGE_QUEUE=bullmq needs REDIS_URL (e.g. redis://127.0.0.1:6379)');
-    queue = { kind: 'bullmq', redisUrl, prefix: read(src, 'MEDIAFORGE_REDIS_PREFIX', NAME, 'mediaforge') };
+    queue = { kind: 'bullmq', redisUrl, prefix: redisPrefix };
   } else if (queueKind === 'rabbitmq') {
     if (!amqpUrl) throw new ConfigError('invalid configuration: MEDIAFORGE_QUEUE=rabbitmq needs AMQP_URL (e.g. amqp://guest:guest@127.0.0.1:5672)');
     queue = { kind: 'rabbitmq', amqpUrl };
@@ -287,6 +213,7 @@ export function loadDistributedConfig(env: NodeJS.ProcessEnv = process.env, opts
     queue,
     queueName: read(src, 'MEDIAFORGE_QUEUE_NAME', NAME, 'mediaforge-jobs'),
     workerTypes: workerTypes(src.MEDIAFORGE_WORKER_TYPES),
+    redis: redisUrl ? { url: redisUrl, prefix: redisPrefix } : null,
     storage,
     directUploads: {
       ttlSeconds: read(src, 'MEDIAFORGE_PRESIGN_TTL_SECONDS', int(1, 7 * 86_400 - 1), 900),

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Route } from '../domain/routes.js';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { BullmqJobQueue } from '../adapters/bullmq/bullmq.job-queue.js';
 import { DbJobQueue } from '../adapters/db-queue/db.job-queue.js';
@@ -11,6 +12,7 @@ import { PgNotify, pgQueueWaker } from '../adapters/postgres/pg-notify.js';
 import { RabbitmqEventBus } from '../adapters/rabbitmq/rabbitmq.event-bus.js';
 import { RabbitmqJobQueue } from '../adapters/rabbitmq/rabbitmq.job-queue.js';
 import { RedisEventBus } from '../adapters/redis/redis.event-bus.js';
+import { openRateLimitRedis } from '../adapters/redis/rate-limit.redis.js';
 import { migratePostgres, openPostgresDatabase, type PostgresHandle } from '../adapters/postgres/postgres.database.js';
 import { S3BlobStore } from '../adapters/s3/s3.blob-store.js';
 import { postgresCapabilities } from '../adapters/sql/dialect.js';
@@ -134,9 +136,12 @@ export async function startApiProcess(config: Config, d: DistributedConfig, opts
     logger.warn(`MEDIAFORGE_SIGNING_SECRET is not set: links are signed with ${config.dataDir}/signing.key, so every API process must share that folder or links from one will not open on another`);
   }
   const backends = await openBackends(d, { owner: processId('api'), leaseMs: config.worker.leaseMs, logger });
+  let limiterRedis: Redis | null = null;
   try {
     const directDownloads = d.storage.kind === 's3' && d.storage.downloads === 'redirect' ? { ttlSeconds: d.storage.downloadTtlSeconds } : undefined;
-    const { app, adminKey } = await buildApi(config, backends, { logger, runner: null, directUploads: d.directUploads, directDownloads });
+    limiterRedis = await openRateLimiter(config, d, logger);
+    const rateLimitShared = limiterRedis && d.redis ? { redis: limiterRedis, keyPrefix: `${d.redis.prefix}:${d.queueName}:ratelimit:` } : undefined;
+    const { app, adminKey } = await buildApi(config, backends, { logger, runner: null, directUploads: d.directUploads, directDownloads, rateLimitShared });
     let url = `http://${config.host}:${config.port}`;
     if (opts.listen !== false) url = await listen(app, config);
     else await app.ready();
@@ -150,13 +155,34 @@ export async function startApiProcess(config: Config, d: DistributedConfig, opts
       close: () =>
         (closing ??= (async () => {
           await app.close();
+          limiterRedis?.disconnect();
           await backends.close();
         })()),
     };
   } catch (err) {
+    limiterRedis?.disconnect();
     await backends.close();
     throw err;
   }
+}
+
+/**
+ * The rate limiter's Redis (REDIS_URL), whatever the queue: one budget for every API
+ * process. Without it each process counts alone, which a warning says at start.
+ */
+async function openRateLimiter(config: Config, d: DistributedConfig, logger: Logger): Promise<Redis | null> {
+  const perMinute = config.rateLimit.perMinute;
+  if (perMinute === 0) return null;
+  if (!d.redis) {
+    logger.warn(
+      `rate limit: REDIS_URL is not set, so each API process counts its own budget of ${perMinute} requests a minute per key: with N API processes a key can make N × ${perMinute}; set REDIS_URL to share one budget (docs/rate-limits.md)`,
+    );
+    return null;
+  }
+  return openRateLimitRedis(d.redis.url, {
+    onUnreachable: (err) => logger.warn({ err: err.message }, 'rate limit: Redis is not reachable at start; each API process counts in its own memory until it is (docs/rate-limits.md)'),
+    onError: (err) => logger.debug({ err: err.message }, 'rate limit: Redis connection error'),
+  });
 }
 
 export interface WorkerProcess {

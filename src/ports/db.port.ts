@@ -1,5 +1,6 @@
 import type { AccountRecord, Quotas, Scope } from '../domain/account.js';
 import type { DamagePolicy } from '../domain/damage.js';
+import type { Route } from '../domain/routes.js';
 import type { Fence, GuardedDecision, JobWrite } from '../domain/job-lifecycle.js';
 import type { JobRecord, JobStatus, JobUsage, OutputState, UploadRecord } from '../domain/job.js';
 import type { UsageDay } from '../domain/usage.js';
@@ -68,6 +69,14 @@ export interface JobRepository {
    * expired lease. Increments `attempts`; the new value is the fencing token.
    */
   claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null>;
+  /**
+   * The fair claim for one token of `route` (src/domain/fair-share.ts): the oldest due job of
+   * the account with the fewest running jobs, among accounts under their running-jobs quota.
+   * First, a job named by `expiredHint` that is running with an expired lease is taken over,
+   * as `claim` does. `held`: jobs wait, but every waiting account is at its quota.
+   * `limited`: the job's account has a running-jobs quota (its settle frees a slot for others).
+   */
+  claimNext(req: ClaimNext): Promise<{ job: JobRecord; limited: boolean } | 'held' | null>;
   /** Extends the lease; returns the job's status after the call, or null when the attempt is stale. */
   heartbeat(fence: Fence, now: number, leaseMs: number): Promise<JobStatus | null>;
   updateProgress(
@@ -102,6 +111,17 @@ export interface JobRepository {
   recoverExpired(fence: Fence, write: JobWrite): Promise<boolean>;
   /** What one account holds and runs now (its quotas are checked against this). */
   accountUsage(accountId: string): Promise<AccountUsage>;
+}
+
+export interface ClaimNext {
+  route: Route;
+  owner: string;
+  now: number;
+  leaseMs: number;
+  /** The job the token was sent for: taken over first when its worker is gone. */
+  expiredHint?: string;
+  /** The configured default quotas (an account's own override them). */
+  defaults: Quotas;
 }
 
 export interface AccountUsage {

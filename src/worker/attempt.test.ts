@@ -27,7 +27,7 @@ describe('an attempt, step by step', { timeout: 30_000 }, () => {
   after(async () => rig.close());
 
   const stored = async (id: string) => (await rig.db.jobs.get(ADMIN, id))!;
-  const blobsOf = async (id: string) => [...(await rig.blobs.list(`jobs/${id}/`)), ...(await rig.blobs.list(`imports/${id}/`))];
+  const blobsOf = async (id: string) => [...(await rig.blobs.list(`acc_admin/jobs/${id}/`)), ...(await rig.blobs.list(`acc_admin/imports/${id}/`))];
 
   it('runs fetch, probe, each output and settles success with both outputs stored', async () => {
     rig.runner.script = () => 'ok';
@@ -37,8 +37,8 @@ describe('an attempt, step by step', { timeout: 30_000 }, () => {
     const done = await stored(job.id);
     assert.deepEqual([done.status, done.progress, done.stage], ['succeeded', 100, STAGES.done]);
     assert.deepEqual(done.outputs.map((o) => [o.status, o.files.map((f) => f.key)]), [
-      ['succeeded', [`jobs/${job.id}/00-thumbnail/thumbnail.jpg`]],
-      ['succeeded', [`jobs/${job.id}/01-thumbnail/thumbnail.jpg`]],
+      ['succeeded', [`acc_admin/jobs/${job.id}/00-thumbnail/thumbnail.jpg`]],
+      ['succeeded', [`acc_admin/jobs/${job.id}/01-thumbnail/thumbnail.jpg`]],
     ]);
     assert.equal(done.probe?.width, 320, 'the probe step wrote input.metadata');
     assert.equal(existsSync(attempt.workDir), false, 'scratch removed');
@@ -101,7 +101,7 @@ describe('an attempt, step by step', { timeout: 30_000 }, () => {
     rig.runner.script = (c) => (c.kind === 'run' && c.args.at(-1)!.includes('/1/') ? 'hang' : 'ok');
     const job = await rig.claim((await rig.job({ outputs: 2 })).id);
     const reached = rig.runner.hanging('run').then(async () => {
-      assert.deepEqual(await blobsOf(job.id), [`jobs/${job.id}/00-thumbnail/thumbnail.jpg`], 'the first output is stored before the cancel');
+      assert.deepEqual(await blobsOf(job.id), [`acc_admin/jobs/${job.id}/00-thumbnail/thumbnail.jpg`], 'the first output is stored before the cancel');
     });
     await cancelDuring(job, rig.attempt(job), reached);
   });

@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { decideLeaseExpiry, type StopReason } from '../domain/job-lifecycle.js';
 import type { JobEvent } from '../domain/job.js';
 import type { Route } from '../domain/routes.js';
-import type { JobQueue, QueueConsumer } from '../ports/queue.port.js';
+import type { JobQueue, QueueConsumer, QueueMessage } from '../ports/queue.port.js';
+import type { Quotas } from '../domain/account.js';
 import { Attempt } from './attempt.js';
 import type { AttemptDeps, AttemptSettings } from './attempt-context.js';
 import { queueMessages, type QueueMessages } from './queue-messages.js';
@@ -26,7 +27,13 @@ export interface WorkerOptions extends AttemptSettings {
   routes?: Route[];
   shutdownGraceMs: number;
   tmpRoot: string;
+  /** The configured default quotas: the running-jobs quota of accounts without their own. */
+  quotas?: Quotas;
+  /** How long a token waits before it looks again when every waiting account is at its running-jobs quota. */
+  heldRecheckMs?: number;
 }
+
+const NO_QUOTAS: Quotas = { storageBytes: null, runningJobs: null, processingMinutesPerMonth: null, uploadBytes: null };
 
 /**
  * The loop around attempts: takes messages from the queue, claims the job in the database
@@ -50,7 +57,7 @@ export class Worker {
     const { dir, removedStale } = await createScratchRoot(this.opts.tmpRoot);
     this.scratch = dir;
     if (removedStale) this.deps.logger.info({ removedStale }, 'removed scratch folders left by dead workers');
-    this.consumer = this.deps.queue.consume((m) => this.handle(m.jobId), { concurrency: this.opts.concurrency, routes: this.opts.routes });
+    this.consumer = this.deps.queue.consume((m) => this.handle(m), { concurrency: this.opts.concurrency, routes: this.opts.routes });
     const sweepEvery = Math.max(500, Math.floor(this.opts.leaseMs / 2));
     this.sweeper = setInterval(() => void this.sweep().catch((err) => this.deps.logger.warn({ err }, 'lease sweep failed')), sweepEvery);
     this.deps.logger.info({ worker: this.opts.id, concurrency: this.opts.concurrency, routes: this.opts.routes ?? 'all' }, 'worker started');
@@ -86,17 +93,33 @@ export class Worker {
     await this.messages.resendUndispatched();
   }
 
-  private async handle(jobId: string): Promise<void> {
+  /**
+   * A message is a token for one waiting job of its route; the fair claim decides which job
+   * (src/domain/fair-share.ts). When every waiting account is at its running-jobs quota the
+   * token is put back, delayed: it is tried again then, and sooner when a slot of a limited
+   * account frees (the wake below).
+   */
+  private async handle(message: QueueMessage): Promise<void> {
     // Rejecting gives the message back: another worker (or this one, restarted) takes it.
     if (this.stopping) throw new Error('worker is stopping');
-    const job = await this.deps.db.jobs.claim(jobId, this.opts.id, this.deps.clock.now(), this.opts.leaseMs);
-    if (!job) return; // finished, canceled, not due, or someone else has it: nothing to do
-    const attempt = new Attempt({ ...this.deps, messages: this.messages }, this.opts, job, this.scratch);
+    const claimed = await this.deps.db.jobs.claimNext({
+      route: message.route,
+      owner: this.opts.id,
+      now: this.deps.clock.now(),
+      leaseMs: this.opts.leaseMs,
+      expiredHint: message.jobId,
+      defaults: this.opts.quotas ?? NO_QUOTAS,
+    });
+    if (claimed === 'held') return void (await this.deps.queue.enqueue(message, { delayMs: this.opts.heldRecheckMs ?? 10_000 }));
+    if (!claimed) return; // nothing due on this route (finished, canceled, not due, or another slot took it)
+    const attempt = new Attempt({ ...this.deps, messages: this.messages }, this.opts, claimed.job, this.scratch);
     this.running.add(attempt);
     try {
       await attempt.run();
     } finally {
       this.running.delete(attempt);
+      // A slot of a limited account is free: a token for its waiting jobs, so they need not wait for a held token's recheck.
+      if (claimed.limited) await this.deps.queue.enqueue({ jobId: claimed.job.id, route: message.route }).catch(() => undefined);
     }
   }
 

@@ -169,8 +169,8 @@ describe(`e2e distributed broker faults: ${scenario.name}`, () => {
     );
     assert.deepEqual(final.filter((j) => j.status !== 'succeeded').map((j) => `${j.id} ${j.status} ${JSON.stringify(j.error)}`), []);
     for (const job of final) {
-      const reported = job.outputs.flatMap((o: any) => o.files.map((f: any) => new URL(f.url).pathname.replace(/^.*?\/(jobs\/)/, '$1'))).sort();
-      const listed = await s3.send(new ListObjectsV2Command({ Bucket: c.s3.bucket, Prefix: `jobs/${job.id}/` }));
+      const reported = job.outputs.flatMap((o: any) => o.files.map((f: any) => new URL(f.url).pathname.split('/').slice(4).join('/'))).sort();
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: c.s3.bucket, Prefix: `acc_admin/jobs/${job.id}/` }));
       assert.deepEqual((listed.Contents ?? []).map((o) => o.Key!).sort(), reported, `outputs of ${job.id}`);
     }
     // The API still takes work after the restart.

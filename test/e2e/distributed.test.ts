@@ -158,8 +158,8 @@ for (const backend of backends) {
 
       // No duplicate or stray outputs: what is stored under each job is exactly what it reports.
       for (const job of final) {
-        const reported = job.outputs.flatMap((o: any) => o.files.map((f: any) => new URL(f.url).pathname.replace(/^.*?\/(jobs\/)/, '$1'))).sort();
-        const listed = await s3.send(new ListObjectsV2Command({ Bucket: c.s3.bucket, Prefix: `jobs/${job.id}/` }));
+        const reported = job.outputs.flatMap((o: any) => o.files.map((f: any) => new URL(f.url).pathname.split('/').slice(4).join('/'))).sort();
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: c.s3.bucket, Prefix: `acc_admin/jobs/${job.id}/` }));
         const stored = (listed.Contents ?? []).map((o) => o.Key!).sort();
         assert.deepEqual(stored, reported, `outputs of ${job.id}`);
         assert.equal(new Set(reported).size, reported.length);

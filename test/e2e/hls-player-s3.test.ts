@@ -37,7 +37,7 @@ describe('e2e: a real browser plays the HLS package from S3 storage (playlists f
 
     // What the browser took from the storage: presigned GETs for init sections and segments
     // of this package, all answered, none for playlists (those come from the API).
-    const prefix = `/${p.s3.bucket}/jobs/${job.id}/00-hls/`;
+    const prefix = `/${p.s3.bucket}/acc_admin/jobs/${job.id}/00-hls/`;
     const fromStorage = p.gate.requests.slice(seenBefore).filter((r) => r.presigned && r.method === 'GET');
     const segments = fromStorage.filter((r) => r.path.startsWith(prefix) && r.path.endsWith('.m4s'));
     const inits = fromStorage.filter((r) => r.path.startsWith(prefix) && /\/init_\d+\.mp4$/.test(r.path));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { CLI, ROOT } from './process.js';
+import { CLI, ROOT, TEST_RATE_LIMIT } from './process.js';
 import { startS3Server, type TestS3Server } from './s3-server.js';
 import { tempDir } from './temp.js';
 import { TEST_KEY } from './platform.js';
@@ -27,7 +27,7 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-function spawnRole(role: 'api' | 'worker', args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 60_000) {
+export function spawnRole(role: 'api' | 'worker', args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 60_000) {
   const child = spawn(process.execPath, [...CLI, role, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -81,6 +81,7 @@ export async function startCluster(queueEnv: (id: string) => Record<string, stri
     MEDIAFORGE_RETRY_BASE_SECONDS: '0.2',
     MEDIAFORGE_PROGRESS_INTERVAL_MS: '100',
     MEDIAFORGE_SHUTDOWN_GRACE_SECONDS: '1',
+    MEDIAFORGE_RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT,
     ...queueEnv(id),
   };
   const procs: ClusterProcess[] = [];

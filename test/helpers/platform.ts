@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../../src/main/config.js';
 import { startEmbedded, type Platform } from '../../src/main/embedded.js';
 import { createLogger } from '../../src/main/logger.js';
+import { TEST_RATE_LIMIT } from './process.js';
 import { tempDir } from './temp.js';
 
 export const TEST_KEY = 'mf_test_key_0123456789abcdef';
@@ -31,6 +32,7 @@ export async function startTestPlatform(env: Record<string, string> = {}, opts: 
         MEDIAFORGE_RETRY_BASE_SECONDS: '0.2',
         MEDIAFORGE_PROGRESS_INTERVAL_MS: '100',
         MEDIAFORGE_SHUTDOWN_GRACE_SECONDS: '1',
+        MEDIAFORGE_RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT,
         ...env,
       },
     },

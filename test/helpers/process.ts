@@ -4,6 +4,13 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
+/**
+ * Tests poll far faster than clients should (the default is 100 requests a minute): the
+ * limiter runs in every test (its headers, its hooks) but never refuses there.
+ * test/e2e/rate-limit*.test.ts test it with low limits; the README tour with the default.
+ */
+export const TEST_RATE_LIMIT = '1000000';
+
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
@@ -15,7 +22,7 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...CLI, 'start'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', MEDIAFORGE_RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -3,6 +3,7 @@ import { startApiProcess, startWorkerProcess, type ApiProcess, type WorkerProces
 import { createLogger } from '../../src/main/logger.js';
 import { dropSchema, freshSchema, PG_URL } from '../contracts/postgres.schema.js';
 import { TEST_KEY } from './platform.js';
+import { TEST_RATE_LIMIT } from './process.js';
 import { startS3Server, type TestS3Server } from './s3-server.js';
 import { startSigV4Gate, type GateRequest } from './sigv4-gate.js';
 import { tempDir } from './temp.js';
@@ -47,6 +48,7 @@ export async function startS3Platform(extraEnv: Record<string, string> = {}): Pr
     MEDIAFORGE_HEARTBEAT_SECONDS: '0.5',
     MEDIAFORGE_PROGRESS_INTERVAL_MS: '100',
     MEDIAFORGE_SHUTDOWN_GRACE_SECONDS: '1',
+    MEDIAFORGE_RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT,
     ...extraEnv,
   };
   // The S3 clients inside the processes read credentials from the standard AWS variables.

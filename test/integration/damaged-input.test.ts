@@ -67,7 +67,7 @@ for (const bin of binarySources()) {
       assert.match(failed.error!.message, /^the input's data ends early: the hls output \(1\) covers 3\.\d s of the 6\.0 s the input declares\. It was probably cut short in transfer/);
       assert.equal(failed.outputs[0].status, 'failed');
       assert.deepEqual(failed.outputs[0].files, [], 'the short package is not listed');
-      assert.deepEqual(await h.blobs.list(`jobs/${failed.id}/`), [], "and not left in storage");
+      assert.deepEqual(await h.blobs.list(`acc_admin/jobs/${failed.id}/`), [], "and not left in storage");
 
       const warned = await h.run(flv, { outputs: [{ type: 'hls' }, { type: 'mp4' }, { type: 'frames', fps: 1 }], onDamage: 'warn' });
       assert.equal(warned.status, 'succeeded', JSON.stringify(warned.error));

@@ -3,7 +3,9 @@ import type { GuardedDecision, JobWrite } from '../../domain/job-lifecycle.js';
 import { FINAL_STATUSES, type JobRecord, type JobStatus, type JobUsage, type OutputState } from '../../domain/job.js';
 import { creatorOf, ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
 import { dailyTotals, type UsageDay } from '../../domain/usage.js';
-import type { AccountUsage, Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
+import type { AccountUsage, ClaimNext, Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
+import { jobRoute } from '../../domain/routes.js';
+import { claimFair } from './fair-claim.js';
 import type { Tables } from './schema.js';
 import { insertOutbox } from './outbox.repository.js';
 import { toJob } from './rows.js';
@@ -37,6 +39,34 @@ function columns(w: JobWrite) {
 /** The UPDATE of one decision about the running attempt `fence`: a stale attempt's matches no row. */
 const fencedUpdate = (db: Kysely<Tables>, fence: Fence, write: JobWrite) =>
   db.updateTable('jobs').set(columns(write)).where('id', '=', fence.id).where('attempts', '=', fence.attempt).where('status', '=', 'running');
+
+/**
+ * One conditional UPDATE is the whole claim: two workers racing for the same job cannot both
+ * match, because the first one's write changes the condition. `queued`: due and waiting;
+ * `expired`: running with a lease that ran out (its worker is gone).
+ */
+async function claimById(db: Kysely<Tables>, id: string, owner: string, now: number, leaseMs: number, which: 'queued' | 'expired' | 'queued-or-expired') {
+  const row = await db
+    .updateTable('jobs')
+    .set((eb) => ({
+      status: 'running',
+      attempts: eb('attempts', '+', 1),
+      lease_owner: owner,
+      lease_expires_at: now + leaseMs,
+      started_at: eb.fn.coalesce('started_at', eb.val(now)),
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .where((eb) => {
+      const queued = eb.and([eb('status', '=', 'queued'), eb('run_after', '<=', now)]);
+      const expired = eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<', now)]);
+      return which === 'queued' ? queued : which === 'expired' ? expired : eb.or([queued, expired]);
+    })
+    .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toJob(row) : null;
+}
 
 /** Only the rows `principal` may read: the one filter of every read made for a user (get, list, usageByDay). */
 function visibleTo<O>(q: SelectQueryBuilder<Tables, 'jobs', O>, principal: Principal): SelectQueryBuilder<Tables, 'jobs', O> {
@@ -116,6 +146,7 @@ export class SqlJobRepository implements JobRepository {
         owner_key_id: creatorOf(principal),
         account_id: owner,
         output_bytes: 0,
+        route: jobRoute(job.outputs),
         usage: null,
       };
       await trx.insertInto('jobs').values(row).execute();
@@ -149,29 +180,15 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null> {
-    // One conditional UPDATE is the whole claim: two workers racing for the same job
-    // cannot both match, because the first one's write changes the condition.
-    const row = await this.db
-      .updateTable('jobs')
-      .set((eb) => ({
-        status: 'running',
-        attempts: eb('attempts', '+', 1),
-        lease_owner: owner,
-        lease_expires_at: now + leaseMs,
-        started_at: eb.fn.coalesce('started_at', eb.val(now)),
-        updated_at: now,
-      }))
-      .where('id', '=', id)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', '=', 'queued'), eb('run_after', '<=', now)]),
-          eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<', now)]),
-        ]),
-      )
-      .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
-      .returningAll()
-      .executeTakeFirst();
-    return row ? toJob(row) : null;
+    return claimById(this.db, id, owner, now, leaseMs, 'queued-or-expired');
+  }
+
+  async claimNext(req: ClaimNext): Promise<{ job: JobRecord; limited: boolean } | 'held' | null> {
+    if (req.expiredHint) {
+      const taken = await claimById(this.db, req.expiredHint, req.owner, req.now, req.leaseMs, 'expired');
+      if (taken) return { job: taken, limited: false };
+    }
+    return claimFair(this.db, req, (db, id) => claimById(db, id, req.owner, req.now, req.leaseMs, 'queued'));
   }
 
   async heartbeat(fence: Fence, now: number, leaseMs: number): Promise<JobStatus | null> {

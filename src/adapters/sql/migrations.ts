@@ -207,6 +207,25 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
         await db.schema.createIndex('jobs_account_finished').on('jobs').columns(['account_id', 'finished_at']).execute();
       },
     },
+    '0013_fair_claim': {
+      // The fair claim (src/adapters/sql/fair-claim.ts) picks among the waiting jobs of one
+      // route by account: each job's route as a column (jobs still to run get it from their
+      // outputs, as 0004 did for queue messages; finished ones keep the default, never read).
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('jobs').addColumn('route', 'text', (c) => c.notNull().defaultTo(LIGHTEST_ROUTE)).execute();
+        const rows = await db.selectFrom('jobs').select(['id', 'outputs']).where('status', 'in', ['queued', 'running']).execute();
+        for (const row of rows as Array<{ id: string; outputs: string }>) {
+          let route: Route = LIGHTEST_ROUTE;
+          try {
+            route = jobRoute((JSON.parse(row.outputs) as Array<{ spec: { type: OutputType } }>).filter((o) => o?.spec?.type));
+          } catch {
+            /* unreadable outputs: the lightest route */
+          }
+          if (route !== LIGHTEST_ROUTE) await db.updateTable('jobs').set({ route }).where('id', '=', row.id).execute();
+        }
+        await db.schema.createIndex('jobs_waiting').on('jobs').columns(['status', 'route', 'account_id', 'id']).execute();
+      },
+    },
   };
 }
 

@@ -36,6 +36,8 @@ export interface JobsTable {
   account_id: string;
   /** Sum of the sizes of the job's stored files (0010), written with `outputs`. */
   output_bytes: number;
+  /** The queue route of its outputs (src/domain/routes.ts jobRoute; 0013): the fair claim picks within a route. */
+  route: string;
   /** JSON of what the job used (src/domain/usage.ts), written when an attempt settles; null before (0011). */
   usage: string | null;
 }

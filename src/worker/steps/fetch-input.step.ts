@@ -1,3 +1,4 @@
+import { keys } from '../../domain/keys.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DomainError } from '../../domain/errors.js';
@@ -30,7 +31,7 @@ async function importInput(a: AttemptContext, url: string): Promise<FetchedInput
   const limits = a.settings.urlImport;
   if (!fetcher || !limits) throw new DomainError('input_unsupported', 'this worker is not set up to import URLs; upload the file instead');
   a.reporter.report(0, STAGES.downloading);
-  const key = `imports/${a.job.id}/source`;
+  const key = keys.importSource(a.job.accountId, a.job.id);
   // yt-dlp (for pages and streams) downloads here first; the stored copy is what the outputs use.
   const workDir = join(a.workDir, 'import');
   try {

@@ -1,0 +1,144 @@
+import { createRequire } from 'node:module';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
+import { statusFor } from './error-mapping.js';
+
+/**
+ * Requests per minute per caller (docs/rate-limits.md), counted by @fastify/rate-limit:
+ * per API key once the key is verified, per client address otherwise (public routes, and
+ * requests whose key was refused). Signed downloads and the health check are not counted.
+ */
+export interface RateLimitSettings {
+  /** Requests one caller may make in a minute; 0: no limit. */
+  perMinute: number;
+  /** Counters every API process shares (distributed mode with REDIS_URL); absent: this process's memory. */
+  shared?: { redis: Redis; keyPrefix: string };
+}
+
+const WINDOW_MS = 60_000;
+/** Callers the in-memory counters remember at once (least recently seen forgotten first). */
+const LOCAL_CALLERS = 50_000;
+/** While Redis fails, at most one warning this often. */
+const WARN_EVERY_MS = 60_000;
+
+type IncrCallback = (err: Error | null, result?: { current: number; ttl: number }) => void;
+interface Store {
+  incr(key: string, cb: IncrCallback, timeWindow: number, max: number): void;
+  child(routeOptions: unknown): Store;
+}
+// The plugin's own stores (its Redis script, its LRU window), wrapped below so a Redis
+// outage falls back to counting in memory. The version is pinned exactly in package.json.
+const require = createRequire(import.meta.url);
+const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, key: string) => Store;
+const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, cache: number) => Store;
+
+/**
+ * Redis first; when it does not answer (down, unreachable, slower than the client's command
+ * timeout), this process's memory, so a Redis outage neither refuses every request nor lifts
+ * every limit: each API process then enforces the budget on its own until Redis answers again.
+ */
+function sharedStoreClass(shared: NonNullable<RateLimitSettings['shared']>, logger: Logger) {
+  const redis = new RedisStore(false, false, shared.redis, shared.keyPrefix);
+  const local = new LocalStore(false, false, LOCAL_CALLERS);
+  let failingSince: number | null = null;
+  let lastWarning = 0;
+  let failures = 0;
+  const failed = (err: Error) => {
+    const now = Date.now();
+    failures++;
+    if (failingSince === null) failingSince = now;
+    if (now - lastWarning < WARN_EVERY_MS) return;
+    lastWarning = now;
+    logger.warn(
+      { err: err.message, failures },
+      'rate limit: Redis does not answer, so this API process counts requests in its own memory until it does (each process then allows the full budget)',
+    );
+  };
+  const answered = () => {
+    if (failingSince === null) return;
+    logger.info({ failures, seconds: Math.round((Date.now() - failingSince) / 1000) }, 'rate limit: Redis answers again; the budget is shared again');
+    failingSince = null;
+    failures = 0;
+    lastWarning = 0;
+  };
+  return class SharedStore implements Store {
+    incr(key: string, cb: IncrCallback, timeWindow: number, max: number) {
+      redis.incr(key, (err, result) => {
+        if (!err) {
+          answered();
+          return cb(null, result);
+        }
+        failed(err);
+        local.incr(key, cb, timeWindow, max);
+      }, timeWindow, max);
+    }
+    child(): Store {
+      throw new Error('per-route rate limits are not used');
+    }
+  };
+}
+
+function exempt(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  // Players fetch many segments through one signed link; probes must never be refused.
+  return route === '/healthz' || (route !== undefined && route.startsWith('/v1/files/'));
+}
+
+const callerKey = (request: FastifyRequest) => (request.principal ? `key:${request.principal.keyId}` : `addr:${request.ip}`);
+
+function refusal(request: FastifyRequest, max: number, retryAfter: number): DomainError {
+  const details = { limit: max, windowSeconds: WINDOW_MS / 1000, retryAfterSeconds: retryAfter, per: request.principal ? 'key' : 'address' };
+  return request.principal
+    ? new DomainError('rate_limited', `this API key made more than ${max} requests in a minute; wait ${retryAfter} s (Retry-After) before the next one, or ask the operator for a higher MEDIAFORGE_RATE_LIMIT_PER_MINUTE`, details)
+    : new DomainError('rate_limited', `this address made more than ${max} requests in a minute without a valid API key; wait ${retryAfter} s (Retry-After) before the next one (each valid key has its own budget)`, details);
+}
+
+/**
+ * Adds the limiter to `app`. Call it after the authentication hook: an `onRequest` hook
+ * counts every request that reached it (the key known), and an `onSend` hook counts the
+ * ones refused before it (a refused key: by address), so a flood of bad keys is limited too.
+ */
+export async function installRateLimit(app: FastifyInstance, settings: RateLimitSettings | undefined, logger: Logger): Promise<void> {
+  if (!settings || settings.perMinute === 0) return;
+  await app.register(rateLimit, {
+    global: false,
+    max: settings.perMinute,
+    timeWindow: WINDOW_MS,
+    keyGenerator: callerKey,
+    cache: LOCAL_CALLERS,
+    // The plugin's typing of a store leaves out the window and limit its stores are called with.
+    ...(settings.shared ? { store: sharedStoreClass(settings.shared, logger) as unknown as FastifyRateLimitStoreCtor } : {}),
+  });
+  const limiter = app.createRateLimit();
+  const counted = new WeakSet<FastifyRequest>();
+
+  /** Counts the request and sets the RateLimit headers; the error to answer with when it is over. */
+  const count = async (request: FastifyRequest, reply: FastifyReply): Promise<DomainError | null> => {
+    counted.add(request);
+    const r = await limiter(request);
+    if (r.isAllowed) return null;
+    const reset = Math.max(1, r.ttlInSeconds);
+    reply.header('ratelimit-limit', r.max).header('ratelimit-remaining', r.remaining).header('ratelimit-reset', reset);
+    if (!r.isExceeded) return null;
+    reply.header('retry-after', reset);
+    return refusal(request, r.max, reset);
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (exempt(request)) return;
+    const over = await count(request, reply);
+    if (over) throw over;
+  });
+  // A hook before this one refused the request (a missing or refused key): count it now,
+  // and answer 429 instead when the caller is over its budget.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (counted.has(request) || reply.statusCode < 400 || exempt(request)) return payload;
+    const over = await count(request, reply);
+    if (!over) return payload;
+    reply.status(statusFor(over.code)).header('content-type', 'application/json; charset=utf-8');
+    return JSON.stringify({ error: { code: over.code, message: over.message, details: over.details } });
+  });
+}
