@@ -26,8 +26,20 @@ export async function claimFair(db: Kysely<Tables>, req: ClaimNext, claim: Claim
         .where('run_after', '<=', req.now)
         .groupBy('account_id')
         .execute()
-    ).map((r) => ({ accountId: r.account_id, oldestJobId: r.oldest }));
+    ).map((r) => ({ accountId: r.account_id, oldestJobId: r.oldest, lastStartedAt: null as number | null }));
     if (waiting.length === 0) return null;
+    if (waiting.length > 1) {
+      // Round robin needs only the order of recent starts: the last hour's (index jobs_account_started).
+      const starts = await db
+        .selectFrom('jobs')
+        .select(['account_id', (eb) => eb.fn.max<number>('started_at').as('last')])
+        .where('account_id', 'in', waiting.map((w) => w.accountId))
+        .where('started_at', '>=', req.now - 3_600_000)
+        .groupBy('account_id')
+        .execute();
+      const last = new Map(starts.map((r) => [r.account_id, Number(r.last)]));
+      for (const w of waiting) w.lastStartedAt = last.get(w.accountId) ?? null;
+    }
     const running = new Map(
       (
         await db

@@ -224,6 +224,7 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
           if (route !== LIGHTEST_ROUTE) await db.updateTable('jobs').set({ route }).where('id', '=', row.id).execute();
         }
         await db.schema.createIndex('jobs_waiting').on('jobs').columns(['status', 'route', 'account_id', 'id']).execute();
+        await db.schema.createIndex('jobs_account_started').on('jobs').columns(['account_id', 'started_at']).execute();
       },
     },
   };
