@@ -73,7 +73,7 @@ export interface JobRepository {
    * The fair claim for one token of `route` (src/domain/fair-share.ts): the oldest due job of
    * the account with the fewest running jobs, among accounts under their running-jobs quota.
    * First, a job named by `expiredHint` that is running with an expired lease is taken over,
-   * as `claim` does. `held`: jobs wait, but every waiting account is at its quota.
+   * as `claim` does; when nothing waits on the route, that job is taken if it is due. `held`: jobs wait, but every waiting account is at its quota.
    * `limited`: the job's account has a running-jobs quota (its settle frees a slot for others).
    */
   claimNext(req: ClaimNext): Promise<{ job: JobRecord; limited: boolean } | 'held' | null>;

@@ -376,6 +376,33 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.notEqual((await db.accounts.list({ limit: 1, cursor: page.nextCursor! })).accounts[0].id, page.accounts[0].id);
     });
 
+    it('claims fairly within a route: held at the running-jobs quota, a token naming a job without its route still takes it', async () => {
+      const defaults = { storageBytes: null, runningJobs: null, processingMinutesPerMonth: null, uploadBytes: null };
+      const [p, q] = [inAccount('acc_claim_p'), inAccount('acc_claim_q')];
+      await db.accounts.create({ id: 'acc_claim_p', name: 'p', quotas: { runningJobs: 1 }, createdAt: 1, updatedAt: 1 });
+      const hls = [{ spec: { type: 'hls' as const }, status: 'pending' as const, files: [] }];
+      const at = 9_000_000;
+      const p1 = (await db.jobs.create(p, newJob(at, { outputs: hls }))).job;
+      const p2 = (await db.jobs.create(p, newJob(at + 1, { outputs: hls }))).job;
+      const req = (now: number, route: 'hls' | 'audio' = 'hls') => ({ route, owner: 'w', now, leaseMs: 60_000, defaults });
+      assert.equal(await db.jobs.claimNext(req(at + 5, 'audio')), null, 'another route waits for its own tokens');
+      const first = await db.jobs.claimNext(req(at + 5));
+      assert.ok(first && first !== 'held');
+      assert.deepEqual([first.job.id, first.limited], [p1.id, true]);
+      assert.equal(await db.jobs.claimNext(req(at + 6)), 'held', "p's second job waits: its quota is one running");
+      const q1 = (await db.jobs.create(q, newJob(at + 7, { outputs: hls }))).job;
+      const other = await db.jobs.claimNext(req(at + 8));
+      assert.ok(other && other !== 'held');
+      assert.deepEqual([other.job.id, other.limited], [q1.id, false], 'an unlimited account runs meanwhile');
+      assert.equal(await db.jobs.settle({ id: p1.id, attempt: first.job.attempts }, succeeded(first.job, at + 9)), true);
+      const next = await db.jobs.claimNext(req(at + 10));
+      assert.equal(next && next !== 'held' ? next.job.id : next, p2.id, 'a slot freed: p runs its next');
+      // A job whose row says another route (written by an older API) is taken by the token naming it.
+      const legacy = (await db.jobs.create(q, newJob(at + 11, { outputs }))).job;
+      const byName = await db.jobs.claimNext({ ...req(at + 12), expiredHint: legacy.id });
+      assert.equal(byName && byName !== 'held' ? byName.job.id : byName, legacy.id);
+    });
+
     it('lists, touches and revokes keys within their account only', async () => {
       await db.apiKeys.create({ id: 'key_ca1', name: 'ci', hash: 'h-ca1', createdAt: 1, accountId: 'acc_ka', scopes: ['jobs:read'] });
       await db.apiKeys.create({ id: 'key_cb1', name: 'ci', hash: 'h-cb1', createdAt: 2, accountId: 'acc_kb', scopes: ['jobs:write'] });

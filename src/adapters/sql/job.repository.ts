@@ -188,7 +188,12 @@ export class SqlJobRepository implements JobRepository {
       const taken = await claimById(this.db, req.expiredHint, req.owner, req.now, req.leaseMs, 'expired');
       if (taken) return { job: taken, limited: false };
     }
-    return claimFair(this.db, req, (db, id) => claimById(db, id, req.owner, req.now, req.leaseMs, 'queued'));
+    const fair = await claimFair(this.db, req, (db, id) => claimById(db, id, req.owner, req.now, req.leaseMs, 'queued'));
+    if (fair !== null || !req.expiredHint) return fair;
+    // Nothing waits on this route by the column, yet the token names a job: one written without
+    // its route (an API process of the previous version during a roll). Take it by id.
+    const named = await claimById(this.db, req.expiredHint, req.owner, req.now, req.leaseMs, 'queued');
+    return named ? { job: named, limited: false } : null;
   }
 
   async heartbeat(fence: Fence, now: number, leaseMs: number): Promise<JobStatus | null> {
