@@ -59,9 +59,18 @@ interface Side {
   key(server: Running): Promise<string>;
 }
 
+/** A key of a fresh account with the scopes an integration has (not admin): what the `on` side's clients send. */
+async function accountKey(s: Running): Promise<string> {
+  const api = new Api({ url: s.url, apiKey: s.adminKey });
+  const account = await api.json<{ id: string }>('POST', '/v1/accounts', { name: 'bench' });
+  return (await api.json<{ key: string }>('POST', `/v1/accounts/${account.id}/keys`, { name: 'bench', scopes: ['uploads:write', 'jobs:read', 'jobs:write'] })).key;
+}
+
+// off: the build as one team runs it, the admin key and no limit. on: an account's scoped key,
+// its scope checked and its rows filtered by account on every request, and the rate limiter.
 const SIDES: Side[] = [
   { name: 'off', env: { MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '0' }, key: async (s) => s.adminKey },
-  { name: 'on', env: { MEDIAFORGE_RATE_LIMIT_PER_MINUTE: UNREACHED_LIMIT }, key: async (s) => s.adminKey },
+  { name: 'on', env: { MEDIAFORGE_RATE_LIMIT_PER_MINUTE: UNREACHED_LIMIT }, key: accountKey },
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -86,8 +95,9 @@ async function startRole(role: 'api' | 'worker', env: NodeJS.ProcessEnv, ready: 
 
 /** One server per side and the id of a succeeded job each can read. */
 async function startSides(store: string, clip: string): Promise<Array<{ side: Side; server: Running; key: string; jobId: string }>> {
-  const runJob = async (server: Running) => {
-    const api = new Api({ url: server.url, apiKey: server.adminKey });
+  // Each side's job is made with the key its clients read it with (an account sees only its own).
+  const runJob = async (server: Running, apiKey: string) => {
+    const api = new Api({ url: server.url, apiKey });
     const upload = await api.uploadRaw(clip, 'clip.mp4');
     const job = await api.json<{ id: string }>('POST', '/v1/jobs', { input: { uploadId: upload.id }, outputs: [{ type: 'thumbnail' }] });
     const final = await api.waitFinal(job.id, 120_000);
@@ -99,7 +109,8 @@ async function startSides(store: string, clip: string): Promise<Array<{ side: Si
     for (const side of SIDES) {
       const s = await startServer({ MEDIAFORGE_WORKER_CONCURRENCY: '1', ...side.env });
       const server = { url: s.url, adminKey: s.apiKey, pid: s.pid };
-      out.push({ side, server, key: await side.key(server), jobId: await runJob(server) });
+      const key = await side.key(server);
+      out.push({ side, server, key, jobId: await runJob(server, key) });
     }
     return out;
   }
@@ -139,8 +150,7 @@ async function startSides(store: string, clip: string): Promise<Array<{ side: Si
     out.push({ side, server, key: await side.key(server), jobId: '' });
   }
   await startRole('worker', { ...base, MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '0', MEDIAFORGE_WORKER_CONCURRENCY: '1' }, /mediaforge worker \S+ is running/);
-  const jobId = await runJob(out[0]!.server);
-  for (const o of out) o.jobId = jobId;
+  for (const o of out) o.jobId = await runJob(o.server, o.key);
   return out;
 }
 

@@ -380,7 +380,7 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       const defaults = { storageBytes: null, runningJobs: null, processingMinutesPerMonth: null, uploadBytes: null };
       const [p, q] = [inAccount('acc_claim_p'), inAccount('acc_claim_q')];
       await db.accounts.create({ id: 'acc_claim_p', name: 'p', quotas: { runningJobs: 1 }, createdAt: 1, updatedAt: 1 });
-      const hls = [{ spec: { type: 'hls' as const }, status: 'pending' as const, files: [] }];
+      const hls = [{ spec: { type: 'hls' }, status: 'pending', files: [] }] as unknown as OutputState[];
       const at = 9_000_000;
       const p1 = (await db.jobs.create(p, newJob(at, { outputs: hls }))).job;
       const p2 = (await db.jobs.create(p, newJob(at + 1, { outputs: hls }))).job;
