@@ -57,7 +57,7 @@ describe('e2e: auth, uploads and request validation', () => {
   });
 
   it('refuses empty and oversized uploads, keeping nothing', async () => {
-    const stored = async () => (await readdir(join(p.dataDir, 'storage', 'uploads'), { recursive: true }).catch(() => [])).length;
+    const stored = async () => (await readdir(join(p.dataDir, 'storage', 'acc_admin', 'uploads'), { recursive: true }).catch(() => [])).length;
     const before = await stored();
     const empty = await p.api('POST', '/v1/uploads?filename=x', new Uint8Array(0), { 'content-type': 'application/octet-stream' });
     assert.equal(empty.status, 400);

@@ -43,7 +43,7 @@ describe('e2e: cancel and retry', () => {
       const inside = await Promise.all(workers.map((w) => readdir(join(scratch, w))));
       return inside.flat().length === 0;
     }, { what: 'scratch empty', timeoutMs: 3000 });
-    await waitFor(async () => (await readdir(join(p.dataDir, 'storage', 'jobs')).catch(() => [])).every((d) => d !== id), { what: 'partial outputs removed', timeoutMs: 3000 });
+    await waitFor(async () => (await readdir(join(p.dataDir, 'storage', 'acc_admin', 'jobs')).catch(() => [])).every((d) => d !== id), { what: 'partial outputs removed', timeoutMs: 3000 });
     const after = (await p.api('GET', `/v1/jobs/${id}`)).body;
     assert.equal(after.status, 'canceled', 'a late write from the killed attempt does not resurrect it');
 

@@ -22,7 +22,7 @@ const partials = async (dir: string) => {
     throw err;
   }
 };
-const storedUploads = async (dir: string) => (await readdir(join(dir, 'storage', 'uploads'), { recursive: true }).catch(() => [])).length;
+const storedUploads = async (dir: string) => (await readdir(join(dir, 'storage', 'acc_admin', 'uploads'), { recursive: true }).catch(() => [])).length;
 
 /** Waits (bounded) until `check` holds; returns its last value for the assertion message. */
 async function settle<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {

@@ -80,7 +80,7 @@ describe('e2e: separate processes (crash, shutdown, doctor)', () => {
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
     assert.equal(done.attempts, 2, 'the crashed attempt counted, the second one finished');
     assert.equal(done.outputs[0].result.frameCount, 240);
-    const stored = await readdir(join(t.dir, 'storage', 'jobs', job.id), { recursive: true });
+    const stored = await readdir(join(t.dir, 'storage', 'acc_admin', 'jobs', job.id), { recursive: true });
     assert.deepEqual(stored.filter((f) => String(f).endsWith('.zip')), ['00-frames/frames.zip'], 'one result, no duplicates');
     const scratch = await readdir(join(t.dir, 'tmp'));
     assert.ok(scratch.every((d) => !d.startsWith(`w-${a.child.pid}-`)), 'the dead worker’s scratch folder was removed');
