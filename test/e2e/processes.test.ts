@@ -67,7 +67,7 @@ describe('e2e: separate processes (crash, shutdown, doctor)', () => {
     a.child.kill('SIGKILL');
     await a.exited;
     // The orphaned ffmpeg dies on its next progress write into the closed pipe.
-    await waitFor(async () => pids(`uploads/${up.id}/source`) === 0, { what: 'orphan ffmpeg gone', timeoutMs: 5000 });
+    await waitFor(async () => pids(`uploads/${up.id}/source`) === 0, { what: 'orphan ffmpeg gone', timeoutMs: 15_000 });
 
     const b = await start();
     const done = await waitFor(
