@@ -1,54 +1,11 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import { createPool } from '../../src/adapters/postgres/postgres.database.js';
-import { openWasmSqlite } from '../../src/adapters/sqlite/wasm-sqlite.driver.js';
-import { postgresCapabilities, sqliteCapabilities } from '../../src/adapters/sql/dialect.js';
 import { SqlJobRepository } from '../../src/adapters/sql/job.repository.js';
-import { migrateToLatest } from '../../src/adapters/sql/migrations.js';
 import { newId } from '../../src/domain/ids.js';
 import { decideCreate, decideSuccess } from '../../src/domain/job-lifecycle.js';
 import { ADMIN } from '../helpers/principals.js';
-import { tempDir } from '../helpers/temp.js';
-import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
+import { postgresDb, sqliteDb, type OldDb } from './old-db.js';
 
-interface OldDb {
-  db: Kysely<any>;
-  migrate(upTo?: string): Promise<string[]>;
-  jobIndexes(): Promise<string[]>;
-  close(): Promise<void>;
-}
-
-async function sqliteDb(): Promise<OldDb> {
-  const t = await tempDir();
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: openWasmSqlite(join(t.dir, 'old.db')) }) });
-  return {
-    db,
-    migrate: (upTo) => migrateToLatest(db, sqliteCapabilities, { upTo }),
-    jobIndexes: async () => (await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', 'jobs').execute()).map((r) => r.name),
-    close: async () => {
-      await db.destroy();
-      await t.cleanup();
-    },
-  };
-}
-
-async function postgresDb(): Promise<OldDb> {
-  const schema = freshSchema();
-  const pool = createPool(PG_URL, { schema, poolSize: 2 });
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-  await pool.query(`CREATE SCHEMA "${schema}"`);
-  return {
-    db,
-    migrate: (upTo) => migrateToLatest(db, postgresCapabilities, { schema, upTo }),
-    jobIndexes: async () => (await pool.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2', [schema, 'jobs'])).rows.map((r) => r.indexname),
-    close: async () => {
-      await db.destroy();
-      await dropSchema(schema);
-    },
-  };
-}
 
 /** The schema before usage was measured. */
 const PREVIOUS = '0009_upload_probe';
