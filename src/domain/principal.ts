@@ -3,12 +3,15 @@ import type { Scope } from './account.js';
 /**
  * Who is asking: resolved once from the request's credentials (src/http/app.ts), then handed
  * to every service call and from there to every repository method that reads or writes a
- * user's rows. A principal is an API key of one account, with that key's scopes.
+ * user's rows. A principal is an API key of one account, with that key's scopes, or a
+ * signed-in user of one account, with its role's scopes (src/domain/users.ts).
  */
 export interface Principal {
   /** The account every row this caller writes belongs to, and the only one it reads. */
   accountId: string;
+  /** The key's id (`key_…`), or the signed-in user's (`usr_…`). */
   keyId: string;
+  /** The key's name, or the user's email. */
   keyName: string;
   scopes: readonly Scope[];
   /**

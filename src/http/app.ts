@@ -4,6 +4,8 @@ import { grants, type Scope } from '../domain/account.js';
 import { DomainError } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import { accountRoutes } from './routes/accounts.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { userRoutes } from './routes/users.routes.js';
 import { errorHandler } from './error-mapping.js';
 import type { HttpDeps } from './http.types.js';
 import { installRateLimit } from './rate-limit.js';
@@ -86,7 +88,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (needed !== 'any' && (needed === undefined || !grants(principal.scopes, needed))) {
       throw new DomainError(
         'forbidden',
-        `this API key lacks the scope \`${needed}\` that ${request.method} ${request.routeOptions.url} needs; its scopes are ${principal.scopes.join(', ') || 'none'}. Ask an account owner for a key with it (POST /v1/accounts/{id}/keys)`,
+        `this ${principal.keyId.startsWith('usr_') ? 'user' : 'API key'} lacks the scope \`${needed}\` that ${request.method} ${request.routeOptions.url} needs; its scopes are ${principal.scopes.join(', ') || 'none'}. Ask an account owner for a key with it (POST /v1/accounts/{id}/keys)`,
         { scope: needed },
       );
     }
@@ -98,6 +100,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await jobRoutes(app, deps);
   await eventRoutes(app, deps);
   await accountRoutes(app, deps);
+  await authRoutes(app, deps);
+  await userRoutes(app, deps);
   await fileRoutes(app, deps);
   return app;
 }

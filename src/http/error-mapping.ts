@@ -24,6 +24,11 @@ const STATUS: Record<ErrorCode, number> = {
   upload_too_many_files: 400,
   too_many_uploads: 429,
   rate_limited: 429,
+  too_many_attempts: 429,
+  registration_closed: 403,
+  email_taken: 409,
+  invite_invalid: 410,
+  last_owner: 409,
   presigned_unavailable: 400,
   queue_unavailable: 503,
   unsupported_media_type: 415,
@@ -103,5 +108,8 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   const status = statusFor(domain.code);
   if (status >= 500) request.log.error({ err }, domain.message);
   else if (domain.code === 'upload_aborted' || domain.code === 'upload_timeout') request.log.info({ code: domain.code }, domain.message);
+  // A refusal that ends by itself (failed-login throttle) says when, as a 429 should.
+  const retryAfter = (domain.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.status(status).send({ error: { code: domain.code, message: domain.message, ...(domain.details !== undefined ? { details: domain.details } : {}) } });
 }

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Principal } from '../domain/principal.js';
 import type { AccountsService } from '../services/accounts.service.js';
 import type { AuthService } from '../services/auth.service.js';
+import type { LoginService } from '../services/login.service.js';
+import type { UsersService } from '../services/users.service.js';
 import type { JobsService } from '../services/jobs.service.js';
 import type { LinkSigner } from '../services/links.js';
 import type { UploadsService } from '../services/uploads.service.js';
@@ -16,6 +18,10 @@ export interface HttpDeps {
   jobs: JobsService;
   /** Accounts and their keys (src/http/routes/accounts.routes.ts). */
   accounts: AccountsService;
+  /** Console sign-in (src/http/routes/auth.routes.ts). */
+  login: LoginService;
+  /** Invitations and users of an account (src/http/routes/users.routes.ts). */
+  users: UsersService;
   uploads: UploadsService;
   /** Present only when storage can sign URLs (S3); `method: presigned` is refused otherwise. */
   directUploads?: DirectUploadsService;

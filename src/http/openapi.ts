@@ -6,6 +6,7 @@ import { DAMAGE_POLICIES, WARNING_CODES } from '../domain/damage.js';
 import { listQuerySchema } from './routes/jobs.routes.js';
 import { completeUploadSchema, presignedUploadSchema } from '../services/direct-uploads.service.js';
 import { accountPaths } from './openapi.accounts.js';
+import { userPaths } from './openapi.users.js';
 
 /**
  * The OpenAPI document, generated from the same zod schemas that validate requests
@@ -197,6 +198,7 @@ export function buildOpenApi() {
         },
       },
       ...accountPaths(json, errors, schema),
+      ...userPaths(json, errors, schema),
       '/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
       '/': { get: { summary: 'The status page (HTML)', security: [], responses: { '200': { description: 'text/html' } } } },
       '/healthz': { get: { summary: 'Liveness and dependencies', security: [], responses: { '200': { description: 'Healthy' }, '503': { description: 'A dependency is down' } } } },

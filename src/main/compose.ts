@@ -19,6 +19,10 @@ import type { JobQueue } from '../ports/queue.port.js';
 import { QuotasService } from '../services/quotas.service.js';
 import { AccountsService } from '../services/accounts.service.js';
 import { AuthService } from '../services/auth.service.js';
+import { AccessTokens } from '../services/access-tokens.js';
+import { LoginService } from '../services/login.service.js';
+import { UsersService } from '../services/users.service.js';
+import { Argon2Hasher } from '../adapters/argon2/argon2.hasher.js';
 import { DirectUploadsService, type DirectUploadsOptions } from '../services/direct-uploads.service.js';
 import { FilesService } from '../services/files.service.js';
 import { DirectDownloadsService, type DirectDownloadsOptions } from '../services/direct-downloads.service.js';
@@ -92,12 +96,16 @@ export async function buildApi(
 ): Promise<ApiPart> {
   const { db, queue, blobs, events } = b;
   const clock = systemClock;
-  const auth = new AuthService({ db, clock });
+  const signingSecret = await ensureSigningSecret(config.dataDir, config.signingSecret);
+  const tokens = new AccessTokens(signingSecret);
+  const auth = new AuthService({ db, clock, tokens });
   const adminKey = await ensureAdminKeyShared(auth, config);
   if (adminKey.revoked) {
     opts.logger.warn(`the configured admin key (${adminKey.file ?? 'MEDIAFORGE_API_KEY'}) was revoked and stays revoked; use another admin key, or set MEDIAFORGE_API_KEY to a new value to register a new bootstrap key`);
   }
-  const signer = new LinkSigner(await ensureSigningSecret(config.dataDir, config.signingSecret), config.linkTtlSeconds);
+  const signer = new LinkSigner(signingSecret, config.linkTtlSeconds);
+  const login = new LoginService({ db, clock, hasher: new Argon2Hasher(), tokens, options: { registration: config.registration, failureDelayMs: 250 } });
+  const users = new UsersService({ db, clock });
   const quotas = new QuotasService({ db, clock, defaults: config.quotas });
   const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts, quotas });
   const accounts = new AccountsService({ db, clock, defaultQuotas: config.quotas });
@@ -119,6 +127,8 @@ export async function buildApi(
   const app = await buildHttpApp({
     jobs,
     accounts,
+    login,
+    users,
     uploads,
     directUploads,
     files: new FilesService({ blobs, signer, clock, downloads }),

@@ -44,6 +44,7 @@ describe('loadConfig: defaults', () => {
       linkTtlSeconds: 86_400,
       costs: { perCpuHour: null, perGbMonth: null },
       rateLimit: { perMinute: 100 },
+      registration: 'off',
       quotas: { storageBytes: null, runningJobs: null, processingMinutesPerMonth: null, uploadBytes: null },
       ffmpegPath: null,
       ffprobePath: null,
@@ -150,6 +151,12 @@ describe('loadConfig: bad values', () => {
     assertConfigError(() => loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '-5' }), 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE', '"-5"', 'from 0 to 1000000');
     assertConfigError(() => loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '1.5' }), 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE');
     assertConfigError(() => loadConfig({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: 'off' }), 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE');
+  });
+
+  it('MEDIAFORGE_REGISTRATION: off by default, open or off', () => {
+    assert.equal(loadConfig({}).registration, 'off');
+    assert.equal(loadConfig({ MEDIAFORGE_REGISTRATION: 'open' }).registration, 'open');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_REGISTRATION: 'yes' }), 'MEDIAFORGE_REGISTRATION', '"yes"', 'open or off');
   });
 
   it('PORT=abc names the key, the value and the allowed range', () => {

@@ -60,6 +60,8 @@ export interface Config {
   costs: { perCpuHour: number | null; perGbMonth: number | null };
   /** Requests per minute per API key (per address without a valid key); 0: no limit. See docs/rate-limits.md. */
   rateLimit: { perMinute: number };
+  /** `open`: POST /v1/auth/register creates accounts; `off`: users join by invitation only (docs/login.md). */
+  registration: 'open' | 'off';
   ffmpegPath: string | null;
   ffprobePath: string | null;
 }
@@ -123,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       perGbMonth: read<number | null>(src, 'MEDIAFORGE_COST_PER_GB_MONTH', price, null),
     },
     rateLimit: { perMinute: read(src, 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE', int(0, 1_000_000), 100) },
+    registration: read(src, 'MEDIAFORGE_REGISTRATION', str(/^(open|off)$/, 'open or off'), 'off') as 'open' | 'off',
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
   };

@@ -7,6 +7,7 @@ import type { UsageDay } from '../domain/usage.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { OutboxRepository, OutboxWriter } from './outbox.port.js';
 import type { Principal } from '../domain/principal.js';
+import type { InviteRepository, LoginFailureRepository, SessionRepository, UserRepository } from './users.port.js';
 
 /**
  * Job state lives here and nowhere else: the queue only hands out work. Every write a
@@ -197,6 +198,11 @@ export interface Database {
   uploads: UploadRepository;
   apiKeys: ApiKeyRepository;
   accounts: AccountRepository;
+  /** Console users, their sessions, invitations and failed logins (src/ports/users.port.ts). */
+  users: UserRepository;
+  sessions: SessionRepository;
+  invites: InviteRepository;
+  loginFailures: LoginFailureRepository;
   outbox: OutboxRepository;
   /**
    * Runs `work` in one transaction: it commits when `work` resolves and rolls back when it

@@ -30,6 +30,16 @@ export function presentKey(k: ApiKeyRecord) {
   return { id: k.id, name: k.name, accountId: k.accountId, scopes: k.scopes, createdAt: iso(k.createdAt), lastUsedAt: iso(k.lastUsedAt), revokedAt: iso(k.revokedAt) };
 }
 
+/**
+ * The account `principal` may manage keys and users of: any for an admin, else only its own;
+ * others read as missing (whether they exist is not confirmed).
+ */
+export async function assertManages(principal: Principal, accountId: string, accounts: Pick<Database['accounts'], 'get'>): Promise<void> {
+  const admin = grants(principal.scopes, 'admin');
+  if (!admin && accountId !== principal.accountId) throw new DomainError('not_found', `no account with id ${accountId}`);
+  if (admin && !(await accounts.get(accountId))) throw new DomainError('not_found', `no account with id ${accountId}`);
+}
+
 export interface AccountView {
   account: AccountRecord;
   quotas: Quotas;
@@ -126,11 +136,8 @@ export class AccountsService {
     return (await this.deps.db.apiKeys.get(within, keyId))!;
   }
 
-  /** The account `principal` may manage keys of: any for an admin, else only its own; others read as missing. */
-  private async managedAccount(principal: Principal, accountId: string): Promise<void> {
-    const admin = grants(principal.scopes, 'admin');
-    if (!admin && accountId !== principal.accountId) throw new DomainError('not_found', `no account with id ${accountId}`);
-    if (admin && !(await this.deps.db.accounts.get(accountId))) throw new DomainError('not_found', `no account with id ${accountId}`);
+  private managedAccount(principal: Principal, accountId: string): Promise<void> {
+    return assertManages(principal, accountId, this.deps.db.accounts);
   }
 
   private view(account: AccountRecord): AccountView {

@@ -5,6 +5,8 @@ import { newId } from '../domain/ids.js';
 import type { Principal } from '../domain/principal.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
+import { scopesOfRole } from '../domain/users.js';
+import type { AccessTokens } from './access-tokens.js';
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 export const generateApiKey = () => `mf_${randomBytes(24).toString('base64url')}`;
@@ -13,15 +15,21 @@ export const generateApiKey = () => `mf_${randomBytes(24).toString('base64url')}
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class AuthService {
-  constructor(private readonly deps: { db: Pick<Database, 'apiKeys'>; clock: Clock }) {}
+  constructor(private readonly deps: { db: Pick<Database, 'apiKeys' | 'sessions'>; clock: Clock; /** Absent: only API keys are accepted. */ tokens?: AccessTokens }) {}
 
   /**
+   * The caller of a request: an API key (`mf_…`) or a signed-in user's access token (a JWT
+   * from POST /v1/auth/login, docs/login.md).
+   *
    * Keys are stored as SHA-256 hashes; a stolen database does not give working keys. Every
    * request reads the key's row, so a revoked key stops working at once on every API process.
+   * A user's request reads its session and user the same way: logout, removal or disabling
+   * end it at once, and a role change applies to the next request.
    */
   async verify(header: string | undefined): Promise<Principal> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    if (!m) throw new DomainError('unauthorized', 'send your API key as `Authorization: Bearer <key>`');
+    if (!m) throw new DomainError('unauthorized', 'send your API key (or access token) as `Authorization: Bearer <key>`');
+    if (this.deps.tokens && !m[1].startsWith('mf_') && m[1].split('.').length === 3) return this.verifyUser(m[1]);
     const found = await this.deps.db.apiKeys.findByHash(hashApiKey(m[1]));
     if (!found) throw new DomainError('unauthorized', 'that API key is not valid (unknown or revoked)');
     const now = this.deps.clock.now();
@@ -30,6 +38,17 @@ export class AuthService {
       void this.deps.db.apiKeys.touch(found.id, now, now - LAST_USED_RESOLUTION_MS).catch(() => undefined);
     }
     return { accountId: found.accountId, keyId: found.id, keyName: found.name, scopes: found.scopes, sees: 'account' };
+  }
+
+  private async verifyUser(token: string): Promise<Principal> {
+    const now = this.deps.clock.now();
+    const claims = await this.deps.tokens!.verify(token, now);
+    if (claims?.expired) throw new DomainError('unauthorized', 'the access token has expired: get a new one with POST /v1/auth/refresh', { reason: 'token_expired' });
+    if (!claims) throw new DomainError('unauthorized', 'that access token is not valid');
+    const signedIn = await this.deps.db.sessions.signedIn(claims.userId, claims.sessionId, now);
+    if (!signedIn) throw new DomainError('unauthorized', 'this session has ended (signed out, or the user was disabled or removed): sign in again', { reason: 'session_ended' });
+    const { user } = signedIn;
+    return { accountId: user.accountId, keyId: user.id, keyName: user.email, scopes: scopesOfRole(user.role, user.accountId), sees: 'account' };
   }
 
   /**

@@ -5,6 +5,7 @@ import { migratePostgres, openPostgresDatabase } from '../../src/adapters/postgr
 import { runDbContract } from './db.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
 import { runUsageContract } from './usage.contract.js';
+import { runUsersContract } from './users.contract.js';
 import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
 import { ADMIN } from '../helpers/principals.js';
 
@@ -24,6 +25,7 @@ const openFresh = async () => {
 runDbContract('postgres', openFresh);
 runOutboxContract('postgres', openFresh);
 runUsageContract('postgres', openFresh);
+runUsersContract('postgres', openFresh);
 
 describe('postgres migrations', () => {
   const schemas: string[] = [];

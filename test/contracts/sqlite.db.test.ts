@@ -4,6 +4,7 @@ import { tempDir } from '../helpers/temp.js';
 import { runDbContract } from './db.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
 import { runUsageContract } from './usage.contract.js';
+import { runUsersContract } from './users.contract.js';
 
 /** A fresh database in its own temp dir, for each contract. */
 const openFresh = async () => {
@@ -21,3 +22,4 @@ const openFresh = async () => {
 runDbContract('sqlite (node-sqlite3-wasm)', openFresh);
 runOutboxContract('sqlite (node-sqlite3-wasm)', openFresh);
 runUsageContract('sqlite (node-sqlite3-wasm)', openFresh);
+runUsersContract('sqlite (node-sqlite3-wasm)', openFresh);

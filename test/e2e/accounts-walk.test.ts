@@ -35,7 +35,12 @@ describe('e2e: the isolation walk over every route', () => {
     const upload = await p.api('POST', '/v1/uploads?filename=a.bin', new Uint8Array([1, 2, 3]), { ...asA, 'content-type': 'application/octet-stream' });
     const job = await p.api('POST', '/v1/jobs', { input: { uploadId: upload.body.id }, outputs: [{ type: 'thumbnail' }] }, asA);
     assert.equal(job.status, 202, JSON.stringify(job.body));
-    Object.assign(ids, { '/v1/jobs/': job.body.id, '/v1/uploads/': upload.body.id, '/v1/accounts/': a, '/v1/keys/': aKey.id });
+    // A user of A (an owner who joined by invitation) and a pending invitation of A.
+    const joined = await p.api('POST', `/v1/accounts/${a}/invites`, { email: 'owner@walk-a.example', role: 'owner' });
+    const user = await p.api('POST', '/v1/auth/invites/accept', { token: joined.body.token, password: 'walk password 123' }, { authorization: '' });
+    assert.equal(user.status, 201, JSON.stringify(user.body));
+    const pending = await p.api('POST', `/v1/accounts/${a}/invites`, { email: 'later@walk-a.example', role: 'viewer' });
+    Object.assign(ids, { '/v1/jobs/': job.body.id, '/v1/uploads/': upload.body.id, '/v1/accounts/': a, '/v1/keys/': aKey.id, '/v1/users/': user.body.user.id, '/v1/invites/': pending.body.id });
   });
   after(async () => p.stop());
 

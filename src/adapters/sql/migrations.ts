@@ -4,6 +4,7 @@ import type { OutputType } from '../../domain/job-spec.js';
 import { jobRoute, LIGHTEST_ROUTE, type Route } from '../../domain/routes.js';
 import { accountsMigration } from './accounts.migration.js';
 import { principalOwnerMigration } from './principal-owner.migration.js';
+import { usersMigration } from './users.migration.js';
 
 /**
  * Numbered migrations (graphile-worker style), applied in order, each once. They are
@@ -227,6 +228,8 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
         await db.schema.createIndex('jobs_account_started').on('jobs').columns(['account_id', 'started_at']).execute();
       },
     },
+    // Console users, sessions, invitations, failed logins (its own file).
+    '0014_users': usersMigration(caps),
   };
 }
 

@@ -6,6 +6,7 @@ import { SqlOutboxRepository } from './outbox.repository.js';
 import type { Tables } from './schema.js';
 import { SqlUploadRepository } from './upload.repository.js';
 import { SqlAccountRepository, SqlApiKeyRepository } from './account.repository.js';
+import { SqlInviteRepository, SqlLoginFailureRepository, SqlSessionRepository, SqlUserRepository } from './user.repository.js';
 
 /**
  * The repositories over one Kysely instance, and the unit of work: the same repositories
@@ -19,6 +20,10 @@ export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities): 
     uploads: new SqlUploadRepository(kysely),
     apiKeys: new SqlApiKeyRepository(kysely),
     accounts: new SqlAccountRepository(kysely),
+    users: new SqlUserRepository(kysely),
+    sessions: new SqlSessionRepository(kysely),
+    invites: new SqlInviteRepository(kysely),
+    loginFailures: new SqlLoginFailureRepository(kysely),
     outbox: new SqlOutboxRepository(kysely, caps),
     transaction: <T>(work: (tx: UnitOfWork) => Promise<T>) =>
       kysely.transaction().execute((trx) =>
