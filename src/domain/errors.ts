@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   upload_too_many_files: { permanent: true },
   too_many_uploads: { permanent: false },
   rate_limited: { permanent: false },
-  too_many_attempts: { permanent: false },
+  too_many_attempts: { permanent: true },
   registration_closed: { permanent: true },
   email_taken: { permanent: true },
   invite_invalid: { permanent: true },
