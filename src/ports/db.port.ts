@@ -55,6 +55,8 @@ export interface JobRepository {
     job: NewJob,
     idempotency?: { key: string; requestHash: string },
   ): Promise<{ job: JobRecord; created: boolean; requestHash?: string }>;
+  /** The job `principal`'s owner created earlier with this Idempotency-Key, and the hash of its request; null: none. */
+  findByIdempotencyKey(principal: Principal, key: string): Promise<{ job: JobRecord; requestHash?: string } | null>;
   /** Null as well when the job belongs to an owner `principal` may not see. */
   get(principal: Principal, id: string): Promise<JobRecord | null>;
   list(principal: Principal, query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage>;

@@ -49,6 +49,14 @@ export class JobsService {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw new DomainError('validation_failed', 'Idempotency-Key must be 1–255 visible ASCII characters');
     }
+    const requestHash = createHash('sha256').update(canonical(request)).digest('hex');
+    // A replay answers with the earlier job before any check a new job meets: the client
+    // retrying a request that was accepted must get its job, even once the account is over
+    // its quota or the upload is gone.
+    if (idempotencyKey !== undefined) {
+      const earlier = await this.deps.db.jobs.findByIdempotencyKey(principal, idempotencyKey);
+      if (earlier) return this.replay(principal, earlier.job, earlier.requestHash, requestHash);
+    }
     await this.deps.quotas?.assertCanSubmit(principal);
     const upload = request.input.url !== undefined ? null : await this.deps.db.uploads.get(principal, request.input.uploadId!);
     if (!upload && request.input.url === undefined) throw new DomainError('upload_not_found', `no upload with id ${request.input.uploadId}; upload the file first with POST /v1/uploads`, { path: 'input.uploadId' });
@@ -57,7 +65,6 @@ export class JobsService {
     }
 
     const now = this.deps.clock.now();
-    const requestHash = createHash('sha256').update(canonical(request)).digest('hex');
     const id = newId('job', now);
     const decision = decideCreate(id, now);
     const { job, created, requestHash: earlierHash } = await this.deps.db.jobs.create(
@@ -75,17 +82,28 @@ export class JobsService {
       },
       idempotencyKey ? { key: idempotencyKey, requestHash } : undefined,
     );
-    if (!created && earlierHash !== requestHash) {
+    // Another API process created it with the same key between the lookup above and this insert.
+    if (!created) return this.replay(principal, job, earlierHash, requestHash);
+    await this.dispatch(job);
+    await this.publish(decision.events);
+    return { job, created };
+  }
+
+  /**
+   * The answer to a request whose Idempotency-Key already made `job`. A replay of a job that is
+   * still queued enqueues again (a duplicate message is harmless, and it replaces one a broker
+   * may have lost); a replay of a job whose message never reached the queue runs it again.
+   */
+  private async replay(principal: Principal, job: JobRecord, earlierHash: string | undefined, requestHash: string): Promise<{ job: JobRecord; created: boolean }> {
+    if (earlierHash !== requestHash) {
       throw new DomainError('idempotency_conflict', 'this Idempotency-Key was already used with a different request body', { jobId: job.id });
     }
-    // A replay of a job that is still queued enqueues again (a duplicate message is harmless,
-    // and it replaces one a broker may have lost); a replay of a job whose message never
-    // reached the queue runs it again.
-    if (!created && job.status === 'failed' && job.error?.code === 'queue_unavailable') return { job: await this.retry(principal, job.id), created: false };
-    if (!created && job.status === 'queued') await this.deps.db.outbox.add([dispatchMessage(job.id)], now);
-    if (created || job.status === 'queued') await this.dispatch(job);
-    if (created) await this.publish(decision.events);
-    return { job, created };
+    if (job.status === 'failed' && job.error?.code === 'queue_unavailable') return { job: await this.retry(principal, job.id), created: false };
+    if (job.status === 'queued') {
+      await this.deps.db.outbox.add([dispatchMessage(job.id)], this.deps.clock.now());
+      await this.dispatch(job);
+    }
+    return { job, created: false };
   }
 
   /** `not_found` too for a job `principal` may not see: another owner's ids are not confirmed. */

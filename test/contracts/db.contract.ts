@@ -87,6 +87,10 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.notEqual(theirs.job.id, mine.job.id);
       const replay = await db.jobs.create(other, newJob(2102), { key: 'idem-shared', requestHash: 'h-theirs' });
       assert.deepEqual([replay.created, replay.job.id, replay.requestHash], [false, theirs.job.id, 'h-theirs']);
+      const found = await db.jobs.findByIdempotencyKey(other, 'idem-shared');
+      assert.deepEqual([found?.job.id, found?.requestHash], [theirs.job.id, 'h-theirs']);
+      assert.equal((await db.jobs.findByIdempotencyKey(sameAccount, 'idem-shared'))?.job.id, mine.job.id, 'the lookup is per account too');
+      assert.equal(await db.jobs.findByIdempotencyKey(inAccount('acc_nobody'), 'idem-shared'), null);
       const races = await Promise.all(['acc_r1', 'acc_r2', 'acc_r1', 'acc_r2'].map((accountId, i) => db.jobs.create(inAccount(accountId), newJob(2110 + i), { key: 'idem-race-owners', requestHash: 'h' })));
       assert.equal(new Set(races.map((r) => r.job.id)).size, 2, 'one job per account, whoever wins each race');
     });

@@ -227,7 +227,8 @@ describe('e2e: accounts, keys and isolation', () => {
     assert.match(second.body.error.message, /storage/);
 
     // A job is refused only once nothing is left; its outputs then fill the storage quota.
-    const job = await as(acc.key).api('POST', '/v1/jobs', { input: { uploadId: first.body.id }, outputs: [{ type: 'thumbnail' }] });
+    const thumb = { input: { uploadId: first.body.id }, outputs: [{ type: 'thumbnail' }] };
+    const job = await as(acc.key).api('POST', '/v1/jobs', thumb, { 'idempotency-key': 'thumb-1' });
     assert.equal(job.status, 202, JSON.stringify(job.body));
     for (let i = 0; i < 200; i++) {
       if ((await as(acc.key).api('GET', `/v1/jobs/${job.body.id}`)).body.status === 'succeeded') break;
@@ -236,6 +237,11 @@ describe('e2e: accounts, keys and isolation', () => {
     const over = await as(acc.key).api('POST', '/v1/jobs', { input: { uploadId: first.body.id }, outputs: [{ type: 'thumbnail' }] });
     assert.deepEqual([over.status, over.body.error.code, over.body.error.details.quota], [403, 'quota_exceeded', 'storageBytes']);
     assert.ok(over.body.error.details.used > over.body.error.details.limit - 10);
+    // A client retrying the request that was accepted gets its job, over the quota or not.
+    const replay = await as(acc.key).api('POST', '/v1/jobs', thumb, { 'idempotency-key': 'thumb-1' });
+    assert.deepEqual([replay.status, replay.body.id, replay.body.status], [200, job.body.id, 'succeeded'], JSON.stringify(replay.body));
+    const changed = await as(acc.key).api('POST', '/v1/jobs', { ...thumb, outputs: [{ type: 'thumbnail', format: 'png' }] }, { 'idempotency-key': 'thumb-1' });
+    assert.deepEqual([changed.status, changed.body.error.code], [409, 'idempotency_conflict']);
 
     // The 6 s clip used one processing minute of one.
     await p.api('PATCH', `/v1/accounts/${acc.id}`, { quotas: { storageBytes: null } });

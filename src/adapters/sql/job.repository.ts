@@ -74,6 +74,11 @@ function visibleTo<O>(q: SelectQueryBuilder<Tables, 'jobs', O>, principal: Princ
   return owner === null ? q : q.where('account_id', '=', owner);
 }
 
+async function byIdempotencyKey(db: Kysely<Tables>, owner: string, key: string): Promise<{ job: JobRecord; requestHash?: string } | null> {
+  const row = await db.selectFrom('jobs').selectAll().where('account_id', '=', owner).where('idempotency_key', '=', key).executeTakeFirst();
+  return row ? { job: toJob(row), requestHash: row.request_hash ?? undefined } : null;
+}
+
 export class SqlJobRepository implements JobRepository {
   /** `db` may be a transaction (a unit of work): then every write joins it. */
   constructor(private readonly db: Kysely<Tables>) {}
@@ -96,6 +101,10 @@ export class SqlJobRepository implements JobRepository {
     });
   }
 
+  findByIdempotencyKey(principal: Principal, key: string) {
+    return byIdempotencyKey(this.db, ownerOf(principal), key);
+  }
+
   async create(principal: Principal, job: NewJob, idempotency?: { key: string; requestHash: string }) {
     const owner = ownerOf(principal);
     try {
@@ -105,9 +114,9 @@ export class SqlJobRepository implements JobRepository {
       // insert win; the loser returns the winner's job instead of an error. (Inside a unit of
       // work PostgreSQL has aborted the transaction: the caller's retry of the whole unit does it.)
       if (!idempotency || this.db.isTransaction) throw err;
-      const winner = await this.db.selectFrom('jobs').selectAll().where('account_id', '=', owner).where('idempotency_key', '=', idempotency.key).executeTakeFirst();
+      const winner = await byIdempotencyKey(this.db, owner, idempotency.key);
       if (!winner) throw err;
-      return { job: toJob(winner), created: false, requestHash: winner.request_hash ?? undefined };
+      return { ...winner, created: false };
     }
   }
 
@@ -115,8 +124,8 @@ export class SqlJobRepository implements JobRepository {
     const owner = ownerOf(principal);
     return this.atomically(async (trx) => {
       if (idempotency) {
-        const existing = await trx.selectFrom('jobs').selectAll().where('account_id', '=', owner).where('idempotency_key', '=', idempotency.key).executeTakeFirst();
-        if (existing) return { job: toJob(existing), created: false, requestHash: existing.request_hash ?? undefined };
+        const existing = await byIdempotencyKey(trx, owner, idempotency.key);
+        if (existing) return { ...existing, created: false };
       }
       const first = job.initial;
       const row = {
