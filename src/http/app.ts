@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { grants, type Scope } from '../domain/account.js';
 import { DomainError } from '../domain/errors.js';
@@ -80,7 +80,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   // router decodes percent-escapes and takes absolute-form targets, so any string test on
   // `request.url` can be walked around. Every route needs a key unless it is flagged public;
   // a request that matched no route gets the 404 answer, which reveals nothing.
-  app.addHook('onRequest', async (request) => {
+  const authenticate = async (request: FastifyRequest) => {
     if (request.is404 || request.routeOptions.config.public === true) return;
     const principal = await deps.auth.verify(request.headers.authorization);
     request.principal = principal;
@@ -92,9 +92,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
         { scope: needed },
       );
     }
-  });
-  // After authentication, so a request counts against its key (docs/rate-limits.md).
-  await installRateLimit(app, deps.rateLimit, deps.logger);
+  };
+  // Around authentication, so a request counts against its key (docs/rate-limits.md).
+  await installRateLimit(app, deps.rateLimit, deps.logger, authenticate);
   await metaRoutes(app, deps);
   await uploadRoutes(app, deps);
   await jobRoutes(app, deps);

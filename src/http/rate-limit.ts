@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -87,22 +88,47 @@ function exempt(request: FastifyRequest): boolean {
   return route === '/healthz' || (route !== undefined && route.startsWith('/v1/files/'));
 }
 
-const callerKey = (request: FastifyRequest) => (request.principal ? `key:${request.principal.keyId}` : `addr:${request.ip}`);
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller this request is counted against, once known (see `installRateLimit`). */
+    rateKey?: string;
+  }
+}
+
+const callerKey = (request: FastifyRequest) => request.rateKey ?? (request.principal ? `key:${request.principal.keyId}` : `addr:${request.ip}`);
+const keyOf = (principal: NonNullable<FastifyRequest['principal']>) => `key:${principal.keyId}`;
+const bearer = (request: FastifyRequest) => /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 function refusal(request: FastifyRequest, max: number, retryAfter: number): DomainError {
-  const details = { limit: max, windowSeconds: WINDOW_MS / 1000, retryAfterSeconds: retryAfter, per: request.principal ? 'key' : 'address' };
-  return request.principal
+  const perKey = callerKey(request).startsWith('key:');
+  const details = { limit: max, windowSeconds: WINDOW_MS / 1000, retryAfterSeconds: retryAfter, per: perKey ? 'key' : 'address' };
+  return perKey
     ? new DomainError('rate_limited', `this API key made more than ${max} requests in a minute; wait ${retryAfter} s (Retry-After) before the next one, or ask the operator for a higher MEDIAFORGE_RATE_LIMIT_PER_MINUTE`, details)
     : new DomainError('rate_limited', `this address made more than ${max} requests in a minute without a valid API key; wait ${retryAfter} s (Retry-After) before the next one (each valid key has its own budget)`, details);
 }
 
 /**
- * Adds the limiter to `app`. Call it after the authentication hook: an `onRequest` hook
- * counts every request that reached it (the key known), and an `onSend` hook counts the
- * ones refused before it (a refused key: by address), so a flood of bad keys is limited too.
+ * Adds `authenticate` (the hook that sets `request.principal` or throws) and the limiter
+ * around it to `app`. The limiter counts every request that passed `authenticate` against its
+ * key, and the ones `authenticate` refused (a missing or refused key) by address in an
+ * `onSend` hook, so a flood of bad keys is limited too.
+ *
+ * A token this process saw accepted before is counted while `authenticate` still reads its
+ * key: with the Redis store the two round trips overlap instead of adding up. The token is
+ * still looked up on every request (a revoked key stops at once); a token never seen before
+ * is counted only once it is accepted, so made-up tokens never reach the shared counters.
  */
-export async function installRateLimit(app: FastifyInstance, settings: RateLimitSettings | undefined, logger: Logger): Promise<void> {
-  if (!settings || settings.perMinute === 0) return;
+export async function installRateLimit(
+  app: FastifyInstance,
+  settings: RateLimitSettings | undefined,
+  logger: Logger,
+  authenticate: (request: FastifyRequest) => Promise<void>,
+): Promise<void> {
+  if (!settings || settings.perMinute === 0) {
+    app.addHook('onRequest', authenticate);
+    return;
+  }
   await app.register(rateLimit, {
     global: false,
     max: settings.perMinute,
@@ -114,6 +140,15 @@ export async function installRateLimit(app: FastifyInstance, settings: RateLimit
   });
   const limiter = app.createRateLimit();
   const counted = new WeakSet<FastifyRequest>();
+  /** Counts started before the key was checked, and the token they were started for. */
+  const early = new WeakMap<FastifyRequest, { token: string; counting: Promise<DomainError | null> }>();
+  /** Hash of a token accepted before → the caller it counts against; least recently used first. */
+  const known = new Map<string, string>();
+  const remember = (token: string, rateKey: string) => {
+    known.delete(token);
+    known.set(token, rateKey);
+    if (known.size > LOCAL_CALLERS) known.delete(known.keys().next().value!);
+  };
 
   /** Counts the request and sets the RateLimit headers; the error to answer with when it is over. */
   const count = async (request: FastifyRequest, reply: FastifyReply): Promise<DomainError | null> => {
@@ -128,13 +163,40 @@ export async function installRateLimit(app: FastifyInstance, settings: RateLimit
   };
 
   app.addHook('onRequest', async (request, reply) => {
+    if (exempt(request) || request.is404 || request.routeOptions.config.public === true) return;
+    const token = bearer(request);
+    const rateKey = token === undefined ? undefined : known.get(tokenHash(token));
+    if (token === undefined || rateKey === undefined) return;
+    request.rateKey = rateKey;
+    const counting = count(request, reply);
+    counting.catch(() => undefined); // awaited below, unless `authenticate` refuses first
+    early.set(request, { token: tokenHash(token), counting });
+  });
+  app.addHook('onRequest', authenticate);
+  app.addHook('onRequest', async (request, reply) => {
     if (exempt(request)) return;
+    const started = early.get(request);
+    if (started && request.principal && keyOf(request.principal) !== request.rateKey) {
+      // The token now belongs to another caller than it did (never for a key; kept exact).
+      await started.counting;
+      counted.delete(request);
+      request.rateKey = undefined;
+    } else if (started) {
+      const over = await started.counting;
+      if (over) throw over;
+      return;
+    }
+    const token = bearer(request);
+    if (request.principal && token !== undefined) remember(tokenHash(token), keyOf(request.principal));
     const over = await count(request, reply);
     if (over) throw over;
   });
-  // A hook before this one refused the request (a missing or refused key): count it now,
-  // and answer 429 instead when the caller is over its budget.
+  // `authenticate` refused the request (a missing or refused key): count it now by address,
+  // and answer 429 instead when the address is over its budget. A token counted early that
+  // was refused (revoked since) has been counted against its key; it is forgotten.
   app.addHook('onSend', async (request, reply, payload) => {
+    const started = early.get(request);
+    if (started && !request.principal) known.delete(started.token);
     if (counted.has(request) || reply.statusCode < 400 || exempt(request)) return payload;
     const over = await count(request, reply);
     if (!over) return payload;

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../src/adapters/system-clock.js';
-import { AuthService } from '../../src/services/auth.service.js';
+import { AuthService, hashApiKey } from '../../src/services/auth.service.js';
 import { media } from '../helpers/media.js';
 import { collectEvents, startTestPlatform, TEST_KEY, type TestPlatform } from '../helpers/platform.js';
 
@@ -121,6 +121,22 @@ describe('e2e: rate limits (embedded, 5 requests a minute)', { timeout: 120_000 
     const elsewhere = await call(p.base, 'GET', '/v1/jobs', { key: 'mf_not_a_key_0123456789', from: '127.0.0.3' });
     assert.equal(elsewhere.status, 401);
     assert.equal(num(elsewhere, 'ratelimit-remaining'), 4);
+  });
+
+  it('refuses a key revoked after it was counted at once; its later requests count by address', async () => {
+    const from = '127.0.0.4';
+    const key = 'mf_revoked_later_0123456789abcdef';
+    await new AuthService({ db: p.platform.jobs.db, clock: systemClock }).ensureKey(key, 'revoked later');
+    const seen = [await call(p.base, 'GET', '/v1/jobs', { key, from }), await call(p.base, 'GET', '/v1/jobs', { key, from })];
+    assert.deepEqual(seen.map((a) => [a.status, num(a, 'ratelimit-remaining')]), [[200, 4], [200, 3]]);
+    const row = await p.platform.jobs.db.apiKeys.findByHash(hashApiKey(key));
+    assert.ok(await p.platform.jobs.db.apiKeys.revoke(null, row!.id, Date.now()));
+    // Counted against the key it was a moment ago, and refused: the key is read on every request.
+    const refused = await call(p.base, 'GET', '/v1/jobs', { key, from });
+    assert.deepEqual([refused.status, refused.body.error.code, num(refused, 'ratelimit-remaining')], [401, 'unauthorized', 2]);
+    // From then on it is a bad key like any other: the address pays.
+    const after = await call(p.base, 'GET', '/v1/jobs', { key, from });
+    assert.deepEqual([after.status, num(after, 'ratelimit-remaining')], [401, 4]);
   });
 
   it('does not count file downloads (GET, HEAD, OPTIONS) or the health check; an upload counts once', async () => {
