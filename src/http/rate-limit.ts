@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { statusFor } from './error-mapping.js';
+import { LeasedCounter } from './rate-limit-lease.js';
 
 /**
  * Requests per minute per caller (docs/rate-limits.md), counted by @fastify/rate-limit:
@@ -30,10 +31,10 @@ interface Store {
   incr(key: string, cb: IncrCallback, timeWindow: number, max: number): void;
   child(routeOptions: unknown): Store;
 }
-// The plugin's own stores (its Redis script, its LRU window), wrapped below so a Redis
-// outage falls back to counting in memory. The version is pinned exactly in package.json.
+// The plugin's own in-memory store (its LRU window) for embedded mode and as the fallback of
+// the shared counter (src/http/rate-limit-lease.ts) while Redis is away. The version is
+// pinned exactly in package.json.
 const require = createRequire(import.meta.url);
-const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, key: string) => Store;
 const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, cache: number) => Store;
 
 /**
@@ -42,7 +43,7 @@ const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (co
  * every limit: each API process then enforces the budget on its own until Redis answers again.
  */
 function sharedStoreClass(shared: NonNullable<RateLimitSettings['shared']>, logger: Logger) {
-  const redis = new RedisStore(false, false, shared.redis, shared.keyPrefix);
+  const redis = new LeasedCounter(shared.redis, shared.keyPrefix, LOCAL_CALLERS);
   const local = new LocalStore(false, false, LOCAL_CALLERS);
   let failingSince: number | null = null;
   let lastWarning = 0;
@@ -67,14 +68,18 @@ function sharedStoreClass(shared: NonNullable<RateLimitSettings['shared']>, logg
   };
   return class SharedStore implements Store {
     incr(key: string, cb: IncrCallback, timeWindow: number, max: number) {
-      redis.incr(key, (err, result) => {
-        if (!err) {
+      const taken = redis.take(key);
+      if (taken) return cb(null, taken);
+      redis.incr(key, timeWindow, max).then(
+        (result) => {
           answered();
-          return cb(null, result);
-        }
-        failed(err);
-        local.incr(key, cb, timeWindow, max);
-      }, timeWindow, max);
+          cb(null, result);
+        },
+        (err: Error) => {
+          failed(err);
+          local.incr(key, cb, timeWindow, max);
+        },
+      );
     }
     child(): Store {
       throw new Error('per-route rate limits are not used');
