@@ -9,7 +9,7 @@ export const WEBHOOK_EVENT_TYPES = ['upload.ready', 'job.started', 'job.output.r
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The event `POST /v1/webhooks/{id}/test` sends: to that endpoint only, whatever it subscribes to. */
-export const TEST_EVENT = 'webhook.test';
+export const TEST_EVENT = 'webhook.test' as const;
 export type AnyEventType = WebhookEventType | typeof TEST_EVENT;
 
 /** What an endpoint created without `events` receives: every event type. */

@@ -143,7 +143,7 @@ export interface WebhookTransport {
   /**
    * One POST: the host resolved and checked again, the connection made to the checked
    * address, no redirect followed, the whole exchange cut at `timeoutMs`. Throws url_forbidden
-   * when the policy refuses, url_unreachable when no answer came.
+   * when the policy refuses, url_unreachable when no answer came; rejects at once when `signal` aborts.
    */
-  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<WebhookAnswer>;
+  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, signal?: AbortSignal): Promise<WebhookAnswer>;
 }
