@@ -28,7 +28,7 @@ export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities): 
     loginFailures: new SqlLoginFailureRepository(kysely),
     outbox: new SqlOutboxRepository(kysely, caps),
     webhooks: new SqlWebhookRepository(kysely),
-    webhookDeliveries: new SqlWebhookDeliveryStore(kysely),
+    webhookDeliveries: new SqlWebhookDeliveryStore(kysely, caps),
     transaction: <T>(work: (tx: UnitOfWork) => Promise<T>) =>
       kysely.transaction().execute((trx) =>
         work({ jobs: new SqlJobRepository(trx), uploads: new SqlUploadRepository(trx), outbox: new SqlOutboxRepository(trx, caps) }),

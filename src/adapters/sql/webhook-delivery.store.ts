@@ -3,19 +3,21 @@ import { newId } from '../../domain/ids.js';
 import type { WebhookEventMessage } from '../../domain/outbox.js';
 import { RESPONSE_KEEP_BYTES, subscribes } from '../../domain/webhooks.js';
 import type { ClaimedDelivery, NewDelivery, SettleAttempt, WebhookDeliveryStore } from '../../ports/webhooks.port.js';
+import type { DialectCapabilities } from './dialect.js';
 import type { Tables } from './schema.js';
 import { deliveryRow, eventRow, toEndpoint, toEvent } from './webhook-rows.js';
 
 /**
  * The senders' side of the webhook tables (src/ports/webhooks.port.ts), on SQLite and
- * PostgreSQL. A claim picks due deliveries without locking (ranked per endpoint, so one
- * endpoint's backlog cannot fill the batch), then leases them with one conditional
- * UPDATE … RETURNING that repeats the lease condition: two senders racing for a delivery
- * cannot both match, as with the job claim. Every later write is fenced by the lease owner
+ * PostgreSQL. A claim picks due deliveries (ranked per endpoint, so one endpoint's backlog
+ * cannot fill the batch), then, in one transaction that holds the endpoints' rows, counts
+ * what is in flight per endpoint and leases the picks with a conditional UPDATE … RETURNING
+ * that repeats the lease condition: two senders racing for a delivery cannot both match, as
+ * with the job claim, and cannot both take an endpoint's last free slot. Every later write is fenced by the lease owner
  * and the attempt count the claim returned.
  */
 export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
-  constructor(private readonly db: Kysely<Tables>) {}
+  constructor(private readonly db: Kysely<Tables>, private readonly caps: DialectCapabilities) {}
 
   fanOut(row: { id: number; message: WebhookEventMessage }, owner: string, now: number, delivery: () => NewDelivery): Promise<number | null> {
     const m = row.message;
@@ -66,43 +68,49 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
       .limit(req.limit * 2)
       .execute();
     if (!candidates.length) return [];
-    // What other senders (and this one) have in flight per endpoint, so the bound holds across processes.
-    const busy = new Map(
-      (
-        await this.db
-          .selectFrom('webhook_deliveries')
-          .select(['endpoint_id', (eb) => eb.fn.countAll<number>().as('n')])
-          .where('status', '=', 'pending')
-          .where('lease_until', '>=', now)
-          .where('endpoint_id', 'in', [...new Set(candidates.map((c) => c.endpoint_id))])
-          .groupBy('endpoint_id')
-          .execute()
-      ).map((r) => [r.endpoint_id, Number(r.n)]),
-    );
-    const picked: string[] = [];
-    for (const c of candidates) {
-      if (picked.length >= req.limit) break;
-      const n = busy.get(c.endpoint_id) ?? 0;
-      if (n >= req.perEndpoint) continue;
-      busy.set(c.endpoint_id, n + 1);
-      picked.push(c.id);
-    }
-    if (!picked.length) return [];
-    const leased = await this.db
-      .updateTable('webhook_deliveries')
-      .set((eb) => ({ lease_owner: req.owner, lease_until: now + req.leaseMs, attempts: eb('attempts', '+', 1), updated_at: now }))
-      .where('id', 'in', picked)
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .returning(['id', 'attempts', 'event_id', 'endpoint_id'])
-      .execute();
+    const leased = await this.db.transaction().execute(async (trx) => {
+      const endpointIds = [...new Set(candidates.map((c) => c.endpoint_id))].sort();
+      // Counting the endpoints' leases and taking new ones is one step per endpoint: on
+      // PostgreSQL the endpoints' rows are locked (in id order) until the commit, so two
+      // senders cannot both see a free slot; SQLite runs one transaction at a time.
+      if (this.caps.skipLocked) await trx.selectFrom('webhook_endpoints').select('id').where('id', 'in', endpointIds).orderBy('id').forUpdate().execute();
+      const busy = new Map(
+        (
+          await trx
+            .selectFrom('webhook_deliveries')
+            .select(['endpoint_id', (eb) => eb.fn.countAll<number>().as('n')])
+            .where('status', '=', 'pending')
+            .where('lease_until', '>=', now)
+            .where('endpoint_id', 'in', endpointIds)
+            .groupBy('endpoint_id')
+            .execute()
+        ).map((r) => [r.endpoint_id, Number(r.n)]),
+      );
+      const picked: string[] = [];
+      for (const c of candidates) {
+        if (picked.length >= req.limit) break;
+        const n = busy.get(c.endpoint_id) ?? 0;
+        if (n >= req.perEndpoint) continue;
+        busy.set(c.endpoint_id, n + 1);
+        picked.push(c.id);
+      }
+      if (!picked.length) return [];
+      return trx
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({ lease_owner: req.owner, lease_until: now + req.leaseMs, attempts: eb('attempts', '+', 1), updated_at: now }))
+        .where('id', 'in', picked)
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .returning(['id', 'attempts', 'event_id', 'endpoint_id', 'next_attempt_at'])
+        .execute();
+    });
     if (!leased.length) return [];
     const events = new Map((await this.db.selectFrom('webhook_events').selectAll().where('id', 'in', leased.map((l) => l.event_id)).execute()).map((r) => [r.id, toEvent(r)]));
     const endpoints = new Map((await this.db.selectFrom('webhook_endpoints').selectAll().where('id', 'in', leased.map((l) => l.endpoint_id)).execute()).map((r) => [r.id, toEndpoint(r)]));
     return leased
       .filter((l) => events.has(l.event_id) && endpoints.has(l.endpoint_id))
-      .map((l) => ({ id: l.id, attempts: Number(l.attempts), owner: req.owner, event: events.get(l.event_id)!, endpoint: endpoints.get(l.endpoint_id)! }))
-      .sort((a, b) => picked.indexOf(a.id) - picked.indexOf(b.id));
+      .sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || (a.id < b.id ? -1 : 1))
+      .map((l) => ({ id: l.id, attempts: Number(l.attempts), owner: req.owner, event: events.get(l.event_id)!, endpoint: endpoints.get(l.endpoint_id)! }));
   }
 
   settle(fence: Pick<ClaimedDelivery, 'id' | 'attempts' | 'owner'>, result: SettleAttempt, now: number): Promise<boolean> {
