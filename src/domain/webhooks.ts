@@ -4,16 +4,26 @@
  * sender src/services/webhook-sender.ts.
  */
 
-/** Events an endpoint may subscribe to. `job.progress` (opt-in) is a later slice. */
-export const WEBHOOK_EVENT_TYPES = ['upload.ready', 'job.started', 'job.output.ready', 'job.succeeded', 'job.failed', 'job.canceled'] as const;
+/** Events an endpoint may subscribe to. */
+export const WEBHOOK_EVENT_TYPES = ['upload.ready', 'job.started', 'job.output.ready', 'job.succeeded', 'job.failed', 'job.canceled', 'job.progress'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The event `POST /v1/webhooks/{id}/test` sends: to that endpoint only, whatever it subscribes to. */
 export const TEST_EVENT = 'webhook.test' as const;
 export type AnyEventType = WebhookEventType | typeof TEST_EVENT;
 
-/** What an endpoint created without `events` receives: every event type. */
-export const DEFAULT_EVENT_TYPES: readonly WebhookEventType[] = WEBHOOK_EVENT_TYPES;
+/** What an endpoint created without `events` receives: every event type but `job.progress`, which is asked for by name. */
+export const DEFAULT_EVENT_TYPES: readonly WebhookEventType[] = WEBHOOK_EVENT_TYPES.filter((t) => t !== 'job.progress');
+
+/** A running job's `job.progress` comes at most this often. */
+export const PROGRESS_EVENT_EVERY_MS = 10_000;
+
+/**
+ * A progress write at `now` carries a `job.progress` event when the last one (or, for an
+ * attempt's first, the attempt's start) was at least 10 s before: so at most one per job
+ * every 10 s, across attempts too (a new attempt starts after the last one ended).
+ */
+export const progressEventDue = (now: number, lastAt: number): boolean => now - lastAt >= PROGRESS_EVENT_EVERY_MS;
 
 /** What an event is about: a job, an upload, or (the test event) the endpoint itself. */
 export type EventSubject = 'job' | 'upload' | 'endpoint';

@@ -22,7 +22,7 @@ const events = z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYP
 const description = z.string().max(500).nullable();
 export const createWebhookSchema = z.strictObject({
   url: url.describe('http(s); resolved and checked against the URL policy (MEDIAFORGE_WEBHOOK_ALLOWLIST)'),
-  events: events.optional().describe(`default: every event (${WEBHOOK_EVENT_TYPES.join(', ')})`),
+  events: events.optional().describe(`default: ${DEFAULT_EVENT_TYPES.join(', ')}; job.progress (at most one per job every 10 s) only when named`),
   description: description.optional(),
 });
 export const updateWebhookSchema = z
