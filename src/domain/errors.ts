@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   email_taken: { permanent: true },
   invite_invalid: { permanent: true },
   last_owner: { permanent: true },
+  webhook_disabled: { permanent: true },
   presigned_unavailable: { permanent: true },
   queue_unavailable: { permanent: false },
   unsupported_media_type: { permanent: true },

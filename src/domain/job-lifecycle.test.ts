@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ERROR_CODES, isDomainError, type ErrorCode } from './errors.js';
 import {
   CANCELABLE,
+  claimMessages,
   decideCancel,
   decideCreate,
   decideFailure,
@@ -19,6 +20,7 @@ import {
   isCurrentAttempt,
   outputsDone,
   outputsFailed,
+  outputsReadyMessages,
   outputsRunning,
   retryDelayMs,
   runStage,
@@ -89,7 +91,7 @@ describe('job lifecycle: retry policy', () => {
     const warnings = [{ code: 'input_damaged' as const, message: 'ffmpeg could not cleanly decode 3 frames' }];
     const last = decideFailure(job({ attempts: 3, maxAttempts: 3 }), transient, { ...result, warnings }, 9_000, policy);
     assert.equal(last.kind, 'fail');
-    assert.deepEqual(last.write, { status: 'failed', stage: 'failed', at: 9_000, outputs: result.outputs, error: transient, warnings, finishedAt: 9_000 });
+    assert.deepEqual(last.write, { status: 'failed', stage: 'failed', at: 9_000, outputs: result.outputs, error: transient, warnings, finishedAt: 9_000, messages: [{ kind: 'webhook.event', type: 'job.failed', subject: 'job', id: 'job_1', at: 9_000 }] });
     assert.deepEqual(last.events, [{ jobId: 'job_1', type: 'status', status: 'failed', progress: 37, stage: 'failed', at: 9_000 }]);
     assert.equal(decideFailure(job({ attempts: 2, maxAttempts: 3 }), transient, result, 9_000, policy).kind, 'requeue', 'one attempt left');
   });
@@ -118,6 +120,7 @@ describe('job lifecycle: create, claim, progress, success', () => {
 
   it('announces the attempt and its progress', () => {
     assert.deepEqual(decideStart(job({ progress: 12 }), 3_000).events, [{ jobId: 'job_1', type: 'status', status: 'running', progress: 12, stage: 'starting', at: 3_000 }]);
+    assert.deepEqual(claimMessages('job_1', 3_000), [{ kind: 'webhook.event', type: 'job.started', subject: 'job', id: 'job_1', at: 3_000 }]);
     assert.deepEqual(decideProgress('job_1', 40, 'thumbnail (1/1)', 3_100).events, [{ jobId: 'job_1', type: 'progress', status: 'running', progress: 40, stage: 'thumbnail (1/1)', at: 3_100 }]);
     assert.equal(runStage(['clips', 'mp4', 'audio'], [0, 1, 2], 4), 'clips + mp4 + audio (1, 2, 3/4)');
     assert.equal(downloadingStage(0.427), 'downloading (42%)');
@@ -134,10 +137,15 @@ describe('job lifecycle: create, claim, progress, success', () => {
     assert.deepEqual(outputsFailed(running, [1, 2], transient).map((o) => [o.status, o.error]), [['succeeded', undefined], ['failed', transient], ['failed', transient]]);
   });
 
+  it('announces each output of a run that is stored, by its index; not the run\'s failed ones nor earlier outputs', () => {
+    const outputs: OutputState[] = [{ spec, status: 'succeeded', files: [file] }, { spec, status: 'succeeded', files: [file] }, { spec, status: 'failed', files: [], error: transient }];
+    assert.deepEqual(outputsReadyMessages('job_1', outputs, [1, 2], 5_000), [{ kind: 'webhook.event', type: 'job.output.ready', subject: 'job', id: 'job_1', at: 5_000, output: 1 }]);
+  });
+
   it('succeeds at 100 % with the outputs and warnings', () => {
     const outputs = [{ spec, status: 'succeeded' as const, files: [file] }];
     assert.deepEqual(decideSuccess(job(), { outputs, warnings: [] }, 8_000), {
-      write: { status: 'succeeded', stage: 'done', at: 8_000, progress: 100, outputs, error: null, warnings: [], finishedAt: 8_000 },
+      write: { status: 'succeeded', stage: 'done', at: 8_000, progress: 100, outputs, error: null, warnings: [], finishedAt: 8_000, messages: [{ kind: 'webhook.event', type: 'job.succeeded', subject: 'job', id: 'job_1', at: 8_000 }] },
       events: [{ jobId: 'job_1', type: 'status', status: 'succeeded', progress: 100, stage: 'done', at: 8_000 }],
     });
   });
@@ -161,6 +169,7 @@ describe('job lifecycle: lease expiry, shutdown, stale fences', () => {
       write: {
         status: 'failed', stage: 'failed', at: 50_000, finishedAt: 50_000,
         error: { code: 'worker_lost', message: 'the worker running attempt 2 stopped answering and no attempts are left' },
+        messages: [{ kind: 'webhook.event', type: 'job.failed', subject: 'job', id: 'job_1', at: 50_000 }],
       },
       events: [{ jobId: 'job_1', type: 'status', status: 'failed', progress: 0, stage: 'failed', at: 50_000 }],
     });
@@ -202,7 +211,7 @@ describe('job lifecycle: cancel and retry by the user', () => {
     for (const [what, j] of steps) {
       const d = decideCancel(job(j), 4_000);
       assert.deepEqual(d.from, ['queued', 'running'], what);
-      assert.deepEqual(d.write, { status: 'canceled', stage: 'canceled', at: 4_000, finishedAt: 4_000 }, what);
+      assert.deepEqual(d.write, { status: 'canceled', stage: 'canceled', at: 4_000, finishedAt: 4_000, messages: [{ kind: 'webhook.event', type: 'job.canceled', subject: 'job', id: 'job_1', at: 4_000 }] }, what);
       assert.deepEqual(d.events, [{ jobId: 'job_1', type: 'status', status: 'canceled', progress: j.progress ?? 37, stage: 'canceled', at: 4_000 }], what);
     }
     assert.equal(decideStop('canceled'), 'remove-partial-outputs');
@@ -246,7 +255,7 @@ describe('job lifecycle: cancel and retry by the user', () => {
     assert.deepEqual(d, {
       from: ['queued'],
       unclaimedOnly: true,
-      write: { status: 'failed', stage: 'failed', at: 6_000, error: { code: 'queue_unavailable', message: 'the job queue did not take job job_1: down' }, finishedAt: 6_000 },
+      write: { status: 'failed', stage: 'failed', at: 6_000, error: { code: 'queue_unavailable', message: 'the job queue did not take job job_1: down' }, finishedAt: 6_000, messages: [{ kind: 'webhook.event', type: 'job.failed', subject: 'job', id: 'job_1', at: 6_000 }] },
       events: [{ jobId: 'job_1', type: 'status', status: 'failed', progress: 0, stage: 'failed', at: 6_000 }],
     });
   });

@@ -1,7 +1,7 @@
 import type { JobWarning } from './damage.js';
 import { DomainError, ERROR_CODES } from './errors.js';
 import type { JobError, JobEvent, JobRecord, JobStatus, JobUsage, OutputState } from './job.js';
-import { dispatchMessage, type OutboxMessage } from './outbox.js';
+import { dispatchMessage, jobEventMessage, type OutboxMessage } from './outbox.js';
 
 /**
  * The job's state machine: every transition, what it writes and which events it emits, and
@@ -65,7 +65,7 @@ export interface JobWrite {
   runAfter?: number;
   /**
    * What must happen once this write has committed (a queue message for every transition to
-   * `queued`): the repository writes them to the outbox in the same transaction as the write,
+   * `queued`, a webhook event for every final state): the repository writes them to the outbox in the same transaction as the write,
    * and only when the write applied.
    */
   messages?: OutboxMessage[];
@@ -121,6 +121,13 @@ export function decideStart(claimed: Snapshot, now: number): { events: JobEvent[
   return { events: [statusEvent(claimed.id, 'running', claimed.progress, STAGES.starting, now)] };
 }
 
+/**
+ * What a claim of a queued job writes to the outbox, in the claim's own transaction: the
+ * `job.started` event (once per attempt; taking over a running job whose worker is gone
+ * starts nothing new, and writes none).
+ */
+export const claimMessages = (jobId: string, now: number): OutboxMessage[] => [jobEventMessage('job.started', jobId, now)];
+
 /** A running attempt's write counts only while it is the current one: running with its attempt number. */
 export const isCurrentAttempt = (job: Pick<JobRecord, 'status' | 'attempts'>, fence: Fence) => job.status === 'running' && job.attempts === fence.attempt;
 
@@ -139,6 +146,11 @@ export function outputsDone(outputs: OutputState[], run: number[], products: Arr
     const k = run.indexOf(i);
     return k < 0 ? o : { spec: o.spec, status: 'succeeded', files: products[k].files, result: products[k].result };
   });
+}
+
+/** A `job.output.ready` event for each output of the run that is stored, written with the outputs. */
+export function outputsReadyMessages(jobId: string, outputs: OutputState[], run: number[], now: number): OutboxMessage[] {
+  return run.filter((i) => outputs[i]?.status === 'succeeded').map((i) => jobEventMessage('job.output.ready', jobId, now, i));
 }
 
 /** The outputs of one run failed together with the run's error. */
@@ -160,7 +172,10 @@ const usageOf = (result: Pick<AttemptResult, 'usage'>) => (result.usage ? { usag
 
 export function decideSuccess(job: Snapshot, result: AttemptResult, now: number): Decision {
   return {
-    write: { status: 'succeeded', stage: STAGES.done, at: now, progress: 100, outputs: result.outputs, error: null, warnings: result.warnings, finishedAt: now, ...usageOf(result) },
+    write: {
+      status: 'succeeded', stage: STAGES.done, at: now, progress: 100, outputs: result.outputs, error: null, warnings: result.warnings, finishedAt: now,
+      messages: [jobEventMessage('job.succeeded', job.id, now)], ...usageOf(result),
+    },
     events: [statusEvent(job.id, 'succeeded', 100, STAGES.done, now)],
   };
 }
@@ -192,7 +207,10 @@ export function decideFailure(
   }
   return {
     kind: 'fail',
-    write: { status: 'failed', stage: STAGES.failed, at: now, outputs: result.outputs, error, warnings: result.warnings, finishedAt: now, ...usageOf(result) },
+    write: {
+      status: 'failed', stage: STAGES.failed, at: now, outputs: result.outputs, error, warnings: result.warnings, finishedAt: now,
+      messages: [jobEventMessage('job.failed', job.id, now)], ...usageOf(result),
+    },
     events: [statusEvent(job.id, 'failed', job.progress, STAGES.failed, now)],
   };
 }
@@ -227,7 +245,7 @@ export function decideLeaseExpiry(job: Snapshot & Pick<JobRecord, 'leaseExpiresA
   if (job.attempts >= job.maxAttempts) {
     const error: JobError = { code: 'worker_lost', message: `the worker running attempt ${job.attempts} stopped answering and no attempts are left` };
     return {
-      write: { status: 'failed', stage: STAGES.failed, at: now, error, finishedAt: now },
+      write: { status: 'failed', stage: STAGES.failed, at: now, error, finishedAt: now, messages: [jobEventMessage('job.failed', job.id, now)] },
       events: [statusEvent(job.id, 'failed', 0, STAGES.failed, now)],
     };
   }
@@ -242,7 +260,7 @@ export function decideCancel(job: Snapshot, now: number): GuardedDecision {
   if (!CANCELABLE.includes(job.status)) throw new DomainError('job_not_cancelable', `job ${job.id} is already ${job.status}`);
   return {
     from: CANCELABLE,
-    write: { status: 'canceled', stage: STAGES.canceled, at: now, finishedAt: now },
+    write: { status: 'canceled', stage: STAGES.canceled, at: now, finishedAt: now, messages: [jobEventMessage('job.canceled', job.id, now)] },
     events: [statusEvent(job.id, 'canceled', job.progress, STAGES.canceled, now)],
   };
 }
@@ -267,7 +285,7 @@ export function decideUndispatched(job: Snapshot, reason: string, now: number): 
   return {
     from: ['queued'],
     unclaimedOnly: true,
-    write: { status: 'failed', stage: STAGES.failed, at: now, error: { code: 'queue_unavailable', message: reason }, finishedAt: now },
+    write: { status: 'failed', stage: STAGES.failed, at: now, error: { code: 'queue_unavailable', message: reason }, finishedAt: now, messages: [jobEventMessage('job.failed', job.id, now)] },
     events: [statusEvent(job.id, 'failed', job.progress, STAGES.failed, now)],
   };
 }

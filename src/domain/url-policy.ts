@@ -138,7 +138,19 @@ export interface SelfTarget {
 export interface UrlPolicy {
   allowlist: readonly AllowEntry[];
   self?: SelfTarget;
+  /** What the URLs are for, in refusals: URL imports unless said (webhooks use WEBHOOK_PURPOSE). */
+  purpose?: UrlPurpose;
 }
+
+/** Who is refused and which setting lets an operator allow a host, as the refusals say it. */
+export interface UrlPurpose {
+  /** Plural noun: `imports`, `webhooks`. */
+  what: string;
+  setting: string;
+}
+
+export const IMPORT_PURPOSE: UrlPurpose = { what: 'imports', setting: 'MEDIAFORGE_URL_ALLOWLIST' };
+export const WEBHOOK_PURPOSE: UrlPurpose = { what: 'webhooks', setting: 'MEDIAFORGE_WEBHOOK_ALLOWLIST' };
 
 /**
  * Parses `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address, comma-separated.
@@ -192,6 +204,20 @@ export function isAllowlisted(url: URL, policy: UrlPolicy): boolean {
   return policy.allowlist.some((e) => e.host === host && (e.port === null || e.port === port));
 }
 
+/** A webhook's URL as the endpoint is created or changed: http(s), no credentials, a host. */
+export function checkWebhookUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new DomainError('validation_failed', `not a valid URL: ${JSON.stringify(raw.slice(0, 200))}`, { path: 'url' });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DomainError('url_forbidden', `a webhook URL must be http or https (got ${url.protocol.replace(':', '')})`);
+  if (url.username || url.password) throw new DomainError('url_forbidden', 'a webhook URL cannot carry a user name or password; authenticate deliveries by their signature');
+  if (!url.hostname) throw new DomainError('validation_failed', 'the URL has no host', { path: 'url' });
+  return url;
+}
+
 /** Checks a URL before any network access: scheme, no credentials, a host. */
 export function checkImportUrl(raw: string | URL): URL {
   let url: URL;
@@ -225,15 +251,21 @@ function isSelf(url: URL, addresses: string[], self: SelfTarget): boolean {
  * allowlisted, for any resolved address that is not public.
  */
 export function checkResolved(url: URL, addresses: string[], policy: UrlPolicy): void {
+  const purpose = policy.purpose ?? IMPORT_PURPOSE;
   if (policy.self && isSelf(url, addresses, policy.self)) {
-    throw new DomainError('url_forbidden', `${url.host} is this mediaforge server's own API; an import cannot fetch from it (upload the file, or give its signed link's origin a different host)`);
+    throw new DomainError(
+      'url_forbidden',
+      purpose === IMPORT_PURPOSE
+        ? `${url.host} is this mediaforge server's own API; an import cannot fetch from it (upload the file, or give its signed link's origin a different host)`
+        : `${url.host} is this mediaforge server's own API; ${purpose.what} cannot be sent to it`,
+    );
   }
   if (isAllowlisted(url, policy)) return;
   const bad = addresses.find(isForbiddenAddress);
   if (bad !== undefined || addresses.length === 0) {
     throw new DomainError(
       'url_forbidden',
-      `${url.host} resolves to ${bad ?? 'no address'}, a loopback, private, link-local or metadata address; imports may only reach public hosts (an operator can allow a host or host:port with MEDIAFORGE_URL_ALLOWLIST)`,
+      `${url.host} resolves to ${bad ?? 'no address'}, a loopback, private, link-local or metadata address; ${purpose.what} may only reach public hosts (an operator can allow a host or host:port with ${purpose.setting})`,
     );
   }
 }

@@ -14,6 +14,7 @@ import { fileRoutes } from './routes/files.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
 import { metaRoutes } from './routes/meta.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
+import { webhookRoutes } from './routes/webhooks.routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -102,6 +103,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await accountRoutes(app, deps);
   await authRoutes(app, deps);
   await userRoutes(app, deps);
+  await webhookRoutes(app, deps);
   await fileRoutes(app, deps);
   return app;
 }

@@ -29,6 +29,7 @@ const STATUS: Record<ErrorCode, number> = {
   email_taken: 409,
   invite_invalid: 410,
   last_owner: 409,
+  webhook_disabled: 409,
   presigned_unavailable: 400,
   queue_unavailable: 503,
   unsupported_media_type: 415,

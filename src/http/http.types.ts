@@ -5,6 +5,7 @@ import type { AccountsService } from '../services/accounts.service.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { LoginService } from '../services/login.service.js';
 import type { UsersService } from '../services/users.service.js';
+import type { WebhooksService } from '../services/webhooks.service.js';
 import type { JobsService } from '../services/jobs.service.js';
 import type { LinkSigner } from '../services/links.js';
 import type { UploadsService } from '../services/uploads.service.js';
@@ -23,6 +24,8 @@ export interface HttpDeps {
   /** Invitations and users of an account (src/http/routes/users.routes.ts). */
   users: UsersService;
   uploads: UploadsService;
+  /** Webhook endpoints and their delivery log (src/http/routes/webhooks.routes.ts). */
+  webhooks: WebhooksService;
   /** Present only when storage can sign URLs (S3); `method: presigned` is refused otherwise. */
   directUploads?: DirectUploadsService;
   /** Signed download links: checks them, serves or redirects to the bytes. */

@@ -7,6 +7,7 @@ import { listQuerySchema } from './routes/jobs.routes.js';
 import { completeUploadSchema, presignedUploadSchema } from '../services/direct-uploads.service.js';
 import { accountPaths } from './openapi.accounts.js';
 import { userPaths } from './openapi.users.js';
+import { webhookPaths } from './openapi.webhooks.js';
 
 /**
  * The OpenAPI document, generated from the same zod schemas that validate requests
@@ -199,6 +200,7 @@ export function buildOpenApi() {
       },
       ...accountPaths(json, errors, schema),
       ...userPaths(json, errors, schema),
+      ...webhookPaths(json, errors, schema),
       '/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
       '/': { get: { summary: 'The status page (HTML)', security: [], responses: { '200': { description: 'text/html' } } } },
       '/healthz': { get: { summary: 'Liveness and dependencies', security: [], responses: { '200': { description: 'Healthy' }, '503': { description: 'A dependency is down' } } } },

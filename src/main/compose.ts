@@ -30,9 +30,11 @@ import { JobsService } from '../services/jobs.service.js';
 import { LinkSigner } from '../services/links.js';
 import { UploadsService } from '../services/uploads.service.js';
 import { Worker } from '../worker/worker.js';
+import type { WebhookSender } from '../services/webhook-sender.js';
 import type { Config } from './config.js';
 import { resolveFfmpegBinaries, type BinarySource } from './ffmpeg-binaries.js';
 import { ensureAdminKey, ensureSigningSecret } from './secrets.js';
+import { startWebhookSender, webhooksService } from './webhooks.js';
 
 /**
  * Shared construction for every composition root (embedded, api, worker): given the
@@ -92,6 +94,8 @@ export async function buildApi(
     directDownloads?: DirectDownloadsOptions;
     /** Rate-limit counters shared with the other API processes; absent: this process counts alone. */
     rateLimitShared?: RateLimitSettings['shared'];
+    /** The ports this process's API listens on (pushed at listen), which webhook URLs may not target. */
+    apiPorts?: readonly number[];
   },
 ): Promise<ApiPart> {
   const { db, queue, blobs, events } = b;
@@ -124,12 +128,15 @@ export async function buildApi(
   // Downloads redirect to presigned GETs only when storage can sign and the switch says so.
   const downloads = b.signer && opts.directDownloads ? new DirectDownloadsService({ signer: b.signer }, opts.directDownloads) : undefined;
 
+  const webhooks = webhooksService(config, b, signingSecret, urlPolicy(config, opts.apiPorts ?? [config.port]));
+
   const app = await buildHttpApp({
     jobs,
     accounts,
     login,
     users,
     uploads,
+    webhooks,
     directUploads,
     files: new FilesService({ blobs, signer, clock, downloads }),
     auth,
@@ -176,11 +183,15 @@ export async function createPageImporter(config: Config, policy: UrlPolicy, logg
   return new YtdlpImporter(cmd, `yt-dlp ${version} (${cmd.path})`, { ...policy, socketTimeoutMs: 30_000 });
 }
 
+/**
+ * A worker process's loop and its webhook sender. `linkBase` is the base of the download
+ * links in webhook payloads.
+ */
 export async function startWorker(
   config: Config,
   b: Backends,
-  opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[] },
-): Promise<Worker> {
+  opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string },
+): Promise<{ worker: Worker; webhooks: WebhookSender }> {
   const policy = urlPolicy(config, opts.apiPorts ?? [config.port]);
   const worker = new Worker(
     {
@@ -207,7 +218,9 @@ export async function startWorker(
     },
   );
   await worker.start();
-  return worker;
+  const signingSecret = await ensureSigningSecret(config.dataDir, config.signingSecret);
+  const webhooks = startWebhookSender(config, b, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase });
+  return { worker, webhooks };
 }
 
 /**

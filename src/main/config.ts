@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { Quotas } from '../domain/account.js';
 import { parseRoutes, type Route } from '../domain/routes.js';
 import type { AllowEntry } from '../domain/url-policy.js';
-import { bool, bytes, ConfigError, fileSource, int, optional, price, read, readAllowlist, seconds, str, type Source } from './config-read.js';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/webhook-schedule.js';
+import { bool, bytes, ConfigError, fileSource, int, optional, price, read, readAllowlist, seconds, str, type Source, type Spec } from './config-read.js';
 
 export { ConfigError };
 
@@ -53,6 +54,11 @@ export interface Config {
     /** yt-dlp for web pages and streams: a path or a name on PATH, 'off', or null to look for `yt-dlp` on PATH. */
     ytdlp: string | null;
   };
+  /**
+   * Webhooks (docs/notifications.md): hosts a webhook URL may reach whatever they resolve to
+   * (as MEDIAFORGE_URL_ALLOWLIST does for imports), and the waits before each attempt.
+   */
+  webhooks: { allowlist: AllowEntry[]; retrySchedule: number[] };
   /** Each account's limits unless the admin set its own (docs/accounts.md); null: none. */
   quotas: Quotas;
   linkTtlSeconds: number;
@@ -65,6 +71,17 @@ export interface Config {
   ffmpegPath: string | null;
   ffprobePath: string | null;
 }
+
+const retrySchedule: Spec<number[]> = {
+  parse: (raw) => {
+    try {
+      return parseRetrySchedule(raw);
+    } catch {
+      return undefined;
+    }
+  },
+  allowed: `the waits before each attempt, comma-separated, such as ${DEFAULT_RETRY_SCHEDULE} (units ms, s, m, h, d; a bare number is seconds; at most 50 entries of up to 7d)`,
+};
 
 export function defaultConcurrency(): number {
   return Math.max(1, Math.floor(availableParallelism() / 2));
@@ -112,6 +129,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       timeoutMs: read(src, 'MEDIAFORGE_URL_TIMEOUT_SECONDS', seconds(1, 86_400), 3600) * 1000,
       maxRedirects: read(src, 'MEDIAFORGE_URL_MAX_REDIRECTS', int(0, 20), 5),
       ytdlp: optional(src, 'MEDIAFORGE_YTDLP', str(/^[^\0]+$/, 'a path to yt-dlp, or off')),
+    },
+    webhooks: {
+      allowlist: readAllowlist(src, 'MEDIAFORGE_WEBHOOK_ALLOWLIST'),
+      retrySchedule: read(src, 'MEDIAFORGE_WEBHOOK_RETRY_SCHEDULE', retrySchedule, parseRetrySchedule(DEFAULT_RETRY_SCHEDULE)),
     },
     quotas: {
       storageBytes: read<number | null>(src, 'MEDIAFORGE_QUOTA_STORAGE_BYTES', bytes, null),

@@ -24,6 +24,7 @@ import type { Worker } from '../worker/worker.js';
 import { buildApi, createMediaRunner, listen, startWorker, StartupError, type Backends, type FfmpegInfo } from './compose.js';
 import type { Config, DistributedConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { configuredLinkBase } from './webhooks.js';
 
 /**
  * The distributed composition root: `mediaforge api` and `mediaforge worker` as separate
@@ -201,10 +202,15 @@ export async function startWorkerProcess(
   const logger = opts.logger ?? createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const { runner, ffmpeg } = await createMediaRunner(config);
+  if (!config.signingSecret) {
+    logger.warn(`MEDIAFORGE_SIGNING_SECRET is not set: webhook secrets and the links in webhook payloads use ${config.dataDir}/signing.key, which must be the API processes' own (set the same MEDIAFORGE_SIGNING_SECRET everywhere)`);
+  }
   const id = processId('worker');
   const backends = await openBackends(d, { owner: id, leaseMs: config.worker.leaseMs, logger });
   try {
-    const worker = await startWorker(config, backends, { logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined });
+    const { worker, webhooks } = await startWorker(config, backends, {
+      logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined, linkBase: configuredLinkBase(config, logger),
+    });
     let closing: Promise<void> | null = null;
     return {
       worker,
@@ -213,6 +219,7 @@ export async function startWorkerProcess(
       describe: backends.describe,
       close: () =>
         (closing ??= (async () => {
+          await webhooks.stop();
           await worker.stop();
           await backends.close();
         })()),

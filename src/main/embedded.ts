@@ -56,9 +56,12 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
     },
   };
 
-  const { app, adminKey } = await buildApi(config, backends, { logger, runner });
   const apiPorts: number[] = config.port ? [config.port] : [];
-  const worker = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts }) : null;
+  const { app, adminKey } = await buildApi(config, backends, { logger, runner, apiPorts });
+  // Webhook payloads carry the same links the API's answers do.
+  const linkBase = () => app.linkBase ?? (config.publicUrl ?? `http://${config.host}:${apiPorts[apiPorts.length - 1] ?? config.port}`).replace(/\/+$/, '');
+  const started = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts, linkBase }) : null;
+  const worker = started?.worker ?? null;
 
   let url = `http://${config.host}:${config.port}`;
   if (opts.listen !== false) url = await listen(app, config, apiPorts);
@@ -75,6 +78,7 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
     logger,
     close: () =>
       (closing ??= (async () => {
+        await started?.webhooks.stop();
         await worker?.stop();
         await app.close();
         await backends.close();

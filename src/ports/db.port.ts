@@ -6,6 +6,8 @@ import type { JobRecord, JobStatus, JobUsage, OutputState, UploadRecord } from '
 import type { UsageDay } from '../domain/usage.js';
 import type { MediaMetadata } from '../domain/media.js';
 import type { OutboxRepository, OutboxWriter } from './outbox.port.js';
+import type { OutboxMessage } from '../domain/outbox.js';
+import type { WebhookDeliveryStore, WebhookRepository } from './webhooks.port.js';
 import type { Principal } from '../domain/principal.js';
 import type { InviteRepository, LoginFailureRepository, SessionRepository, UserRepository } from './users.port.js';
 
@@ -84,7 +86,10 @@ export interface JobRepository {
   heartbeat(fence: Fence, now: number, leaseMs: number): Promise<JobStatus | null>;
   updateProgress(
     fence: Fence,
-    patch: { /** The clock's time: the row's update time. */ at: number; progress?: number; stage?: string; probe?: MediaMetadata; outputs?: OutputState[] },
+    patch: {
+      /** The clock's time: the row's update time. */ at: number; progress?: number; stage?: string; probe?: MediaMetadata; outputs?: OutputState[];
+      /** Written to the outbox in the same transaction, only when the write applied (job.output.ready). */ messages?: OutboxMessage[];
+    },
   ): Promise<boolean>;
   /**
    * Writes a decision about the running attempt `fence` (success, failure, requeue with
@@ -138,11 +143,12 @@ export interface AccountUsage {
 
 /** Uploads belong to the principal that created them, as jobs do. */
 export interface UploadRepository {
-  create(principal: Principal, upload: UploadRecord): Promise<void>;
+  /** `messages` (upload.ready) go to the outbox in the same transaction, as a job write's do. */
+  create(principal: Principal, upload: UploadRecord, messages?: OutboxMessage[]): Promise<void>;
   /** Null as well when the upload belongs to an owner `principal` may not see. */
   get(principal: Principal, id: string): Promise<UploadRecord | null>;
   /** A pending (presigned) upload becomes usable; false when it was not pending (or not visible to `principal`). */
-  markReady(principal: Principal, id: string, done: { sha256: string }): Promise<boolean>;
+  markReady(principal: Principal, id: string, done: { sha256: string; /** The row's outbox time. */ at?: number }, messages?: OutboxMessage[]): Promise<boolean>;
   /**
    * The worker's own note on an upload: what probing it found (JSON, as
    * src/pipelines/probe-reuse.ts stores it), or null. System calls, by id.
@@ -206,6 +212,10 @@ export interface Database {
   invites: InviteRepository;
   loginFailures: LoginFailureRepository;
   outbox: OutboxRepository;
+  /** Webhook endpoints and their delivery log, for requests (src/ports/webhooks.port.ts). */
+  webhooks: WebhookRepository;
+  /** Fan-out and delivery, for the senders in the worker processes. */
+  webhookDeliveries: WebhookDeliveryStore;
   /**
    * Runs `work` in one transaction: it commits when `work` resolves and rolls back when it
    * rejects. Use only `tx` inside (SQLite has one connection: a call on the outer database

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { uploadReadyMessage } from '../domain/outbox.js';
 import type { UploadRecord } from '../domain/job.js';
 import type { Principal } from '../domain/principal.js';
 import { keys } from '../domain/keys.js';
@@ -141,7 +142,8 @@ export class DirectUploadsService {
         throw new DomainError('upload_checksum_mismatch', `the stored file's SHA-256 is ${actual}, not the declared ${sha256}; it was discarded, upload it again`);
       }
     }
-    await this.deps.db.uploads.markReady(principal, id, { sha256 });
+    const now = this.deps.clock.now();
+    await this.deps.db.uploads.markReady(principal, id, { sha256, at: now }, [uploadReadyMessage(id, now)]);
     return { ...upload, status: 'ready', multipartId: null, sha256 };
   }
 }

@@ -1,5 +1,5 @@
 import { newId } from '../domain/ids.js';
-import { outboxRetryDelayMs, type OutboxKind } from '../domain/outbox.js';
+import { outboxJobId, outboxRetryDelayMs, type OutboxKind } from '../domain/outbox.js';
 import { jobRoute } from '../domain/routes.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
@@ -76,7 +76,10 @@ export class OutboxRelay {
     const entries = await this.deps.db.outbox.claimDue({ owner: this.owner, now, leaseMs: this.leaseMs, kinds: KINDS, limit, freshAfterMs: this.graceMs });
     // One job may have several rows (a retry after a refused create): one message covers them.
     const byJob = new Map<string, OutboxEntry[]>();
-    for (const e of entries) byJob.set(e.message.jobId, [...(byJob.get(e.message.jobId) ?? []), e]);
+    for (const e of entries) {
+      const jobId = outboxJobId(e.message);
+      if (jobId) byJob.set(jobId, [...(byJob.get(jobId) ?? []), e]);
+    }
     const sent: string[] = [];
     const groups = [...byJob];
     for (let i = 0; i < groups.length; i++) {

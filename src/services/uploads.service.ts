@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { uploadReadyMessage } from '../domain/outbox.js';
 import type { UploadRecord } from '../domain/job.js';
 import type { Principal } from '../domain/principal.js';
 import { keys } from '../domain/keys.js';
@@ -98,7 +99,8 @@ export class UploadsService {
       key: file.key,
       createdAt: this.deps.clock.now(),
     };
-    await this.deps.db.uploads.create(principal, upload);
+    // Stored and recorded: its upload.ready event goes with the row, in one transaction.
+    await this.deps.db.uploads.create(principal, upload, [uploadReadyMessage(upload.id, upload.createdAt)]);
     return upload;
   }
 

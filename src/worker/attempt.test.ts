@@ -9,6 +9,7 @@ import type { UrlFetcher } from '../ports/url-fetcher.port.js';
 import { AttemptRig, SETTINGS } from '../../test/helpers/attempt-rig.js';
 import type { Attempt } from './attempt.js';
 import { ADMIN } from '../../test/helpers/principals.js';
+import { waitFor } from '../../test/helpers/temp.js';
 
 /** A URL fetcher that starts answering, then hangs until aborted. */
 const hangingFetcher = (started: () => void): UrlFetcher => ({
@@ -28,6 +29,29 @@ describe('an attempt, step by step', { timeout: 30_000 }, () => {
 
   const stored = async (id: string) => (await rig.db.jobs.get(ADMIN, id))!;
   const blobsOf = async (id: string) => [...(await rig.blobs.list(`acc_admin/jobs/${id}/`)), ...(await rig.blobs.list(`acc_admin/imports/${id}/`))];
+
+  it('writes a job.progress event with a progress write at most every 10 s of the clock, the first 10 s after the start', async () => {
+    const job = await rig.claim((await rig.job()).id);
+    const attempt = rig.attempt(job);
+    const progressEvents = async () => {
+      const rows = await rig.db.outbox.claimDue({ owner: 'peek', now: rig.clock.now(), leaseMs: 1, kinds: ['webhook.event'], limit: 100, freshAfterMs: 0 });
+      await rig.db.outbox.release(rows.map((r) => r.id), 'peek', null);
+      return rows.map((r) => r.message).filter((m) => m.kind === 'webhook.event' && m.type === 'job.progress' && m.id === job.id).map((m) => (m as { at: number }).at);
+    };
+    const start = rig.clock.now();
+    const report = async (advanceMs: number, progress: number) => {
+      rig.clock.advance(advanceMs);
+      attempt.reporter.report(progress, `stage ${progress}`);
+      await waitFor(async () => (await stored(job.id)).progress === progress, { what: `progress ${progress} written` });
+    };
+    await report(9_999, 10);
+    assert.deepEqual(await progressEvents(), [], 'not in the first 10 s');
+    await report(1, 20);
+    await report(9_999, 30);
+    await report(1, 40);
+    assert.deepEqual(await progressEvents(), [start + 10_000, start + 20_000]);
+    attempt.reporter.stop();
+  });
 
   it('runs fetch, probe, each output and settles success with both outputs stored', async () => {
     rig.runner.script = () => 'ok';

@@ -5,6 +5,8 @@ import { DamageVerdict } from '../domain/damage.js';
 import { AbortedError } from '../domain/errors.js';
 import { decideProgress, decideStart, pendingOutputs, type StopReason } from '../domain/job-lifecycle.js';
 import type { JobEvent, JobRecord, OutputState } from '../domain/job.js';
+import { jobEventMessage } from '../domain/outbox.js';
+import { progressEventDue } from '../domain/webhooks.js';
 import type { Fence } from '../ports/db.port.js';
 import type { AttemptContext, AttemptDeps, AttemptSettings } from './attempt-context.js';
 import { CpuTally, meteredImporter, meteredRunner } from './cpu-tally.js';
@@ -31,6 +33,8 @@ export class Attempt implements AttemptContext {
   inputSeconds: number | null = null;
   readonly deps: AttemptDeps;
   private readonly controller = new AbortController();
+  /** When this attempt's last job.progress event was written; its start before the first. */
+  private progressEventAt: number;
 
   constructor(deps: AttemptDeps, readonly settings: AttemptSettings, readonly job: JobRecord, scratch: string) {
     // Every process the steps start, through these two doors, is counted for this attempt.
@@ -40,6 +44,7 @@ export class Attempt implements AttemptContext {
       pageImporter: deps.pageImporter ? meteredImporter(deps.pageImporter, this.cpu) : deps.pageImporter,
     };
     this.fence = { id: job.id, attempt: job.attempts };
+    this.progressEventAt = deps.clock.now();
     this.workDir = join(scratch, `${job.id}-${job.attempts}`);
     this.log = deps.logger.child({ job: job.id, attempt: job.attempts });
     this.outputs = pendingOutputs(job.outputs);
@@ -54,8 +59,12 @@ export class Attempt implements AttemptContext {
       clock: deps.clock,
       send: async (progress, stage, persist) => {
         const now = deps.clock.now();
+        // Every 10 s at most, a written update also carries the job.progress webhook event.
+        const announce = persist && progressEventDue(now, this.progressEventAt);
+        const messages = announce ? [jobEventMessage('job.progress', job.id, now)] : undefined;
         // A write that finds the attempt stale publishes nothing; between writes the heartbeat and cancel events stop a stale attempt.
-        if (persist && !(await deps.db.jobs.updateProgress(this.fence, { at: now, progress, stage }))) return;
+        if (persist && !(await deps.db.jobs.updateProgress(this.fence, { at: now, progress, stage, messages }))) return;
+        if (announce) this.progressEventAt = now;
         await this.emit(decideProgress(job.id, progress, stage, now).events);
       },
     });

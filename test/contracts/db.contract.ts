@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { JobWarning } from '../../src/domain/damage.js';
 import { newId } from '../../src/domain/ids.js';
+import { outboxJobId } from '../../src/domain/outbox.js';
 import { decideCancel, decideCreate, decideFailure, decideHandBack, decideLeaseExpiry, decideRetryByUser, decideSuccess, decideUndispatched } from '../../src/domain/job-lifecycle.js';
 import type { JobError, JobRecord, OutputState } from '../../src/domain/job.js';
 import type { Database, NewJob } from '../../src/ports/db.port.js';
@@ -213,7 +214,7 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
     });
 
     it('writes a queue message to the outbox with every transition that needs one, and only when the write applied', async () => {
-      const rows = async (id: string) => (await db.outbox.forJob(id)).map((r) => [r.message.kind, r.message.jobId, r.availableAt, r.sentAt]);
+      const rows = async (id: string) => (await db.outbox.forJob(id)).map((r) => [r.message.kind, outboxJobId(r.message), r.availableAt, r.sentAt]);
       const row = (id: string, at: number) => ['queue.dispatch', id, at, null];
       const { job: a } = await db.jobs.create(ADMIN, newJob(57_000));
       assert.deepEqual(await rows(a.id), [row(a.id, 57_000)], 'created: one unsent row, offered from createdAt');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../../src/domain/ids.js';
+import { outboxJobId } from '../../src/domain/outbox.js';
 import { decideCancel, decideCreate, decideFailure } from '../../src/domain/job-lifecycle.js';
 import type { OutputState } from '../../src/domain/job.js';
 import type { Database } from '../../src/ports/db.port.js';
@@ -155,7 +156,7 @@ export function runOutboxContract(name: string, make: () => Promise<DbUnderTest>
       const held = await create();
       clock.t += 1000;
       const taken = await db.outbox.claimDue({ owner: 'r-held', now: clock.now(), leaseMs: 5000, kinds: ['queue.dispatch'], limit: 100, freshAfterMs: 1000 });
-      assert.ok(taken.some((e) => e.message.jobId === held));
+      assert.ok(taken.some((e) => outboxJobId(e.message) === held));
       assert.deepEqual(await relay(queue).sendForJob(held), { status: 'nothing' });
       clock.t += 4999;
       await relay(queue).pass();
@@ -163,7 +164,7 @@ export function runOutboxContract(name: string, make: () => Promise<DbUnderTest>
       clock.t += 2;
       const retaken = await db.outbox.claimForJob(held, { owner: 'r-next', now: clock.now(), leaseMs: 5000 });
       assert.equal(retaken.length, 1, 'the lease ran out: the next relay takes it');
-      const heldIds = taken.filter((e) => e.message.jobId === held).map((e) => e.id);
+      const heldIds = taken.filter((e) => outboxJobId(e.message) === held).map((e) => e.id);
       assert.equal(await db.outbox.complete(heldIds, 'r-held', clock.now()), 0, 'the first relay lost the row: its late mark changes nothing');
       await db.outbox.release(heldIds, 'r-held', { availableAt: 0, error: 'late' });
       assert.deepEqual((await unsent(held)).map((r) => [r.leaseOwner, r.lastError]), [['r-next', null]], 'nor does its late release');

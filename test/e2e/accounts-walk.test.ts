@@ -16,6 +16,8 @@ describe('e2e: the isolation walk over every route', () => {
   let doc: any;
   /** Account A's real ids, by the URL prefix of the routes that take them. */
   const ids: Record<string, string> = {};
+  /** A's ids for path parameters other than `{id}`, by name. */
+  const params: Record<string, string> = {};
   let bKey = '';
   const keyWith = async (accountId: string, scopes: Scope[]) => {
     const res = await p.api('POST', `/v1/accounts/${accountId}/keys`, { name: `walk ${scopes.join(' ')}`, scopes });
@@ -24,7 +26,8 @@ describe('e2e: the isolation walk over every route', () => {
   };
 
   before(async () => {
-    p = await startTestPlatform({ MEDIAFORGE_WORKER: 'false' });
+    // A webhook endpoint of A's needs a URL the policy lets through; nothing is ever sent to it (no worker).
+    p = await startTestPlatform({ MEDIAFORGE_WORKER: 'false', MEDIAFORGE_WEBHOOK_ALLOWLIST: '127.0.0.1:9' });
     doc = await (await fetch(`${p.base}/v1/openapi.json`)).json();
     const a = (await p.api('POST', '/v1/accounts', { name: 'walk a' })).body.id as string;
     const b = (await p.api('POST', '/v1/accounts', { name: 'walk b' })).body.id as string;
@@ -40,7 +43,16 @@ describe('e2e: the isolation walk over every route', () => {
     const user = await p.api('POST', '/v1/auth/invites/accept', { token: joined.body.token, password: 'walk password 123' }, { authorization: '' });
     assert.equal(user.status, 201, JSON.stringify(user.body));
     const pending = await p.api('POST', `/v1/accounts/${a}/invites`, { email: 'later@walk-a.example', role: 'viewer' });
-    Object.assign(ids, { '/v1/jobs/': job.body.id, '/v1/uploads/': upload.body.id, '/v1/accounts/': a, '/v1/keys/': aKey.id, '/v1/users/': user.body.user.id, '/v1/invites/': pending.body.id });
+    // A webhook endpoint of A and one delivery of it (its test event).
+    const hook = await p.api('POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/hook' }, asA);
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    const delivery = await p.api('POST', `/v1/webhooks/${hook.body.id}/test`, undefined, asA);
+    assert.equal(delivery.status, 202, JSON.stringify(delivery.body));
+    Object.assign(ids, {
+      '/v1/jobs/': job.body.id, '/v1/uploads/': upload.body.id, '/v1/accounts/': a, '/v1/keys/': aKey.id, '/v1/users/': user.body.user.id, '/v1/invites/': pending.body.id,
+      '/v1/webhooks/': hook.body.id,
+    });
+    params.deliveryId = delivery.body.id;
   });
   after(async () => p.stop());
 
@@ -77,6 +89,7 @@ describe('e2e: the isolation walk over every route', () => {
   /** A's id in the path; a route whose parameter has no sample here fails the walk until one is added. */
   const withAsIds = (path: string) =>
     path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+      if (name !== 'id' && params[name]) return params[name];
       const prefix = Object.keys(ids).find((k) => path.startsWith(k));
       assert.ok(prefix && name === 'id', `the walk has no id of account A for ${path}: add one to the walk`);
       return ids[prefix];

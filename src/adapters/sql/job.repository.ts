@@ -1,72 +1,16 @@
-import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { GuardedDecision, JobWrite } from '../../domain/job-lifecycle.js';
 import { FINAL_STATUSES, type JobRecord, type JobStatus, type JobUsage, type OutputState } from '../../domain/job.js';
 import { creatorOf, ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
 import { dailyTotals, type UsageDay } from '../../domain/usage.js';
 import type { AccountUsage, ClaimNext, Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
 import { jobRoute } from '../../domain/routes.js';
+import type { OutboxMessage } from '../../domain/outbox.js';
 import { claimFair } from './fair-claim.js';
 import type { Tables } from './schema.js';
 import { insertOutbox } from './outbox.repository.js';
 import { toJob } from './rows.js';
-
-/** The outputs, and the bytes their stored files take (the account's storage use sums it). */
-function outputColumns(outputs: OutputState[]) {
-  return { outputs: JSON.stringify(outputs), output_bytes: outputs.reduce((n, o) => n + o.files.reduce((m, f) => m + f.size, 0), 0) };
-}
-
-/**
- * The columns of a lifecycle decision (src/domain/job-lifecycle.ts). Absent fields stay as
- * they are; every decision leaves `running`, so the lease is released.
- */
-function columns(w: JobWrite) {
-  return (eb: ExpressionBuilder<Tables, 'jobs'>) => {
-    const set: Record<string, unknown> = { status: w.status, stage: w.stage, lease_owner: null, lease_expires_at: null, updated_at: w.at };
-    if (w.progress !== undefined) set.progress = w.progress;
-    if (w.error !== undefined) set.error = w.error ? JSON.stringify(w.error) : null;
-    if (w.warnings !== undefined) set.warnings = w.warnings.length ? JSON.stringify(w.warnings) : null;
-    if (w.outputs !== undefined) Object.assign(set, outputColumns(w.outputs));
-    if (w.runAfter !== undefined) set.run_after = w.runAfter;
-    if (w.startedAt !== undefined) set.started_at = w.startedAt;
-    if (w.finishedAt !== undefined) set.finished_at = w.finishedAt;
-    if (w.usage !== undefined) set.usage = JSON.stringify(w.usage);
-    if (w.attempts === 'refund') set.attempts = eb('attempts', '-', 1);
-    if (w.attempts === 'reset') set.attempts = 0;
-    return set;
-  };
-}
-
-/** The UPDATE of one decision about the running attempt `fence`: a stale attempt's matches no row. */
-const fencedUpdate = (db: Kysely<Tables>, fence: Fence, write: JobWrite) =>
-  db.updateTable('jobs').set(columns(write)).where('id', '=', fence.id).where('attempts', '=', fence.attempt).where('status', '=', 'running');
-
-/**
- * One conditional UPDATE is the whole claim: two workers racing for the same job cannot both
- * match, because the first one's write changes the condition. `queued`: due and waiting;
- * `expired`: running with a lease that ran out (its worker is gone).
- */
-async function claimById(db: Kysely<Tables>, id: string, owner: string, now: number, leaseMs: number, which: 'queued' | 'expired' | 'queued-or-expired') {
-  const row = await db
-    .updateTable('jobs')
-    .set((eb) => ({
-      status: 'running',
-      attempts: eb('attempts', '+', 1),
-      lease_owner: owner,
-      lease_expires_at: now + leaseMs,
-      started_at: eb.fn.coalesce('started_at', eb.val(now)),
-      updated_at: now,
-    }))
-    .where('id', '=', id)
-    .where((eb) => {
-      const queued = eb.and([eb('status', '=', 'queued'), eb('run_after', '<=', now)]);
-      const expired = eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<', now)]);
-      return which === 'queued' ? queued : which === 'expired' ? expired : eb.or([queued, expired]);
-    })
-    .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
-    .returningAll()
-    .executeTakeFirst();
-  return row ? toJob(row) : null;
-}
+import { applyWithMessages, atomically, claimById, columns, fencedUpdate, outputColumns } from './job-writes.js';
 
 /** Only the rows `principal` may read: the one filter of every read made for a user (get, list, usageByDay). */
 function visibleTo<O>(q: SelectQueryBuilder<Tables, 'jobs', O>, principal: Principal): SelectQueryBuilder<Tables, 'jobs', O> {
@@ -83,22 +27,9 @@ export class SqlJobRepository implements JobRepository {
   /** `db` may be a transaction (a unit of work): then every write joins it. */
   constructor(private readonly db: Kysely<Tables>) {}
 
-  /** Runs `fn` in a transaction: the caller's, when this repository is bound to one. */
-  private atomically<T>(fn: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
-    return this.db.isTransaction ? fn(this.db) : this.db.transaction().execute(fn);
-  }
-
-  /**
-   * Applies one decision's UPDATE (`update` returns the rows it changed) and, only when it
-   * applied, adds the decision's messages to the outbox in the same transaction.
-   */
-  private async apply(write: JobWrite, update: (db: Kysely<Tables>) => Promise<bigint>): Promise<boolean> {
-    if (!write.messages?.length) return Number(await update(this.db)) === 1;
-    return this.atomically(async (db) => {
-      if (Number(await update(db)) !== 1) return false;
-      await insertOutbox(db, write.messages!, write.at);
-      return true;
-    });
+  /** Applies one decision's UPDATE and, only when it applied, its messages in the same transaction. */
+  private apply(write: JobWrite, update: (db: Kysely<Tables>) => Promise<bigint>): Promise<boolean> {
+    return applyWithMessages(this.db, write.messages, write.at, update);
   }
 
   findByIdempotencyKey(principal: Principal, key: string) {
@@ -122,7 +53,7 @@ export class SqlJobRepository implements JobRepository {
 
   private async insert(principal: Principal, job: NewJob, idempotency?: { key: string; requestHash: string }) {
     const owner = ownerOf(principal);
-    return this.atomically(async (trx) => {
+    return atomically(this.db, async (trx) => {
       if (idempotency) {
         const existing = await byIdempotencyKey(trx, owner, idempotency.key);
         if (existing) return { ...existing, created: false };
@@ -189,7 +120,7 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null> {
-    return claimById(this.db, id, owner, now, leaseMs, 'queued-or-expired');
+    return (await claimById(this.db, id, owner, now, leaseMs, 'queued')) ?? claimById(this.db, id, owner, now, leaseMs, 'expired');
   }
 
   async claimNext(req: ClaimNext): Promise<{ job: JobRecord; limited: boolean } | 'held' | null> {
@@ -222,21 +153,17 @@ export class SqlJobRepository implements JobRepository {
 
   async updateProgress(
     fence: Fence,
-    patch: { at: number; progress?: number; stage?: string; probe?: unknown; outputs?: OutputState[] },
+    patch: { at: number; progress?: number; stage?: string; probe?: unknown; outputs?: OutputState[]; messages?: OutboxMessage[] },
   ): Promise<boolean> {
     const set: Record<string, unknown> = { updated_at: patch.at };
     if (patch.progress !== undefined) set.progress = patch.progress;
     if (patch.stage !== undefined) set.stage = patch.stage;
     if (patch.probe !== undefined) set.probe = JSON.stringify(patch.probe);
     if (patch.outputs !== undefined) Object.assign(set, outputColumns(patch.outputs));
-    const res = await this.db
-      .updateTable('jobs')
-      .set(set)
-      .where('id', '=', fence.id)
-      .where('attempts', '=', fence.attempt)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return applyWithMessages(this.db, patch.messages, patch.at, async (db) => {
+      const res = await db.updateTable('jobs').set(set).where('id', '=', fence.id).where('attempts', '=', fence.attempt).where('status', '=', 'running').executeTakeFirst();
+      return res.numUpdatedRows;
+    });
   }
 
   async settle(fence: Fence, write: JobWrite): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { OutboxKind, OutboxMessage } from '../../domain/outbox.js';
+import { outboxJobId, type OutboxKind, type OutboxMessage } from '../../domain/outbox.js';
 import type { OutboxEntry, OutboxLease, OutboxRecord, OutboxRepository } from '../../ports/outbox.port.js';
 import type { DialectCapabilities } from './dialect.js';
 import type { OutboxTable, Tables } from './schema.js';
@@ -10,7 +10,7 @@ export async function insertOutbox(db: Kysely<Tables>, messages: readonly Outbox
   await db
     .insertInto('outbox')
     .values(messages.map((m) => ({
-      kind: m.kind, job_id: m.jobId, payload: JSON.stringify(m), available_at: at,
+      kind: m.kind, job_id: outboxJobId(m), payload: JSON.stringify(m), available_at: at,
       lease_owner: null, lease_until: null, attempts: 0, sent_at: null, created_at: at, last_error: null,
     })))
     .execute();

@@ -101,9 +101,9 @@ export interface QueueMessagesTable {
 /** Messages a transition asked for, written in its transaction (0007); see src/ports/outbox.port.ts. */
 export interface OutboxTable {
   id: Generated<number>;
-  /** src/domain/outbox.ts: 'queue.dispatch'. */
+  /** src/domain/outbox.ts: 'queue.dispatch', 'webhook.event'. */
   kind: string;
-  /** The job the message is about, for the writer's own send right after its commit. */
+  /** The job a dispatch is for, for the writer's own send right after its commit; null for webhook events. */
   job_id: string | null;
   /** JSON of the whole message. */
   payload: string;
@@ -173,6 +173,64 @@ export interface LoginFailuresTable {
   at: number;
 }
 
+/** 0015: an account's webhook receivers (src/ports/webhooks.port.ts). */
+export interface WebhookEndpointsTable {
+  id: string;
+  account_id: string;
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  description: string | null;
+  /** Sealed (src/services/webhook-secrets.ts), never the secret itself. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: number | null;
+  paused_until: number | null;
+  created_at: number;
+  updated_at: number;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+}
+
+/** 0015: one event of an account, kept for the delivery log and replay. */
+export interface WebhookEventsTable {
+  id: string;
+  account_id: string;
+  type: string;
+  /** 'job' | 'upload' | 'endpoint' (the test event). */
+  subject: string;
+  subject_id: string;
+  output: number | null;
+  at: number;
+}
+
+/** 0015: one event to one endpoint. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  account_id: string;
+  /** 'pending' | 'succeeded' | 'failed'. */
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** 0015: one attempt of a delivery. */
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  at: number;
+  status_code: number | null;
+  latency_ms: number;
+  response_body: string | null;
+  error: string | null;
+}
+
 export interface Tables {
   jobs: JobsTable;
   outbox: OutboxTable;
@@ -185,4 +243,8 @@ export interface Tables {
   invites: InvitesTable;
   login_failures: LoginFailuresTable;
   queue_messages: QueueMessagesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

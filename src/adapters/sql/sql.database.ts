@@ -5,6 +5,8 @@ import { SqlJobRepository } from './job.repository.js';
 import { SqlOutboxRepository } from './outbox.repository.js';
 import type { Tables } from './schema.js';
 import { SqlUploadRepository } from './upload.repository.js';
+import { SqlWebhookDeliveryStore } from './webhook-delivery.store.js';
+import { SqlWebhookRepository } from './webhook.repository.js';
 import { SqlAccountRepository, SqlApiKeyRepository } from './account.repository.js';
 import { SqlInviteRepository, SqlLoginFailureRepository, SqlSessionRepository, SqlUserRepository } from './user.repository.js';
 
@@ -25,6 +27,8 @@ export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities): 
     invites: new SqlInviteRepository(kysely),
     loginFailures: new SqlLoginFailureRepository(kysely),
     outbox: new SqlOutboxRepository(kysely, caps),
+    webhooks: new SqlWebhookRepository(kysely),
+    webhookDeliveries: new SqlWebhookDeliveryStore(kysely, caps),
     transaction: <T>(work: (tx: UnitOfWork) => Promise<T>) =>
       kysely.transaction().execute((trx) =>
         work({ jobs: new SqlJobRepository(trx), uploads: new SqlUploadRepository(trx), outbox: new SqlOutboxRepository(trx, caps) }),

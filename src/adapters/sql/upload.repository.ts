@@ -4,11 +4,20 @@ import { creatorOf, ownerOf, readableOwner, type Principal } from '../../domain/
 import type { UploadRepository } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
 import { toUpload } from './rows.js';
+import type { OutboxMessage } from '../../domain/outbox.js';
+import { applyWithMessages, atomically } from './job-writes.js';
+import { insertOutbox } from './outbox.repository.js';
 
 export class SqlUploadRepository implements UploadRepository {
   constructor(private readonly db: Kysely<Tables>) {}
-  async create(principal: Principal, u: UploadRecord): Promise<void> {
-    await this.db
+  async create(principal: Principal, u: UploadRecord, messages: OutboxMessage[] = []): Promise<void> {
+    await atomically(this.db, async (db) => {
+      await this.insert(db, principal, u);
+      await insertOutbox(db, messages, u.createdAt);
+    });
+  }
+  private async insert(db: Kysely<Tables>, principal: Principal, u: UploadRecord): Promise<void> {
+    await db
       .insertInto('uploads')
       .values({
         id: u.id,
@@ -26,16 +35,13 @@ export class SqlUploadRepository implements UploadRepository {
       })
       .execute();
   }
-  async markReady(principal: Principal, id: string, done: { sha256: string }): Promise<boolean> {
-    let q = this.db
-      .updateTable('uploads')
-      .set({ status: 'ready', sha256: done.sha256, multipart_id: null })
-      .where('id', '=', id)
-      .where('status', '=', 'pending');
-    const owner = readableOwner(principal);
-    if (owner !== null) q = q.where('account_id', '=', owner);
-    const res = await q.executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+  async markReady(principal: Principal, id: string, done: { sha256: string; at?: number }, messages: OutboxMessage[] = []): Promise<boolean> {
+    return applyWithMessages(this.db, messages, done.at ?? 0, async (db) => {
+      let q = db.updateTable('uploads').set({ status: 'ready', sha256: done.sha256, multipart_id: null }).where('id', '=', id).where('status', '=', 'pending');
+      const owner = readableOwner(principal);
+      if (owner !== null) q = q.where('account_id', '=', owner);
+      return (await q.executeTakeFirst()).numUpdatedRows;
+    });
   }
   async get(principal: Principal, id: string): Promise<UploadRecord | null> {
     let q = this.db.selectFrom('uploads').selectAll().where('id', '=', id);

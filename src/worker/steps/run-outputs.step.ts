@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorSummary } from '../../domain/errors.js';
-import { outputsDone, outputsFailed, outputsRunning, runStage } from '../../domain/job-lifecycle.js';
+import { outputsDone, outputsFailed, outputsReadyMessages, outputsRunning, runStage } from '../../domain/job-lifecycle.js';
 import type { MediaMetadata } from '../../domain/media.js';
 import { produceJudged } from '../../pipelines/damage-watch.js';
 import { planRuns } from '../../pipelines/fused.pipeline.js';
@@ -53,7 +53,9 @@ async function runOnce(a: AttemptContext, input: Input, run: number[], done: num
     for (const m of members) await rm(m.ctx.workDir, { recursive: true, force: true }).catch(() => undefined);
   }
   await a.reporter.flush();
-  await db.jobs.updateProgress(a.fence, { at: a.deps.clock.now(), outputs: a.outputs, progress: percent(run.length) });
+  // Stored: each output's job.output.ready event goes with the write that records its files.
+  const now = a.deps.clock.now();
+  await db.jobs.updateProgress(a.fence, { at: now, outputs: a.outputs, progress: percent(run.length), messages: outputsReadyMessages(a.job.id, a.outputs, run, now) });
 }
 
 function pipelineContext(a: AttemptContext, input: Input, outputIndex: number, onProgress: (f: number) => void): PipelineContext {

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openSqliteDatabase, type SqliteHandle } from '../adapters/sqlite/sqlite.database.js';
+import { newId } from '../domain/ids.js';
+import { decideCreate } from '../domain/job-lifecycle.js';
+import { jobEventMessage } from '../domain/outbox.js';
+import type { Principal } from '../domain/principal.js';
+import type { WebhookAnswer, WebhookTransport } from '../ports/webhooks.port.js';
+import { tempDir } from '../../test/helpers/temp.js';
+import { inAccount } from '../../test/helpers/principals.js';
+import { WebhookSecretBox } from './webhook-secrets.js';
+import { WebhookSender } from './webhook-sender.js';
+import { WebhooksService } from './webhooks.service.js';
+
+const S = 1000;
+const MIN = 60 * S;
+
+/** A transport whose answers the test scripts per URL; `hang` answers only when the sender stops. */
+class ScriptedTransport implements WebhookTransport {
+  readonly calls: Array<{ url: string; headers: Record<string, string>; body: any }> = [];
+  script: (url: string) => WebhookAnswer | 'hang' = () => ({ status: 200, retryAfter: null, body: 'ok' });
+  async check() {}
+  post(url: string, headers: Record<string, string>, body: string, _timeoutMs: number, signal?: AbortSignal): Promise<WebhookAnswer> {
+    this.calls.push({ url, headers, body: JSON.parse(body) });
+    const answer = this.script(url);
+    if (answer !== 'hang') return Promise.resolve(answer);
+    return new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+  }
+  to(url: string) {
+    return this.calls.filter((c) => c.url === url);
+  }
+}
+
+/**
+ * The sender's rules with an injected clock and a scripted transport, on a real SQLite
+ * database: the schedule, Retry-After, 410, the per-endpoint bound, the rotation's overlap.
+ */
+describe('webhook sender', () => {
+  let t: { dir: string; cleanup(): Promise<void> };
+  let db: SqliteHandle;
+  let now = Date.UTC(2026, 0, 5, 9);
+  const clock = { now: () => now };
+  const box = new WebhookSecretBox('sender-test-secret-0123456789abcdef0123');
+  const schedule = [0, 10 * S, MIN];
+  let transport: ScriptedTransport;
+  let service: WebhooksService;
+  const senders: WebhookSender[] = [];
+  const sender = (opts: { perEndpoint?: number } = {}) => {
+    const s = new WebhookSender(
+      { db, transport, clock, box, schedule, random: () => 0.5, presenter: { job: (j) => ({ id: j.id, status: j.status }), upload: (u) => ({ id: u.id }) } },
+      { owner: newId('sender'), ...opts },
+    );
+    senders.push(s);
+    return s;
+  };
+  const account = (): Principal => inAccount(newId('acc'), ['webhooks:manage']);
+  const hook = async (p: Principal, url: string) => (await service.create(p, { url, events: ['job.succeeded'] })).endpoint.id;
+  const succeededJob = async (p: Principal) => {
+    const id = newId('job', now);
+    await db.jobs.create(p, { id, uploadId: 'upl_x', outputs: [], userMetadata: null, maxAttempts: 1, createdAt: now, initial: decideCreate(id, now).write });
+    await db.outbox.add([jobEventMessage('job.succeeded', id, now)], now);
+    return id;
+  };
+  /** One pass and the attempts it started, done. */
+  const run = async (s: WebhookSender) => {
+    await s.tick();
+    await s.drain();
+  };
+
+  before(async () => {
+    t = await tempDir();
+    db = await openSqliteDatabase(join(t.dir, 'w.db'));
+    transport = new ScriptedTransport();
+    service = new WebhooksService({ db, clock, transport, box, schedule, random: () => 0.5 });
+  });
+  after(async () => {
+    for (const s of senders) await s.stop();
+    await db.close();
+    await t.cleanup();
+  });
+
+  it('tries a failing delivery again on the schedule, not before, and stops when it is used up', async () => {
+    const p = account();
+    const url = 'https://fails.example/hook';
+    const id = await hook(p, url);
+    transport.script = () => ({ status: 500, retryAfter: null, body: 'no' });
+    const jobId = await succeededJob(p);
+    const s = sender();
+    await run(s);
+    assert.equal(transport.to(url).length, 1, 'at once');
+    assert.deepEqual(transport.to(url)[0].body, { type: 'job.succeeded', timestamp: new Date(now).toISOString(), data: { id: jobId, status: 'queued' } });
+    now += 9_999;
+    await run(s);
+    assert.equal(transport.to(url).length, 1, 'not before the 10 s of the schedule');
+    now += 1;
+    await run(s);
+    assert.equal(transport.to(url).length, 2, 'after 10 s');
+    now += MIN - 1;
+    await run(s);
+    assert.equal(transport.to(url).length, 2, 'not before the next minute');
+    now += 1;
+    await run(s);
+    now += 24 * 3600 * S;
+    await run(s);
+    assert.equal(transport.to(url).length, 3, 'three attempts in all');
+    const ids = new Set(transport.to(url).map((c) => c.headers['webhook-id']));
+    assert.equal(ids.size, 1, 'one webhook-id for every attempt');
+    const [d] = (await service.deliveries(p, id, {})).deliveries;
+    assert.deepEqual([d.status, d.attempts, d.log.map((a) => a.statusCode)], ['failed', 3, [500, 500, 500]]);
+  });
+
+  it("honours a 429's Retry-After for the endpoint's other deliveries too; a 410 disables it", async () => {
+    const p = account();
+    const url = 'https://busy.example/hook';
+    const id = await hook(p, url);
+    let answer: WebhookAnswer = { status: 429, retryAfter: '120', body: 'slow down' };
+    transport.script = () => answer;
+    const s = sender({ perEndpoint: 1 });
+    await succeededJob(p);
+    await run(s);
+    await succeededJob(p);
+    now += 60 * S;
+    await run(s);
+    assert.equal(transport.to(url).length, 1, 'paused: the second delivery waits too');
+    answer = { status: 410, retryAfter: null, body: '' };
+    now += 60 * S;
+    await run(s);
+    assert.equal(transport.to(url).length, 2);
+    assert.match((await service.get(p, id)).disabledReason ?? '', /410 Gone/);
+    now += 3600 * S;
+    await run(s);
+    assert.equal(transport.to(url).length, 2, 'nothing more is sent to a disabled endpoint');
+  });
+
+  it('a receiver that never answers holds its own slots only: the other endpoints are delivered', async () => {
+    const p = account();
+    const [stuck, fine] = ['https://stuck.example/hook', 'https://fine.example/hook'];
+    await hook(p, stuck);
+    const s = sender({ perEndpoint: 2 });
+    transport.script = (u) => (u === stuck ? 'hang' : { status: 200, retryAfter: null, body: 'ok' });
+    for (let i = 0; i < 5; i++) await succeededJob(p);
+    await s.tick();
+    await s.tick();
+    assert.equal(transport.to(stuck).length, 2, 'two in flight to it, the other three wait');
+    await hook(p, fine);
+    for (let i = 0; i < 3; i++) await succeededJob(p);
+    // Passes until the other endpoint's three are through (two at a time): the stuck ones never finish.
+    for (let pass = 0; pass < 100 && transport.to(fine).length < 3; pass++) {
+      await s.tick();
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(transport.to(fine).length, 3, 'every delivery to the other endpoint went');
+    assert.equal(transport.to(stuck).length, 2);
+  });
+
+  it('signs with the new and the old secret for a day after a rotation, then with the new one', async () => {
+    const p = account();
+    const url = 'https://rotating.example/hook';
+    transport.script = () => ({ status: 204, retryAfter: null, body: '' });
+    const { endpoint } = await service.create(p, { url });
+    await service.rotateSecret(p, endpoint.id);
+    const s = sender();
+    await service.test(p, endpoint.id);
+    await run(s);
+    now += 24 * 3600 * S;
+    await service.test(p, endpoint.id);
+    await run(s);
+    assert.deepEqual(transport.to(url).map((c) => c.headers['webhook-signature'].split(' ').length), [2, 1]);
+    assert.deepEqual(transport.to(url).map((c) => c.body.type), ['webhook.test', 'webhook.test']);
+  });
+});
