@@ -100,6 +100,25 @@ export function runWebhooksContract(name: string, make: () => Promise<DbUnderTes
       await removeAll(a, b);
     });
 
+    it('writes no event rows for an account without an enabled endpoint subscribing to the type', async () => {
+      const c = inAccount('acc_quiet');
+      await db.webhooks.createEndpoint(c, endpoint(c, ['upload.ready']));
+      await db.webhooks.createEndpoint(c, endpoint(c, ['job.started', 'job.succeeded'], { disabledAt: 5, disabledReason: 'off' }));
+      const id = await job(c, 40_000);
+      const claimed = await db.jobs.claim(id, 'w', 40_001, 5000);
+      assert.ok(claimed);
+      assert.deepEqual(await eventRows('peek', 40_002), [], 'no row: neither endpoint takes job.started');
+      // Subscribed from now on: the next transition of the job writes its event.
+      await db.webhooks.createEndpoint(c, endpoint(c, ['job.succeeded']));
+      assert.equal(await db.jobs.settle({ id, attempt: 1 }, decideSuccess(claimed, { outputs, warnings: [] }, 40_003).write), true);
+      const rows = await eventRows('peek', 40_004);
+      assert.deepEqual(rows.map((r) => (r.message as WebhookEventMessage).type), ['job.succeeded']);
+      assert.equal(await fanOutAll(40_005), 0, 'the rows peeked at are leased');
+      await db.outbox.release(rows.map((r) => r.id), 'peek', null);
+      assert.equal(await fanOutAll(40_010), 1);
+      await removeAll(c);
+    });
+
     it('leases due deliveries to one sender at a time, at most `perEndpoint` in flight per endpoint over every sender', async () => {
       const p = inAccount('acc_lease');
       // `paused` asked for a pause (a Retry-After) that lasts past this test.

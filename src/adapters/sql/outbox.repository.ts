@@ -1,18 +1,57 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { outboxJobId, type OutboxKind, type OutboxMessage } from '../../domain/outbox.js';
 import type { OutboxEntry, OutboxLease, OutboxRecord, OutboxRepository } from '../../ports/outbox.port.js';
 import type { DialectCapabilities } from './dialect.js';
 import type { OutboxTable, Tables } from './schema.js';
 
-/** Writes messages as outbox rows through `db`, which is the caller's transaction when it has one. */
+/**
+ * Writes messages as outbox rows through `db`, which is the caller's transaction when it has
+ * one. A webhook event is written only when its subject's account has an enabled endpoint
+ * that subscribes to its type, checked in the same statement (INSERT … SELECT … WHERE
+ * EXISTS): an account without webhooks pays one indexed lookup, not a row for the fan-out to
+ * take, read and mark sent. An endpoint created after the check gets the events that follow.
+ */
 export async function insertOutbox(db: Kysely<Tables>, messages: readonly OutboxMessage[], at: number): Promise<void> {
-  if (!messages.length) return;
+  const plain = messages.filter((m) => m.kind !== 'webhook.event');
+  if (plain.length) await db.insertInto('outbox').values(plain.map((m) => outboxRow(m, at))).execute();
+  for (const m of messages) if (m.kind === 'webhook.event') await insertIfSubscribed(db, m, at);
+}
+
+const outboxRow = (m: OutboxMessage, at: number) => ({
+  kind: m.kind, job_id: outboxJobId(m), payload: JSON.stringify(m), available_at: at,
+  lease_owner: null, lease_until: null, attempts: 0, sent_at: null, created_at: at, last_error: null,
+});
+
+async function insertIfSubscribed(db: Kysely<Tables>, m: Extract<OutboxMessage, { kind: 'webhook.event' }>, at: number): Promise<void> {
+  const subject = m.subject === 'job' ? 'jobs' : 'uploads';
+  // Typed casts: PostgreSQL would take untyped parameters in a SELECT list as text.
+  const bigint = (v: number) => sql<number>`cast(${v} as bigint)`;
   await db
     .insertInto('outbox')
-    .values(messages.map((m) => ({
-      kind: m.kind, job_id: outboxJobId(m), payload: JSON.stringify(m), available_at: at,
-      lease_owner: null, lease_until: null, attempts: 0, sent_at: null, created_at: at, last_error: null,
-    })))
+    .columns(['kind', 'job_id', 'payload', 'available_at', 'attempts', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom(subject)
+        .select([
+          sql<string>`cast(${m.kind} as text)`.as('kind'),
+          sql<string | null>`cast(null as text)`.as('job_id'),
+          sql<string>`cast(${JSON.stringify(m)} as text)`.as('payload'),
+          bigint(at).as('available_at'),
+          sql<number>`cast(0 as integer)`.as('attempts'),
+          bigint(at).as('created_at'),
+        ])
+        .where(`${subject}.id`, '=', m.id)
+        .where((w) =>
+          w.exists(
+            w
+              .selectFrom('webhook_endpoints')
+              .select('webhook_endpoints.id')
+              .whereRef('webhook_endpoints.account_id', '=', `${subject}.account_id`)
+              .where('webhook_endpoints.disabled_at', 'is', null)
+              .where('webhook_endpoints.events', 'like', `%${JSON.stringify(m.type)}%`),
+          ),
+        ),
+    )
     .execute();
 }
 
