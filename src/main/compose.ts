@@ -193,9 +193,20 @@ export async function startWorker(
   opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string },
 ): Promise<{ worker: Worker; webhooks: WebhookSender }> {
   const policy = urlPolicy(config, opts.apiPorts ?? [config.port]);
+  // A status change this worker publishes has written its webhook event in the same
+  // transaction: the sender of this process passes at once instead of at its next poll.
+  let webhooks: WebhookSender | null = null;
+  const events: EventBus = {
+    publish: async (event) => {
+      await b.events.publish(event);
+      if (event.type === 'status') webhooks?.poke();
+    },
+    subscribe: (jobId, listener) => b.events.subscribe(jobId, listener),
+    close: () => b.events.close(),
+  };
   const worker = new Worker(
     {
-      db: b.db, queue: b.queue, blobs: b.blobs, runner: opts.runner, events: b.events, clock: systemClock, logger: opts.logger,
+      db: b.db, queue: b.queue, blobs: b.blobs, runner: opts.runner, events, clock: systemClock, logger: opts.logger,
       fetcher: new GuardedHttpFetcher({ ...policy, maxRedirects: config.urlImport.maxRedirects, connectTimeoutMs: 30_000 }),
       pageImporter: await createPageImporter(config, policy, opts.logger),
     },
@@ -219,7 +230,7 @@ export async function startWorker(
   );
   await worker.start();
   const signingSecret = await ensureSigningSecret(config.dataDir, config.signingSecret);
-  const webhooks = startWebhookSender(config, b, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase });
+  webhooks = startWebhookSender(config, b, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase });
   return { worker, webhooks };
 }
 

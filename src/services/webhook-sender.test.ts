@@ -80,6 +80,38 @@ describe('webhook sender', () => {
     await t.cleanup();
   });
 
+  it('passes at once when poked and when an attempt frees its endpoint slot, not at the next poll', async () => {
+    const p = account();
+    const url = 'https://poked.example.com/in';
+    await hook(p, url);
+    for (let i = 0; i < 3; i++) await succeededJob(p);
+    // One attempt at a time to the endpoint, each answered a little later (so a pass finds the
+    // endpoint busy), and a poll that never comes during the test.
+    const slow: WebhookTransport = {
+      check: async () => undefined,
+      post: async (u, h, b, ms) => {
+        await new Promise((r) => setTimeout(r, 20));
+        return transport.post(u, h, b, ms);
+      },
+    };
+    const s = new WebhookSender(
+      { db, transport: slow, clock, box, schedule, random: () => 0.5, presenter: { job: (j) => ({ id: j.id }), upload: (u) => ({ id: u.id }) } },
+      { owner: newId('sender'), perEndpoint: 1, pollMs: 3_600_000 },
+    );
+    senders.push(s);
+    const delivered = async (n: number) => {
+      for (let i = 0; i < 500 && transport.to(url).length < n; i++) await new Promise((r) => setTimeout(r, 10));
+      await s.drain();
+      return transport.to(url).length;
+    };
+    s.start();
+    assert.equal(await delivered(3), 3, 'each attempt that ends makes room for the next at once');
+    await succeededJob(p);
+    s.poke();
+    assert.equal(await delivered(4), 4, 'a poke brings the new event now');
+    await s.stop();
+  });
+
   it('tries a failing delivery again on the schedule, not before, and stops when it is used up', async () => {
     const p = account();
     const url = 'https://fails.example/hook';

@@ -48,6 +48,9 @@ export class WebhookSender {
   private readonly aborts = new AbortController();
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
+  /** A pass is running; `again`: a poke came meanwhile. */
+  private passing = false;
+  private again = false;
   private lastPrune = 0;
   private readonly random: () => number;
 
@@ -68,15 +71,40 @@ export class WebhookSender {
     this.fanout = new WebhookFanout(deps, { owner: opts.owner });
   }
 
+  /** Passes every `pollMs`, at once after a pass that found work, and whenever `poke` says there is some. */
   start(): void {
-    const loop = async () => {
-      const busy = await this.tick().catch((err: unknown) => {
-        this.deps.logger?.warn({ err }, 'webhook sender pass failed; trying again');
-        return false;
-      });
-      if (!this.stopping) this.timer = setTimeout(() => void loop(), busy ? 0 : (this.opts.pollMs ?? 250));
-    };
-    void loop();
+    void this.loop();
+  }
+
+  /**
+   * Work may be waiting (a transition of this process wrote an event, an attempt ended and
+   * freed its endpoint's slot): pass now instead of at the next poll, or right after the pass
+   * that is running. Other processes' events wait for the poll.
+   */
+  poke(): void {
+    if (this.stopping) return;
+    if (this.passing) {
+      this.again = true;
+      return;
+    }
+    if (!this.timer) return; // not started (tests drive `tick` themselves)
+    clearTimeout(this.timer);
+    this.timer = null;
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.timer = null;
+    this.passing = true;
+    const busy = await this.tick().catch((err: unknown) => {
+      this.deps.logger?.warn({ err }, 'webhook sender pass failed; trying again');
+      return false;
+    });
+    this.passing = false;
+    if (this.stopping) return;
+    const now = busy || this.again;
+    this.again = false;
+    this.timer = setTimeout(() => void this.loop(), now ? 0 : (this.opts.pollMs ?? 250));
   }
 
   /** Stops taking work; attempts still in flight are cut (their leases run out and another sender tries them again). */
@@ -104,7 +132,10 @@ export class WebhookSender {
     for (const c of claimed) {
       const p: Promise<void> = this.attempt(c)
         .catch((err: unknown) => this.deps.logger?.warn({ err, delivery: c.id }, 'webhook attempt could not be recorded; its lease runs out and it is tried again'))
-        .finally(() => this.inFlight.delete(p));
+        .finally(() => {
+          this.inFlight.delete(p);
+          this.poke();
+        });
       this.inFlight.add(p);
     }
     return made > 0 || claimed.length > 0;
