@@ -31,6 +31,11 @@ describe('an attempt, step by step', { timeout: 30_000 }, () => {
   const blobsOf = async (id: string) => [...(await rig.blobs.list(`acc_admin/jobs/${id}/`)), ...(await rig.blobs.list(`acc_admin/imports/${id}/`))];
 
   it('writes a job.progress event with a progress write at most every 10 s of the clock, the first 10 s after the start', async () => {
+    // The admin account subscribes to job.progress: without such an endpoint no event row is written.
+    await rig.db.webhooks.createEndpoint(ADMIN, {
+      id: 'whk_progress', accountId: ADMIN.accountId, url: 'https://hooks.example.com/in', events: ['job.progress'], description: null, secret: 'sealed',
+      previousSecret: null, previousSecretUntil: null, pausedUntil: null, createdAt: 1, updatedAt: 1, disabledAt: null, disabledReason: null,
+    });
     const job = await rig.claim((await rig.job()).id);
     const attempt = rig.attempt(job);
     const progressEvents = async () => {
