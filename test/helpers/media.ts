@@ -23,6 +23,8 @@ const RECIPES: Record<string, string[]> = {
   'clip6.mkv': ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
   // FLV: its header (onMetaData) declares the duration; nothing in the probe checks its data against it.
   'clip6.flv': ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
+  // 1 s, 160×90, no audio: the cheapest job input (a thumbnail of it; an audio output of it fails).
+  'tiny1.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=10', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
   'tone5.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=330', '-t', '5', '-c:a', 'aac'],
   'still.png': ['-f', 'lavfi', '-i', 'testsrc2=size=200x100:rate=1', '-frames:v', '1'],
   // 2.4 megapixels: over the pixel limit the tests configure.
