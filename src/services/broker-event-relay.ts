@@ -2,7 +2,7 @@ import { outboxRetryDelayMs, type BrokerEventMessage } from '../domain/outbox.js
 import { brokerEventBody } from '../domain/webhooks.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
-import type { EventPublisher } from '../ports/event-publisher.port.js';
+import type { EventPublisher, PublishedEvent } from '../ports/event-publisher.port.js';
 import type { OutboxEntry } from '../ports/outbox.port.js';
 import { subjectData, type EventPresenter } from './event-payload.js';
 
@@ -98,8 +98,12 @@ export class BrokerEventRelay {
     const owner = this.opts.owner;
     const rows = await db.outbox.claimDue({ owner, now: clock.now(), leaseMs: this.opts.leaseMs ?? 60_000, kinds: ['broker.event'], limit: this.opts.batch ?? 100, freshAfterMs: 0 });
     if (!rows.length) return { published: 0, gone: 0, failed: 0 };
-    // Published together (one channel or connection keeps their order); each row settles on its own answer.
-    const results = await Promise.allSettled(rows.map((row) => this.publishRow(row)));
+    // Presented together, then published in the rows' order in one go (one channel or one
+    // connection keeps that order); each row settles on its own answer.
+    const events = await Promise.allSettled(rows.map((row) => this.present(row)));
+    const results = await Promise.allSettled(
+      events.map((e) => (e.status === 'rejected' ? Promise.reject(e.reason as Error) : e.value === 'gone' ? Promise.resolve('gone' as const) : this.deps.publisher.publish(e.value).then(() => 'published' as const))),
+    );
     const done = rows.filter((_, i) => results[i]!.status === 'fulfilled');
     await db.outbox.complete(done.map((r) => r.id), owner, clock.now());
     const failed = rows.flatMap((row, i) => {
@@ -120,7 +124,8 @@ export class BrokerEventRelay {
     return { published: done.length - gone, gone, failed: failed.length };
   }
 
-  private async publishRow(row: OutboxEntry): Promise<'published' | 'gone'> {
+  /** The event of a row, its `data` as the API shows the subject now; 'gone' when the subject no longer exists. */
+  private async present(row: OutboxEntry): Promise<PublishedEvent | 'gone'> {
     const m = row.message as BrokerEventMessage;
     const data = await subjectData(this.deps, { accountId: m.accountId, subject: m.subject, subjectId: m.id }, 'broker-events');
     if (data === undefined) {
@@ -128,7 +133,6 @@ export class BrokerEventRelay {
       return 'gone';
     }
     const body = brokerEventBody({ id: m.eventId, accountId: m.accountId, type: m.type, at: m.at, output: m.output ?? null }, data);
-    await this.deps.publisher.publish({ id: m.eventId, type: m.type, accountId: m.accountId, at: m.at, body });
-    return 'published';
+    return { id: m.eventId, type: m.type, accountId: m.accountId, at: m.at, body };
   }
 }
