@@ -4,19 +4,38 @@ import type { WebhookEventType } from './webhooks.js';
  * What a transition asks to happen once it has committed. The repository writes these to
  * the `outbox` table in the same transaction as the state change; a relay sends them and
  * marks them sent: queue dispatches by src/services/outbox-relay.ts, webhook events by
- * src/services/webhook-fanout.ts (one delivery per endpoint that subscribes). E-mails are
- * a further kind of the same union.
+ * src/services/webhook-fanout.ts (one delivery per endpoint that subscribes), the copy of
+ * every event for the broker by src/services/broker-event-relay.ts. E-mails are a further
+ * kind of the same union.
  */
 export type QueueDispatchMessage = { kind: 'queue.dispatch'; jobId: string };
 
 /**
- * "This happened to job or upload X at `at`": the fan-out gives it an event id and one
- * delivery per subscribed endpoint of the owner's account. `output` is the output's index
- * for `job.output.ready`.
+ * "This happened to job or upload X at `at`": the fan-out makes one delivery per subscribed
+ * endpoint of the owner's account. `output` is the output's index for `job.output.ready`.
+ * `eventId` is given when the row is written (the same id as the event's broker copy); rows
+ * written before it existed get one at the fan-out.
  */
-export type WebhookEventMessage = { kind: 'webhook.event'; type: WebhookEventType; subject: 'job' | 'upload'; id: string; at: number; output?: number };
+export type WebhookEventMessage = { kind: 'webhook.event'; type: WebhookEventType; subject: 'job' | 'upload'; id: string; at: number; output?: number; eventId?: string };
 
-export type OutboxMessage = QueueDispatchMessage | WebhookEventMessage;
+/**
+ * The same event for the broker (docs/notifications.md#events-on-the-broker), written beside
+ * the webhook row for every event of every account when the database was opened with
+ * `brokerEvents`. Its own kind, so a broker that is down delays only these rows and never
+ * the webhooks. `accountId` is read from the subject in the writing transaction.
+ */
+export type BrokerEventMessage = {
+  kind: 'broker.event';
+  eventId: string;
+  accountId: string;
+  type: WebhookEventType;
+  subject: 'job' | 'upload';
+  id: string;
+  at: number;
+  output?: number;
+};
+
+export type OutboxMessage = QueueDispatchMessage | WebhookEventMessage | BrokerEventMessage;
 
 export type OutboxKind = OutboxMessage['kind'];
 
@@ -31,6 +50,18 @@ export const jobEventMessage = (type: Exclude<WebhookEventType, 'upload.ready'>,
   id: jobId,
   at,
   ...(output !== undefined ? { output } : {}),
+});
+
+/** The broker's copy of a webhook event, for the account that owns its subject. */
+export const brokerCopy = (m: WebhookEventMessage & { eventId: string }, accountId: string): BrokerEventMessage => ({
+  kind: 'broker.event',
+  eventId: m.eventId,
+  accountId,
+  type: m.type,
+  subject: m.subject,
+  id: m.id,
+  at: m.at,
+  ...(m.output !== undefined ? { output: m.output } : {}),
 });
 
 export const uploadReadyMessage = (uploadId: string, at: number): OutboxMessage => ({ kind: 'webhook.event', type: 'upload.ready', subject: 'upload', id: uploadId, at });

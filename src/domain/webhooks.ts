@@ -66,5 +66,21 @@ export function subscribes(endpoint: Pick<WebhookEndpoint, 'events'>, type: AnyE
 
 /** The body of every delivery, as Standard Webhooks recommends: `{ type, timestamp, data }`; `output` for job.output.ready. */
 export function deliveryBody(event: { type: AnyEventType; at: number; output: number | null }, data: unknown): string {
-  return JSON.stringify({ type: event.type, timestamp: new Date(event.at).toISOString(), ...(event.output !== null ? { output: event.output } : {}), data });
+  return JSON.stringify(eventFields(event, data));
 }
+
+/**
+ * An event as published on the broker (docs/notifications.md#events-on-the-broker): the
+ * delivery's body with the event's `id` (the same on every re-send, and the webhook's
+ * `webhook-id`) and the `accountId` it belongs to, so a consumer can deduplicate and route.
+ */
+export function brokerEventBody(event: { id: string; accountId: string; type: WebhookEventType; at: number; output: number | null }, data: unknown): string {
+  return JSON.stringify({ id: event.id, accountId: event.accountId, ...eventFields(event, data) });
+}
+
+const eventFields = (event: { type: AnyEventType; at: number; output: number | null }, data: unknown) => ({
+  type: event.type,
+  timestamp: new Date(event.at).toISOString(),
+  ...(event.output !== null ? { output: event.output } : {}),
+  data,
+});

@@ -13,6 +13,7 @@ import type { BlobStore, DownloadUrlSigner } from '../ports/blob-store.port.js';
 import { systemClock } from '../adapters/system-clock.js';
 import type { Database } from '../ports/db.port.js';
 import type { DirectUploadSigner } from '../ports/direct-upload.port.js';
+import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
@@ -30,11 +31,13 @@ import { JobsService } from '../services/jobs.service.js';
 import { LinkSigner } from '../services/links.js';
 import { UploadsService } from '../services/uploads.service.js';
 import { Worker } from '../worker/worker.js';
+import type { BrokerEventRelay } from '../services/broker-event-relay.js';
 import type { WebhookSender } from '../services/webhook-sender.js';
 import type { Config } from './config.js';
 import { resolveFfmpegBinaries, type BinarySource } from './ffmpeg-binaries.js';
 import { ensureAdminKey, ensureSigningSecret } from './secrets.js';
-import { startWebhookSender, webhooksService } from './webhooks.js';
+import { startBrokerEventRelay } from './broker-events.js';
+import { eventPresenter, startWebhookSender, webhooksService } from './webhooks.js';
 
 /**
  * Shared construction for every composition root (embedded, api, worker): given the
@@ -46,6 +49,8 @@ export interface Backends {
   queue: JobQueue;
   blobs: BlobStore;
   events: EventBus;
+  /** A worker process's publisher of every event on the broker (docs/notifications.md#events-on-the-broker); absent: none. */
+  eventPublisher?: EventPublisher;
   /** Present when the blob store can sign URLs (S3): enables presigned direct uploads and downloads. */
   signer?: DirectUploadSigner & DownloadUrlSigner;
   /** One line per backend for the health endpoint and `doctor`. */
@@ -184,22 +189,26 @@ export async function createPageImporter(config: Config, policy: UrlPolicy, logg
 }
 
 /**
- * A worker process's loop and its webhook sender. `linkBase` is the base of the download
- * links in webhook payloads.
+ * A worker process's loop, its webhook sender and, when the backends have an event
+ * publisher, the relay of events to the broker. `linkBase` is the base of the download links
+ * in event payloads.
  */
 export async function startWorker(
   config: Config,
   b: Backends,
   opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string },
-): Promise<{ worker: Worker; webhooks: WebhookSender }> {
+): Promise<{ worker: Worker; webhooks: WebhookSender; broker: BrokerEventRelay | null }> {
   const policy = urlPolicy(config, opts.apiPorts ?? [config.port]);
-  // A status change this worker publishes has written its webhook event in the same
-  // transaction: the sender of this process passes at once instead of at its next poll.
+  // A status change this worker publishes has written its events in the same transaction:
+  // the sender and the broker relay of this process pass at once instead of at their next poll.
   let webhooks: WebhookSender | null = null;
+  let broker: BrokerEventRelay | null = null;
   const events: EventBus = {
     publish: async (event) => {
       await b.events.publish(event);
-      if (event.type === 'status') webhooks?.poke();
+      if (event.type !== 'status') return;
+      webhooks?.poke();
+      broker?.poke();
     },
     subscribe: (jobId, listener) => b.events.subscribe(jobId, listener),
     close: () => b.events.close(),
@@ -231,7 +240,9 @@ export async function startWorker(
   await worker.start();
   const signingSecret = await ensureSigningSecret(config.dataDir, config.signingSecret);
   webhooks = startWebhookSender(config, b, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase });
-  return { worker, webhooks };
+  const publisher = b.eventPublisher;
+  if (publisher) broker = startBrokerEventRelay({ db: b.db, eventPublisher: publisher }, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase) });
+  return { worker, webhooks, broker };
 }
 
 /**

@@ -16,7 +16,32 @@ describe('loadDistributedConfig', () => {
       directUploads: { ttlSeconds: 900, multipartThresholdBytes: 100 * 1024 ** 2, partSizeBytes: 8 * 1024 ** 2 },
       workerTypes: null,
       redis: null,
+      eventsBroker: null,
     });
+  });
+
+  it('publishes events on the broker only when told, to the exchange or stream of the queue it uses', () => {
+    const rabbit = { MEDIAFORGE_QUEUE: 'rabbitmq', AMQP_URL: 'amqp://g:g@mq:5672' };
+    const bull = { MEDIAFORGE_QUEUE: 'bullmq', REDIS_URL: 'redis://r:6379' };
+    assert.equal(loadDistributedConfig(rabbit).eventsBroker, null, 'off by default');
+    assert.equal(loadDistributedConfig({ ...bull, MEDIAFORGE_EVENTS_BROKER: 'off' }).eventsBroker, null);
+    assert.deepEqual(loadDistributedConfig({ ...rabbit, MEDIAFORGE_EVENTS_BROKER: 'on' }).eventsBroker, { kind: 'rabbitmq', amqpUrl: 'amqp://g:g@mq:5672', exchange: 'mediaforge.events' });
+    assert.deepEqual(loadDistributedConfig({ ...bull, MEDIAFORGE_EVENTS_BROKER: 'on' }).eventsBroker, { kind: 'redis', redisUrl: 'redis://r:6379', stream: 'mediaforge:events', maxLen: 100_000 });
+    assert.deepEqual(
+      loadDistributedConfig({ ...bull, MEDIAFORGE_REDIS_PREFIX: 'mf-a', MEDIAFORGE_EVENTS_BROKER: 'true', MEDIAFORGE_EVENTS_STREAM_MAXLEN: '5000' }).eventsBroker,
+      { kind: 'redis', redisUrl: 'redis://r:6379', stream: 'mf-a:events', maxLen: 5000 },
+      'the stream follows the Redis prefix',
+    );
+    assert.deepEqual(
+      loadDistributedConfig({ ...bull, MEDIAFORGE_EVENTS_BROKER: 'on', MEDIAFORGE_EVENTS_STREAM: 'lms:mf:events' }).eventsBroker,
+      { kind: 'redis', redisUrl: 'redis://r:6379', stream: 'lms:mf:events', maxLen: 100_000 },
+    );
+    assert.deepEqual(loadDistributedConfig({ ...rabbit, MEDIAFORGE_EVENTS_BROKER: 'on', MEDIAFORGE_EVENTS_EXCHANGE: 'lms.media' }).eventsBroker, { kind: 'rabbitmq', amqpUrl: 'amqp://g:g@mq:5672', exchange: 'lms.media' });
+    refused({ MEDIAFORGE_EVENTS_BROKER: 'on' }, /^invalid configuration: MEDIAFORGE_EVENTS_BROKER=on needs MEDIAFORGE_QUEUE=rabbitmq or bullmq; the db queue has no broker/);
+    refused({ ...rabbit, MEDIAFORGE_EVENTS_BROKER: 'sometimes' }, /MEDIAFORGE_EVENTS_BROKER="sometimes".*on or off/);
+    refused({ ...bull, MEDIAFORGE_EVENTS_BROKER: 'on', MEDIAFORGE_EVENTS_STREAM_MAXLEN: '10' }, /MEDIAFORGE_EVENTS_STREAM_MAXLEN="10".*from 100/);
+    refused({ ...bull, MEDIAFORGE_EVENTS_STREAM: 'has space' }, /MEDIAFORGE_EVENTS_STREAM="has space"/);
+    refused({ ...rabbit, MEDIAFORGE_QUEUE_NAME: 'mediaforge', MEDIAFORGE_EVENTS_BROKER: 'on' }, /MEDIAFORGE_EVENTS_EXCHANGE=mediaforge.events is the live-event exchange of queue mediaforge/);
   });
 
   it('reads the worker types as routes and refuses an unknown one, naming it and the allowed ones', () => {

@@ -184,6 +184,12 @@ export interface DistributedConfig {
    * (keys `<prefix>:<queue name>:ratelimit:…`). Null: each API process counts on its own.
    */
   redis: { url: string; prefix: string } | null;
+  /**
+   * Every event also on the queue's broker for other services (MEDIAFORGE_EVENTS_BROKER=on;
+   * docs/notifications.md#events-on-the-broker): a durable topic exchange with `rabbitmq`, a
+   * capped stream with `bullmq`. Null: off (the default, and always with the db queue).
+   */
+  eventsBroker: { kind: 'rabbitmq'; amqpUrl: string; exchange: string } | { kind: 'redis'; redisUrl: string; stream: string; maxLen: number } | null;
 }
 
 const NAME = str(/^[a-z0-9][a-z0-9._-]{0,99}$/i, 'letters, digits, dot, dash or underscore (up to 100)');
@@ -232,10 +238,12 @@ export function loadDistributedConfig(env: NodeJS.ProcessEnv = process.env, opts
       downloadTtlSeconds: read(src, 'MEDIAFORGE_S3_DOWNLOAD_TTL_SECONDS', int(2, 7 * 86_400 - 1), 3600),
     };
   }
+  const queueName = read(src, 'MEDIAFORGE_QUEUE_NAME', NAME, 'mediaforge-jobs');
   return {
     database,
     queue,
-    queueName: read(src, 'MEDIAFORGE_QUEUE_NAME', NAME, 'mediaforge-jobs'),
+    queueName,
+    eventsBroker: eventsBroker(src, queue, queueName, redisPrefix),
     workerTypes: workerTypes(src.MEDIAFORGE_WORKER_TYPES),
     redis: redisUrl ? { url: redisUrl, prefix: redisPrefix } : null,
     storage,
@@ -245,6 +253,25 @@ export function loadDistributedConfig(env: NodeJS.ProcessEnv = process.env, opts
       partSizeBytes,
     },
   };
+}
+
+const onOff: Spec<boolean> = { parse: bool.parse, allowed: 'on or off' };
+
+/** MEDIAFORGE_EVENTS_BROKER and its destination; on with the db queue stops the start (there is no broker to publish to). */
+function eventsBroker(src: Source, queue: DistributedConfig['queue'], queueName: string, redisPrefix: string): DistributedConfig['eventsBroker'] {
+  const on = read(src, 'MEDIAFORGE_EVENTS_BROKER', onOff, false);
+  const exchange = read(src, 'MEDIAFORGE_EVENTS_EXCHANGE', NAME, 'mediaforge.events');
+  const stream = read(src, 'MEDIAFORGE_EVENTS_STREAM', str(/^[a-z0-9][a-z0-9._:-]{0,199}$/i, 'a Redis key: letters, digits, dot, colon, dash or underscore (up to 200)'), `${redisPrefix}:events`);
+  const maxLen = read(src, 'MEDIAFORGE_EVENTS_STREAM_MAXLEN', int(100, 1_000_000_000), 100_000);
+  if (!on) return null;
+  if (queue.kind === 'rabbitmq') {
+    if (exchange === `${queueName}.events`) {
+      throw new ConfigError(`invalid configuration: MEDIAFORGE_EVENTS_EXCHANGE=${exchange} is the live-event exchange of queue ${queueName}; choose another name`);
+    }
+    return { kind: 'rabbitmq', amqpUrl: queue.amqpUrl, exchange };
+  }
+  if (queue.kind === 'bullmq') return { kind: 'redis', redisUrl: queue.redisUrl, stream, maxLen };
+  throw new ConfigError('invalid configuration: MEDIAFORGE_EVENTS_BROKER=on needs MEDIAFORGE_QUEUE=rabbitmq or bullmq; the db queue has no broker to publish events to (set MEDIAFORGE_EVENTS_BROKER=off)');
 }
 
 function workerTypes(value: string | undefined): Route[] | null {

@@ -24,6 +24,7 @@ import type { Worker } from '../worker/worker.js';
 import { buildApi, createMediaRunner, listen, startWorker, StartupError, type Backends, type FfmpegInfo } from './compose.js';
 import type { Config, DistributedConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { openEventPublisher } from './broker-events.js';
 import { configuredLinkBase } from './webhooks.js';
 
 /**
@@ -63,15 +64,16 @@ export function openBlobStore(d: DistributedConfig): { blobs: BlobStore; s3: S3B
   return { blobs: fs, s3: null };
 }
 
-/** Opens every backend the configuration names; what was opened is closed again if a later one fails. */
-export async function openBackends(d: DistributedConfig, opts: { owner: string; leaseMs: number; logger: Logger }): Promise<Backends & { db: PostgresHandle }> {
+/** Opens every backend the configuration names; what was opened is closed again if a later one fails. `publishEvents`: a worker, which publishes the broker's events. */
+export async function openBackends(d: DistributedConfig, opts: { owner: string; leaseMs: number; logger: Logger; publishEvents?: boolean }): Promise<Backends & { db: PostgresHandle }> {
   const pgConf = requirePostgres(d);
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const c of closers.reverse()) await c().catch((err) => opts.logger.warn({ err }, 'closing a backend failed'));
   };
   try {
-    const db = await openPostgresDatabase(pgConf.url, { schema: pgConf.schema, poolSize: pgConf.poolSize });
+    // With events on the broker, every process writes each event's broker row (the API's too).
+    const db = await openPostgresDatabase(pgConf.url, { schema: pgConf.schema, poolSize: pgConf.poolSize, brokerEvents: d.eventsBroker !== null });
     closers.push(() => db.close());
     const { blobs, s3 } = openBlobStore(d);
     if (s3) closers.push(async () => s3.destroy());
@@ -114,7 +116,11 @@ export async function openBackends(d: DistributedConfig, opts: { owner: string; 
       describe.events = `postgres LISTEN/NOTIFY (channel ${channel})`;
     }
 
-    return { db, queue, blobs, events, signer: s3 ?? undefined, describe, close: closeAll };
+    const eventPublisher = opts.publishEvents ? await openEventPublisher(d, opts.logger) : null;
+    if (eventPublisher) closers.push(() => eventPublisher.close());
+    if (d.eventsBroker) describe.eventsBroker = eventPublisher?.destination ?? 'written to the outbox for the workers to publish';
+
+    return { db, queue, blobs, events, eventPublisher: eventPublisher ?? undefined, signer: s3 ?? undefined, describe, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
@@ -206,9 +212,9 @@ export async function startWorkerProcess(
     logger.warn(`MEDIAFORGE_SIGNING_SECRET is not set: webhook secrets and the links in webhook payloads use ${config.dataDir}/signing.key, which must be the API processes' own (set the same MEDIAFORGE_SIGNING_SECRET everywhere)`);
   }
   const id = processId('worker');
-  const backends = await openBackends(d, { owner: id, leaseMs: config.worker.leaseMs, logger });
+  const backends = await openBackends(d, { owner: id, leaseMs: config.worker.leaseMs, logger, publishEvents: true });
   try {
-    const { worker, webhooks } = await startWorker(config, backends, {
+    const { worker, webhooks, broker } = await startWorker(config, backends, {
       logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined, linkBase: configuredLinkBase(config, logger),
     });
     let closing: Promise<void> | null = null;
@@ -220,6 +226,7 @@ export async function startWorkerProcess(
       close: () =>
         (closing ??= (async () => {
           await webhooks.stop();
+          await broker?.stop();
           await worker.stop();
           await backends.close();
         })()),

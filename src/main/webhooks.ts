@@ -4,6 +4,7 @@ import { systemClock } from '../adapters/system-clock.js';
 import { WEBHOOK_PURPOSE, type UrlPolicy } from '../domain/url-policy.js';
 import { presentJob, presentUpload } from '../http/presenters.js';
 import { LinkSigner } from '../services/links.js';
+import type { EventPresenter } from '../services/event-payload.js';
 import { WebhookSecretBox } from '../services/webhook-secrets.js';
 import { WebhookSender } from '../services/webhook-sender.js';
 import { WebhooksService } from '../services/webhooks.service.js';
@@ -39,17 +40,13 @@ export function startWebhookSender(
   b: { db: Database },
   opts: { logger: Logger; id: string; signingSecret: string; importPolicy: UrlPolicy; linkBase: () => string },
 ): WebhookSender {
-  const signer = new LinkSigner(opts.signingSecret, config.linkTtlSeconds);
   const sender = new WebhookSender(
     {
       db: b.db,
       transport: webhookTransport(config, opts.importPolicy),
       clock: systemClock,
       box: new WebhookSecretBox(opts.signingSecret),
-      presenter: {
-        job: (job) => presentJob(job, { baseUrl: opts.linkBase(), signer, now: systemClock.now(), costs: config.costs }),
-        upload: presentUpload,
-      },
+      presenter: eventPresenter(config, opts.signingSecret, opts.linkBase),
       schedule: config.webhooks.retrySchedule,
       logger: opts.logger,
     },
@@ -57,6 +54,15 @@ export function startWebhookSender(
   );
   sender.start();
   return sender;
+}
+
+/** An event's `data` as the API presents the resource, download links signed at each call (webhook deliveries and broker events). */
+export function eventPresenter(config: Config, signingSecret: string, linkBase: () => string): EventPresenter {
+  const signer = new LinkSigner(signingSecret, config.linkTtlSeconds);
+  return {
+    job: (job) => presentJob(job, { baseUrl: linkBase(), signer, now: systemClock.now(), costs: config.costs }),
+    upload: presentUpload,
+  };
 }
 
 /** The links' base where no API listens in this process: the public URL, else HOST:PORT (said once at start). */

@@ -1,21 +1,17 @@
 import { performance } from 'node:perf_hooks';
-import type { JobRecord, UploadRecord } from '../domain/job.js';
-import type { Principal } from '../domain/principal.js';
 import { decideAttempt, type AttemptAnswer } from '../domain/webhook-schedule.js';
 import { signatureHeaders } from '../domain/webhook-signature.js';
 import { DELIVERY_TIMEOUT_MS, deliveryBody, WEBHOOK_RETENTION_MS } from '../domain/webhooks.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { ClaimedDelivery, WebhookTransport } from '../ports/webhooks.port.js';
+import { subjectData, type EventPresenter } from './event-payload.js';
 import { WebhookFanout } from './webhook-fanout.js';
 import type { WebhookSecretBox } from './webhook-secrets.js';
 import { presentEndpoint } from './webhooks.service.js';
 
-/** How a delivery's `data` is shown: as GET /v1/jobs/{id} and GET /v1/uploads/{id} answer, links signed now (main passes the HTTP presenters). */
-export interface WebhookPresenter {
-  job(job: JobRecord): unknown;
-  upload(upload: UploadRecord): unknown;
-}
+/** How a delivery's `data` is shown (the same presenter as the broker's events). */
+export type WebhookPresenter = EventPresenter;
 
 export interface WebhookSenderOptions {
   /** This sender's name on its leases. */
@@ -192,16 +188,10 @@ export class WebhookSender {
   }
 
   /** The resource as its account reads it now; undefined when it is gone. */
-  private async payload(c: ClaimedDelivery): Promise<unknown> {
+  private payload(c: ClaimedDelivery): Promise<unknown> {
     const { event } = c;
-    const reader: Principal = { accountId: event.accountId, keyId: 'webhooks', keyName: 'webhook sender', scopes: [], sees: 'account' };
-    if (event.subject === 'endpoint') return presentEndpoint(c.endpoint);
-    if (event.subject === 'upload') {
-      const upload = await this.deps.db.uploads.get(reader, event.subjectId);
-      return upload ? this.deps.presenter.upload(upload) : undefined;
-    }
-    const job = await this.deps.db.jobs.get(reader, event.subjectId);
-    return job ? this.deps.presenter.job(job) : undefined;
+    if (event.subject === 'endpoint') return Promise.resolve(presentEndpoint(c.endpoint));
+    return subjectData(this.deps, { accountId: event.accountId, subject: event.subject, subjectId: event.subjectId }, 'webhooks');
   }
 
   /** Events and deliveries past their 30 days, now and then. */

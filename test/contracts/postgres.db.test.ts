@@ -7,13 +7,15 @@ import { runOutboxContract } from './outbox.contract.js';
 import { runUsageContract } from './usage.contract.js';
 import { runUsersContract } from './users.contract.js';
 import { runWebhooksContract } from './webhooks.contract.js';
+import { runBrokerEventsContract } from './broker-events.contract.js';
+import type { SqlDatabaseOptions } from '../../src/adapters/sql/sql.database.js';
 import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
 import { ADMIN } from '../helpers/principals.js';
 
 /** A fresh schema, dropped after, for each contract. */
-const openFresh = async () => {
+const openFresh = async (opts: SqlDatabaseOptions = {}) => {
   const schema = freshSchema();
-  const db = await openPostgresDatabase(PG_URL, { schema, poolSize: 4 });
+  const db = await openPostgresDatabase(PG_URL, { schema, poolSize: 4, ...opts });
   return {
     db,
     cleanup: async () => {
@@ -28,6 +30,7 @@ runOutboxContract('postgres', openFresh);
 runUsageContract('postgres', openFresh);
 runUsersContract('postgres', openFresh);
 runWebhooksContract('postgres', openFresh);
+runBrokerEventsContract('postgres', openFresh);
 
 describe('postgres migrations', () => {
   const schemas: string[] = [];

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite.database.js';
+import type { SqlDatabaseOptions } from '../../src/adapters/sql/sql.database.js';
+import { runBrokerEventsContract } from './broker-events.contract.js';
 import { tempDir } from '../helpers/temp.js';
 import { runDbContract } from './db.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
@@ -8,9 +10,9 @@ import { runUsersContract } from './users.contract.js';
 import { runWebhooksContract } from './webhooks.contract.js';
 
 /** A fresh database in its own temp dir, for each contract. */
-const openFresh = async () => {
+const openFresh = async (opts: SqlDatabaseOptions = {}) => {
   const t = await tempDir();
-  const db = await openSqliteDatabase(join(t.dir, 'test.db'));
+  const db = await openSqliteDatabase(join(t.dir, 'test.db'), opts);
   return {
     db,
     cleanup: async () => {
@@ -25,3 +27,4 @@ runOutboxContract('sqlite (node-sqlite3-wasm)', openFresh);
 runUsageContract('sqlite (node-sqlite3-wasm)', openFresh);
 runUsersContract('sqlite (node-sqlite3-wasm)', openFresh);
 runWebhooksContract('sqlite (node-sqlite3-wasm)', openFresh);
+runBrokerEventsContract('sqlite (node-sqlite3-wasm)', openFresh);

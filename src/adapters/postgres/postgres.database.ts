@@ -4,9 +4,9 @@ import type { Database } from '../../ports/db.port.js';
 import { postgresCapabilities } from '../sql/dialect.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import type { Tables } from '../sql/schema.js';
-import { sqlDatabase } from '../sql/sql.database.js';
+import { sqlDatabase, type SqlDatabaseOptions } from '../sql/sql.database.js';
 
-export interface PostgresOptions {
+export interface PostgresOptions extends SqlDatabaseOptions {
   /** Schema for every table (created when missing); default `public`. */
   schema?: string;
   /** Connections in this process's pool; default 10. */
@@ -113,7 +113,7 @@ export async function openPostgresDatabase(url: string, opts: PostgresOptions = 
     kysely,
     pool,
     schema,
-    ...sqlDatabase(kysely, postgresCapabilities),
+    ...sqlDatabase(kysely, postgresCapabilities, { brokerEvents: opts.brokerEvents }),
     close: () => kysely.destroy(),
   };
 }

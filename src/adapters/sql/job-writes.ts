@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import { claimMessages, type Fence, type JobWrite } from '../../domain/job-lifecycle.js';
 import type { JobRecord, OutputState } from '../../domain/job.js';
 import type { OutboxMessage } from '../../domain/outbox.js';
-import { insertOutbox } from './outbox.repository.js';
+import { insertOutbox, WEBHOOK_ROWS_ONLY, type OutboxWriteOptions } from './outbox.repository.js';
 import { toJob } from './rows.js';
 import type { Tables } from './schema.js';
 
@@ -22,11 +22,17 @@ export function atomically<T>(db: Kysely<Tables>, fn: (db: Kysely<Tables>) => Pr
  * one row, adds `messages` to the outbox in the same transaction. Without messages it stays
  * one plain UPDATE.
  */
-export async function applyWithMessages(db: Kysely<Tables>, messages: readonly OutboxMessage[] | undefined, at: number, update: (db: Kysely<Tables>) => Promise<bigint>): Promise<boolean> {
+export async function applyWithMessages(
+  db: Kysely<Tables>,
+  messages: readonly OutboxMessage[] | undefined,
+  at: number,
+  update: (db: Kysely<Tables>) => Promise<bigint>,
+  writes: OutboxWriteOptions = WEBHOOK_ROWS_ONLY,
+): Promise<boolean> {
   if (!messages?.length) return Number(await update(db)) === 1;
   return atomically(db, async (trx) => {
     if (Number(await update(trx)) !== 1) return false;
-    await insertOutbox(trx, messages, at);
+    await insertOutbox(trx, messages, at, writes);
     return true;
   });
 }
@@ -67,7 +73,15 @@ export const fencedUpdate = (db: Kysely<Tables>, fence: Fence, write: JobWrite) 
  * attempt starts: its `job.started` event goes to the outbox in the claim's transaction);
  * `expired`: running with a lease that ran out (its worker is gone; nothing new starts).
  */
-export async function claimById(db: Kysely<Tables>, id: string, owner: string, now: number, leaseMs: number, which: 'queued' | 'expired'): Promise<JobRecord | null> {
+export async function claimById(
+  db: Kysely<Tables>,
+  id: string,
+  owner: string,
+  now: number,
+  leaseMs: number,
+  which: 'queued' | 'expired',
+  writes: OutboxWriteOptions = WEBHOOK_ROWS_ONLY,
+): Promise<JobRecord | null> {
   const update = (trx: Kysely<Tables>) =>
     trx
       .updateTable('jobs')
@@ -93,7 +107,7 @@ export async function claimById(db: Kysely<Tables>, id: string, owner: string, n
   return atomically(db, async (trx) => {
     const row = await update(trx);
     if (!row) return null;
-    await insertOutbox(trx, claimMessages(row.id, now), now);
+    await insertOutbox(trx, claimMessages(row.id, now), now, writes);
     return toJob(row);
   });
 }

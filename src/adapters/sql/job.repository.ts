@@ -8,7 +8,7 @@ import { jobRoute } from '../../domain/routes.js';
 import type { OutboxMessage } from '../../domain/outbox.js';
 import { claimFair } from './fair-claim.js';
 import type { Tables } from './schema.js';
-import { insertOutbox } from './outbox.repository.js';
+import { insertOutbox, WEBHOOK_ROWS_ONLY, type OutboxWriteOptions } from './outbox.repository.js';
 import { toJob } from './rows.js';
 import { applyWithMessages, atomically, claimById, columns, fencedUpdate, outputColumns } from './job-writes.js';
 
@@ -24,12 +24,12 @@ async function byIdempotencyKey(db: Kysely<Tables>, owner: string, key: string):
 }
 
 export class SqlJobRepository implements JobRepository {
-  /** `db` may be a transaction (a unit of work): then every write joins it. */
-  constructor(private readonly db: Kysely<Tables>) {}
+  /** `db` may be a transaction (a unit of work): then every write joins it. `writes`: what events write (outbox.repository.ts). */
+  constructor(private readonly db: Kysely<Tables>, private readonly writes: OutboxWriteOptions = WEBHOOK_ROWS_ONLY) {}
 
   /** Applies one decision's UPDATE and, only when it applied, its messages in the same transaction. */
   private apply(write: JobWrite, update: (db: Kysely<Tables>) => Promise<bigint>): Promise<boolean> {
-    return applyWithMessages(this.db, write.messages, write.at, update);
+    return applyWithMessages(this.db, write.messages, write.at, update, this.writes);
   }
 
   findByIdempotencyKey(principal: Principal, key: string) {
@@ -90,7 +90,7 @@ export class SqlJobRepository implements JobRepository {
         usage: null,
       };
       await trx.insertInto('jobs').values(row).execute();
-      await insertOutbox(trx, first.messages ?? [], job.createdAt);
+      await insertOutbox(trx, first.messages ?? [], job.createdAt, this.writes);
       return { job: toJob(row), created: true };
     });
   }
@@ -120,19 +120,19 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async claim(id: string, owner: string, now: number, leaseMs: number): Promise<JobRecord | null> {
-    return (await claimById(this.db, id, owner, now, leaseMs, 'queued')) ?? claimById(this.db, id, owner, now, leaseMs, 'expired');
+    return (await claimById(this.db, id, owner, now, leaseMs, 'queued', this.writes)) ?? claimById(this.db, id, owner, now, leaseMs, 'expired', this.writes);
   }
 
   async claimNext(req: ClaimNext): Promise<{ job: JobRecord; limited: boolean } | 'held' | null> {
     if (req.expiredHint) {
-      const taken = await claimById(this.db, req.expiredHint, req.owner, req.now, req.leaseMs, 'expired');
+      const taken = await claimById(this.db, req.expiredHint, req.owner, req.now, req.leaseMs, 'expired', this.writes);
       if (taken) return { job: taken, limited: false };
     }
-    const fair = await claimFair(this.db, req, (db, id) => claimById(db, id, req.owner, req.now, req.leaseMs, 'queued'));
+    const fair = await claimFair(this.db, req, (db, id) => claimById(db, id, req.owner, req.now, req.leaseMs, 'queued', this.writes));
     if (fair !== null || !req.expiredHint) return fair;
     // Nothing waits on this route by the column, yet the token names a job: one written without
     // its route (an API process of the previous version during a roll). Take it by id.
-    const named = await claimById(this.db, req.expiredHint, req.owner, req.now, req.leaseMs, 'queued');
+    const named = await claimById(this.db, req.expiredHint, req.owner, req.now, req.leaseMs, 'queued', this.writes);
     return named ? { job: named, limited: false } : null;
   }
 
@@ -163,7 +163,7 @@ export class SqlJobRepository implements JobRepository {
     return applyWithMessages(this.db, patch.messages, patch.at, async (db) => {
       const res = await db.updateTable('jobs').set(set).where('id', '=', fence.id).where('attempts', '=', fence.attempt).where('status', '=', 'running').executeTakeFirst();
       return res.numUpdatedRows;
-    });
+    }, this.writes);
   }
 
   async settle(fence: Fence, write: JobWrite): Promise<boolean> {

@@ -1,8 +1,20 @@
 import { sql, type Kysely } from 'kysely';
-import { outboxJobId, type OutboxKind, type OutboxMessage } from '../../domain/outbox.js';
+import { newId } from '../../domain/ids.js';
+import { brokerCopy, outboxJobId, type OutboxKind, type OutboxMessage, type WebhookEventMessage } from '../../domain/outbox.js';
 import type { OutboxEntry, OutboxLease, OutboxRecord, OutboxRepository } from '../../ports/outbox.port.js';
 import type { DialectCapabilities } from './dialect.js';
 import type { OutboxTable, Tables } from './schema.js';
+
+/**
+ * What the SQL database writes for events, chosen when it is built (main: the broker setting
+ * of the deployment). `brokerEvents`: every event also gets a `broker.event` row, whatever
+ * the account subscribes to; without it, only the webhook rows below.
+ */
+export interface OutboxWriteOptions {
+  brokerEvents: boolean;
+}
+
+export const WEBHOOK_ROWS_ONLY: OutboxWriteOptions = Object.freeze({ brokerEvents: false });
 
 /**
  * Writes messages as outbox rows through `db`, which is the caller's transaction when it has
@@ -10,11 +22,17 @@ import type { OutboxTable, Tables } from './schema.js';
  * that subscribes to its type, checked in the same statement (INSERT … SELECT … WHERE
  * EXISTS): an account without webhooks pays one indexed lookup, not a row for the fan-out to
  * take, read and mark sent. An endpoint created after the check gets the events that follow.
+ * With `brokerEvents` every event also gets its broker row, with the same event id.
  */
-export async function insertOutbox(db: Kysely<Tables>, messages: readonly OutboxMessage[], at: number): Promise<void> {
+export async function insertOutbox(db: Kysely<Tables>, messages: readonly OutboxMessage[], at: number, opts: OutboxWriteOptions = WEBHOOK_ROWS_ONLY): Promise<void> {
   const plain = messages.filter((m) => m.kind !== 'webhook.event');
   if (plain.length) await db.insertInto('outbox').values(plain.map((m) => outboxRow(m, at))).execute();
-  for (const m of messages) if (m.kind === 'webhook.event') await insertIfSubscribed(db, m, at);
+  for (const m of messages) {
+    if (m.kind !== 'webhook.event') continue;
+    const event = { ...m, eventId: m.eventId ?? newId('evt', m.at) };
+    await insertIfSubscribed(db, event, at);
+    if (opts.brokerEvents) await insertBrokerCopy(db, event, at);
+  }
 }
 
 const outboxRow = (m: OutboxMessage, at: number) => ({
@@ -22,7 +40,13 @@ const outboxRow = (m: OutboxMessage, at: number) => ({
   lease_owner: null, lease_until: null, attempts: 0, sent_at: null, created_at: at, last_error: null,
 });
 
-async function insertIfSubscribed(db: Kysely<Tables>, m: Extract<OutboxMessage, { kind: 'webhook.event' }>, at: number): Promise<void> {
+/** The broker row of an event, for its subject's account; none when the subject does not exist (as for the webhook row). */
+async function insertBrokerCopy(db: Kysely<Tables>, m: WebhookEventMessage & { eventId: string }, at: number): Promise<void> {
+  const owner = await db.selectFrom(m.subject === 'job' ? 'jobs' : 'uploads').select('account_id').where('id', '=', m.id).executeTakeFirst();
+  if (owner) await db.insertInto('outbox').values(outboxRow(brokerCopy(m, owner.account_id), at)).execute();
+}
+
+async function insertIfSubscribed(db: Kysely<Tables>, m: WebhookEventMessage, at: number): Promise<void> {
   const subject = m.subject === 'job' ? 'jobs' : 'uploads';
   // Typed casts: PostgreSQL would take untyped parameters in a SELECT list as text.
   const bigint = (v: number) => sql<number>`cast(${v} as bigint)`;
@@ -71,10 +95,10 @@ const num = (v: number | null) => (v === null ? null : Number(v));
  * at a time, which makes the same UPDATE atomic there.
  */
 export class SqlOutboxRepository implements OutboxRepository {
-  constructor(private readonly db: Kysely<Tables>, private readonly caps: DialectCapabilities) {}
+  constructor(private readonly db: Kysely<Tables>, private readonly caps: DialectCapabilities, private readonly writes: OutboxWriteOptions = WEBHOOK_ROWS_ONLY) {}
 
   add(messages: OutboxMessage[], at: number): Promise<void> {
-    return insertOutbox(this.db, messages, at);
+    return insertOutbox(this.db, messages, at, this.writes);
   }
 
   async claimDue(lease: OutboxLease & { kinds: readonly OutboxKind[]; limit: number; freshAfterMs: number }): Promise<OutboxEntry[]> {

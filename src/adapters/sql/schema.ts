@@ -101,9 +101,9 @@ export interface QueueMessagesTable {
 /** Messages a transition asked for, written in its transaction (0007); see src/ports/outbox.port.ts. */
 export interface OutboxTable {
   id: Generated<number>;
-  /** src/domain/outbox.ts: 'queue.dispatch', 'webhook.event'. */
+  /** src/domain/outbox.ts: 'queue.dispatch', 'webhook.event', 'broker.event'. */
   kind: string;
-  /** The job a dispatch is for, for the writer's own send right after its commit; null for webhook events. */
+  /** The job a dispatch is for, for the writer's own send right after its commit; null for events. */
   job_id: string | null;
   /** JSON of the whole message. */
   payload: string;

@@ -6,14 +6,14 @@ import type { Tables } from './schema.js';
 import { toUpload } from './rows.js';
 import type { OutboxMessage } from '../../domain/outbox.js';
 import { applyWithMessages, atomically } from './job-writes.js';
-import { insertOutbox } from './outbox.repository.js';
+import { insertOutbox, WEBHOOK_ROWS_ONLY, type OutboxWriteOptions } from './outbox.repository.js';
 
 export class SqlUploadRepository implements UploadRepository {
-  constructor(private readonly db: Kysely<Tables>) {}
+  constructor(private readonly db: Kysely<Tables>, private readonly writes: OutboxWriteOptions = WEBHOOK_ROWS_ONLY) {}
   async create(principal: Principal, u: UploadRecord, messages: OutboxMessage[] = []): Promise<void> {
     await atomically(this.db, async (db) => {
       await this.insert(db, principal, u);
-      await insertOutbox(db, messages, u.createdAt);
+      await insertOutbox(db, messages, u.createdAt, this.writes);
     });
   }
   private async insert(db: Kysely<Tables>, principal: Principal, u: UploadRecord): Promise<void> {
@@ -41,7 +41,7 @@ export class SqlUploadRepository implements UploadRepository {
       const owner = readableOwner(principal);
       if (owner !== null) q = q.where('account_id', '=', owner);
       return (await q.executeTakeFirst()).numUpdatedRows;
-    });
+    }, this.writes);
   }
   async get(principal: Principal, id: string): Promise<UploadRecord | null> {
     let q = this.db.selectFrom('uploads').selectAll().where('id', '=', id);

@@ -3,14 +3,14 @@ import type { Database } from '../../ports/db.port.js';
 import { sqliteCapabilities } from '../sql/dialect.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import type { Tables } from '../sql/schema.js';
-import { sqlDatabase } from '../sql/sql.database.js';
+import { sqlDatabase, type SqlDatabaseOptions } from '../sql/sql.database.js';
 import { openWasmSqlite } from './wasm-sqlite.driver.js';
 
 export interface SqliteHandle extends Database {
   kysely: Kysely<Tables>;
 }
 
-export async function openSqliteDatabase(filename: string): Promise<SqliteHandle> {
+export async function openSqliteDatabase(filename: string, opts: SqlDatabaseOptions = {}): Promise<SqliteHandle> {
   const raw = openWasmSqlite(filename);
   // The WASM build has no shared memory, so no WAL (it would need locking_mode EXCLUSIVE,
   // whose lock directory a killed process would leave behind: the VFS locks with mkdir).
@@ -22,7 +22,7 @@ export async function openSqliteDatabase(filename: string): Promise<SqliteHandle
   await migrateToLatest(kysely, sqliteCapabilities);
   return {
     kysely,
-    ...sqlDatabase(kysely, sqliteCapabilities),
+    ...sqlDatabase(kysely, sqliteCapabilities, opts),
     close: () => kysely.destroy(),
   };
 }

@@ -70,6 +70,10 @@ export async function checkBackends(d: DistributedConfig, r: Report): Promise<vo
     r.ok(`queue: db (rows in the database${d.database.kind === 'postgres' ? ', woken by LISTEN/NOTIFY' : ''})`);
   }
 
+  const events = d.eventsBroker;
+  if (events) r.ok(`events on the broker: ${events.kind === 'rabbitmq' ? `topic exchange ${events.exchange}` : `Redis stream ${events.stream} (MAXLEN ~ ${events.maxLen})`}, published by the workers`);
+  else r.ok('events on the broker: off (MEDIAFORGE_EVENTS_BROKER=on publishes them with the rabbitmq or bullmq queue)');
+
   const { s3 } = openBlobStore(d);
   if (s3) {
     try {

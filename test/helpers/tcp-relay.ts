@@ -1,0 +1,51 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP relay on a local port to a real service (Redis, RabbitMQ): `down()` cuts every
+ * connection and stops listening, as a broker that goes away; `up()` listens again on the
+ * same port, so clients that reconnect find the service back.
+ */
+export class TcpRelay {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+
+  static async open(target: { host: string; port: number }): Promise<TcpRelay> {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const relay = new TcpRelay(port, target);
+    await relay.up();
+    return relay;
+  }
+
+  /** The target's URL with the relay's host and port in its place. */
+  via(url: string): string {
+    const u = new URL(url);
+    u.hostname = '127.0.0.1';
+    u.port = String(this.port);
+    return u.toString();
+  }
+
+  async up(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
+  }
+
+  async down(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    if (this.server) await new Promise((r) => this.server!.close(r));
+    this.server = null;
+  }
+}
