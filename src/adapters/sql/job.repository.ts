@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { GuardedDecision, JobWrite } from '../../domain/job-lifecycle.js';
 import { FINAL_STATUSES, type JobRecord, type JobStatus, type JobUsage, type OutputState } from '../../domain/job.js';
 import { creatorOf, ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
@@ -9,36 +9,8 @@ import { claimFair } from './fair-claim.js';
 import type { Tables } from './schema.js';
 import { insertOutbox } from './outbox.repository.js';
 import { toJob } from './rows.js';
-
-/** The outputs, and the bytes their stored files take (the account's storage use sums it). */
-function outputColumns(outputs: OutputState[]) {
-  return { outputs: JSON.stringify(outputs), output_bytes: outputs.reduce((n, o) => n + o.files.reduce((m, f) => m + f.size, 0), 0) };
-}
-
-/**
- * The columns of a lifecycle decision (src/domain/job-lifecycle.ts). Absent fields stay as
- * they are; every decision leaves `running`, so the lease is released.
- */
-function columns(w: JobWrite) {
-  return (eb: ExpressionBuilder<Tables, 'jobs'>) => {
-    const set: Record<string, unknown> = { status: w.status, stage: w.stage, lease_owner: null, lease_expires_at: null, updated_at: w.at };
-    if (w.progress !== undefined) set.progress = w.progress;
-    if (w.error !== undefined) set.error = w.error ? JSON.stringify(w.error) : null;
-    if (w.warnings !== undefined) set.warnings = w.warnings.length ? JSON.stringify(w.warnings) : null;
-    if (w.outputs !== undefined) Object.assign(set, outputColumns(w.outputs));
-    if (w.runAfter !== undefined) set.run_after = w.runAfter;
-    if (w.startedAt !== undefined) set.started_at = w.startedAt;
-    if (w.finishedAt !== undefined) set.finished_at = w.finishedAt;
-    if (w.usage !== undefined) set.usage = JSON.stringify(w.usage);
-    if (w.attempts === 'refund') set.attempts = eb('attempts', '-', 1);
-    if (w.attempts === 'reset') set.attempts = 0;
-    return set;
-  };
-}
-
-/** The UPDATE of one decision about the running attempt `fence`: a stale attempt's matches no row. */
-const fencedUpdate = (db: Kysely<Tables>, fence: Fence, write: JobWrite) =>
-  db.updateTable('jobs').set(columns(write)).where('id', '=', fence.id).where('attempts', '=', fence.attempt).where('status', '=', 'running');
+import { accountUsage } from './account-usage.js';
+import { columns, fencedUpdate, outputColumns } from './job-writes.js';
 
 /**
  * One conditional UPDATE is the whole claim: two workers racing for the same job cannot both
@@ -157,6 +129,10 @@ export class SqlJobRepository implements JobRepository {
         output_bytes: 0,
         route: jobRoute(job.outputs),
         usage: null,
+        outputs_seconds: job.retention?.outputsSeconds ?? null,
+        source_seconds: job.retention?.sourceSeconds ?? null,
+        outputs_removed_at: null,
+        deleted_at: null,
       };
       await trx.insertInto('jobs').values(row).execute();
       await insertOutbox(trx, first.messages ?? [], job.createdAt);
@@ -170,7 +146,8 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async list(principal: Principal, query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage> {
-    let q = visibleTo(this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1), principal);
+    // A deleted job is read by its id (GET, an Idempotency-Key replay), never listed.
+    let q = visibleTo(this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1), principal).where('deleted_at', 'is', null);
     if (query.status) q = q.where('status', '=', query.status);
     if (query.cursor) q = q.where('id', '<', query.cursor);
     const rows = await q.execute();
@@ -260,7 +237,8 @@ export class SqlJobRepository implements JobRepository {
         .updateTable('jobs')
         .set(columns(decision.write))
         .where('id', '=', id)
-        .where('status', 'in', [...decision.from]);
+        .where('status', 'in', [...decision.from])
+        .where('deleted_at', 'is', null);
       if (decision.unclaimedOnly) q = q.where('attempts', '=', 0);
       return (await q.executeTakeFirst()).numUpdatedRows;
     });
@@ -284,23 +262,7 @@ export class SqlJobRepository implements JobRepository {
     });
   }
 
-  async accountUsage(accountId: string): Promise<AccountUsage> {
-    const jobs = await this.db
-      .selectFrom('jobs')
-      .select((eb) => [
-        eb.fn.sum<number>('output_bytes').as('bytes'),
-        eb.fn.sum<number>(eb.case().when('status', '=', 'running').then(1).else(0).end()).as('running'),
-        eb.fn.sum<number>(eb.case().when('status', '=', 'queued').then(1).else(0).end()).as('queued'),
-      ])
-      .where('account_id', '=', accountId)
-      .executeTakeFirstOrThrow();
-    const uploads = await this.db
-      .selectFrom('uploads')
-      .select((eb) => eb.fn.sum<number>('size').as('bytes'))
-      .where('account_id', '=', accountId)
-      .executeTakeFirstOrThrow();
-    const outputBytes = Number(jobs.bytes ?? 0);
-    const uploadBytes = Number(uploads.bytes ?? 0);
-    return { storageBytes: outputBytes + uploadBytes, uploadBytes, outputBytes, runningJobs: Number(jobs.running ?? 0), queuedJobs: Number(jobs.queued ?? 0) };
+  accountUsage(accountId: string): Promise<AccountUsage> {
+    return accountUsage(this.db, accountId);
   }
 }

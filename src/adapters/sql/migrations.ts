@@ -5,6 +5,7 @@ import { jobRoute, LIGHTEST_ROUTE, type Route } from '../../domain/routes.js';
 import { accountsMigration } from './accounts.migration.js';
 import { principalOwnerMigration } from './principal-owner.migration.js';
 import { usersMigration } from './users.migration.js';
+import { lifecycleMigration } from './lifecycle.migration.js';
 
 /**
  * Numbered migrations (graphile-worker style), applied in order, each once. They are
@@ -230,6 +231,8 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
     },
     // Console users, sessions, invitations, failed logins (its own file).
     '0014_users': usersMigration(caps),
+    // Presets, retention, deletion (its own file). 0015 is another release's migration.
+    '0016_lifecycle': lifecycleMigration(caps),
   };
 }
 

@@ -6,6 +6,8 @@ import { SqlOutboxRepository } from './outbox.repository.js';
 import type { Tables } from './schema.js';
 import { SqlUploadRepository } from './upload.repository.js';
 import { SqlAccountRepository, SqlApiKeyRepository } from './account.repository.js';
+import { SqlPresetRepository } from './preset.repository.js';
+import { SqlRetentionRepository } from './retention.repository.js';
 import { SqlInviteRepository, SqlLoginFailureRepository, SqlSessionRepository, SqlUserRepository } from './user.repository.js';
 
 /**
@@ -25,6 +27,8 @@ export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities): 
     invites: new SqlInviteRepository(kysely),
     loginFailures: new SqlLoginFailureRepository(kysely),
     outbox: new SqlOutboxRepository(kysely, caps),
+    presets: new SqlPresetRepository(kysely),
+    retention: new SqlRetentionRepository(kysely),
     transaction: <T>(work: (tx: UnitOfWork) => Promise<T>) =>
       kysely.transaction().execute((trx) =>
         work({ jobs: new SqlJobRepository(trx), uploads: new SqlUploadRepository(trx), outbox: new SqlOutboxRepository(trx, caps) }),

@@ -23,13 +23,16 @@ export class SqlUploadRepository implements UploadRepository {
         expires_at: u.expiresAt ?? null,
         owner_key_id: creatorOf(principal),
         account_id: ownerOf(principal),
+        retention: JSON.stringify(u.retention ?? {}),
+        source_expires_at: u.sourceExpiresAt ?? null,
+        removed_at: null,
       })
       .execute();
   }
-  async markReady(principal: Principal, id: string, done: { sha256: string }): Promise<boolean> {
+  async markReady(principal: Principal, id: string, done: { sha256: string; sourceExpiresAt?: number | null }): Promise<boolean> {
     let q = this.db
       .updateTable('uploads')
-      .set({ status: 'ready', sha256: done.sha256, multipart_id: null })
+      .set({ status: 'ready', sha256: done.sha256, multipart_id: null, ...(done.sourceExpiresAt !== undefined ? { source_expires_at: done.sourceExpiresAt } : {}) })
       .where('id', '=', id)
       .where('status', '=', 'pending');
     const owner = readableOwner(principal);
