@@ -9,6 +9,9 @@ import type { OutputState, StoredFile } from './job.js';
 export { MAX_RETENTION_SECONDS, retentionSchema, type Retention } from './retention-spec.js';
 import type { Retention } from './retention-spec.js';
 
+/** The lease row (migration 0016) that lets one process at a time sweep. */
+export const RETENTION_SWEEPER_LEASE = 'retention-sweeper';
+
 /** What applies when nothing more specific says: the configuration's defaults, or an account's settings over them. */
 export interface RetentionSettings {
   sourceSeconds: number | null;

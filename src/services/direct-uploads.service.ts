@@ -12,6 +12,8 @@ import type { Database } from '../ports/db.port.js';
 import type { DirectUploadSigner, PresignedPart } from '../ports/direct-upload.port.js';
 import { cleanFilename } from './uploads.service.js';
 import { parseOrThrow } from './validation.js';
+import { retentionSchema } from '../domain/retention-spec.js';
+import type { RetentionService } from './retention.service.js';
 
 export const presignedUploadSchema = z
   .object({
@@ -20,6 +22,7 @@ export const presignedUploadSchema = z
     size: z.number().int().positive(),
     contentType: z.string().min(1).max(255).regex(/^[\x21-\x7e]+(?: *; *[\x21-\x7e]+)*$/, 'a MIME type such as video/mp4'),
     sha256: z.string().regex(/^[0-9a-f]{64}$/i, '64 hexadecimal characters').optional(),
+    retention: retentionSchema.optional().describe('How long the source is kept (counted from the completion) and the default for its jobs\' outputs; docs/lifecycle.md'),
   })
   .strict();
 
@@ -68,6 +71,7 @@ export class DirectUploadsService {
       maxUploadBytes: number;
       options: DirectUploadsOptions;
       quotas?: Pick<QuotasService, 'uploadAllowance' | 'tooLarge'>;
+      retention?: Pick<RetentionService, 'forUpload'>;
     },
   ) {}
 
@@ -96,6 +100,8 @@ export class DirectUploadsService {
       status: 'pending',
       multipartId,
       expiresAt,
+      // Provisional: the source's time is counted again from the completion.
+      ...(this.deps.retention ? await this.deps.retention.forUpload(principal, req.retention, now) : {}),
     };
     await this.deps.db.uploads.create(principal, upload);
     const headers = { 'content-type': req.contentType };
@@ -141,7 +147,8 @@ export class DirectUploadsService {
         throw new DomainError('upload_checksum_mismatch', `the stored file's SHA-256 is ${actual}, not the declared ${sha256}; it was discarded, upload it again`);
       }
     }
-    await this.deps.db.uploads.markReady(principal, id, { sha256 });
-    return { ...upload, status: 'ready', multipartId: null, sha256 };
+    const kept = this.deps.retention ? await this.deps.retention.forUpload(principal, upload.retention, this.deps.clock.now()) : null;
+    await this.deps.db.uploads.markReady(principal, id, { sha256, ...(kept ? { sourceExpiresAt: kept.sourceExpiresAt } : {}) });
+    return { ...upload, status: 'ready', multipartId: null, sha256, ...(kept ? { sourceExpiresAt: kept.sourceExpiresAt } : {}) };
   }
 }

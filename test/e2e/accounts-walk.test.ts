@@ -40,7 +40,13 @@ describe('e2e: the isolation walk over every route', () => {
     const user = await p.api('POST', '/v1/auth/invites/accept', { token: joined.body.token, password: 'walk password 123' }, { authorization: '' });
     assert.equal(user.status, 201, JSON.stringify(user.body));
     const pending = await p.api('POST', `/v1/accounts/${a}/invites`, { email: 'later@walk-a.example', role: 'viewer' });
-    Object.assign(ids, { '/v1/jobs/': job.body.id, '/v1/uploads/': upload.body.id, '/v1/accounts/': a, '/v1/keys/': aKey.id, '/v1/users/': user.body.user.id, '/v1/invites/': pending.body.id });
+    // A preset of A's: its name is the path parameter of /v1/presets/{name}.
+    const preset = await p.api('POST', '/v1/presets', { name: 'walk-a-preset', outputs: [{ type: 'thumbnail' }] }, asA);
+    assert.equal(preset.status, 201, JSON.stringify(preset.body));
+    Object.assign(ids, {
+      '/v1/jobs/': job.body.id, '/v1/uploads/': upload.body.id, '/v1/accounts/': a, '/v1/keys/': aKey.id, '/v1/users/': user.body.user.id, '/v1/invites/': pending.body.id,
+      '/v1/presets/': preset.body.name,
+    });
   });
   after(async () => p.stop());
 
@@ -78,7 +84,7 @@ describe('e2e: the isolation walk over every route', () => {
   const withAsIds = (path: string) =>
     path.replace(/\{(\w+)\}/g, (_m, name: string) => {
       const prefix = Object.keys(ids).find((k) => path.startsWith(k));
-      assert.ok(prefix && name === 'id', `the walk has no id of account A for ${path}: add one to the walk`);
+      assert.ok(prefix && (name === 'id' || (prefix === '/v1/presets/' && name === 'name')), `the walk has no id of account A for ${path}: add one to the walk`);
       return ids[prefix];
     });
 

@@ -1,8 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { RETENTION_SWEEPER_LEASE } from '../../domain/retention.js';
 import type { DialectCapabilities } from './dialect.js';
-
-/** The lease row of the retention sweeper (src/worker/retention-sweeper.ts). */
-export const RETENTION_LEASE = 'retention-sweeper';
 
 /**
  * 0016_lifecycle: presets, retention and deletion (docs/lifecycle.md). In one transaction:
@@ -79,7 +77,7 @@ export function lifecycleMigration(caps: DialectCapabilities): Migration {
           .addColumn('owner', 'text')
           .addColumn('lease_until', epoch, (c) => c.notNull())
           .execute();
-        await db.insertInto('leases').values({ name: RETENTION_LEASE, owner: null, lease_until: 0 }).execute();
+        await db.insertInto('leases').values({ name: RETENTION_SWEEPER_LEASE, owner: null, lease_until: 0 }).execute();
       };
       if (caps.migratesInTransaction) await steps(outer);
       else await outer.transaction().execute(steps);
