@@ -6,6 +6,7 @@ import { runDbContract } from './db.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
 import { runUsageContract } from './usage.contract.js';
 import { runUsersContract } from './users.contract.js';
+import { runLifecycleContract } from './lifecycle.contract.js';
 import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
 import { ADMIN } from '../helpers/principals.js';
 
@@ -26,6 +27,7 @@ runDbContract('postgres', openFresh);
 runOutboxContract('postgres', openFresh);
 runUsageContract('postgres', openFresh);
 runUsersContract('postgres', openFresh);
+runLifecycleContract('postgres', openFresh);
 
 describe('postgres migrations', () => {
   const schemas: string[] = [];

@@ -5,6 +5,7 @@ import { runDbContract } from './db.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
 import { runUsageContract } from './usage.contract.js';
 import { runUsersContract } from './users.contract.js';
+import { runLifecycleContract } from './lifecycle.contract.js';
 
 /** A fresh database in its own temp dir, for each contract. */
 const openFresh = async () => {
@@ -23,3 +24,4 @@ runDbContract('sqlite (node-sqlite3-wasm)', openFresh);
 runOutboxContract('sqlite (node-sqlite3-wasm)', openFresh);
 runUsageContract('sqlite (node-sqlite3-wasm)', openFresh);
 runUsersContract('sqlite (node-sqlite3-wasm)', openFresh);
+runLifecycleContract('sqlite (node-sqlite3-wasm)', openFresh);
