@@ -20,7 +20,11 @@ export interface RetentionSettings {
 
 /** The account's own settings over the configured defaults (a field the account did not set follows the default). */
 export function effectiveRetention(account: Partial<RetentionSettings> | undefined, defaults: RetentionSettings): RetentionSettings {
-  return { ...defaults, ...(account ?? {}) };
+  const own = account ?? {};
+  return {
+    sourceSeconds: own.sourceSeconds !== undefined ? own.sourceSeconds : defaults.sourceSeconds,
+    outputsSeconds: own.outputsSeconds !== undefined ? own.outputsSeconds : defaults.outputsSeconds,
+  };
 }
 
 const pick = (...levels: Array<number | null | undefined>): number | null => {
