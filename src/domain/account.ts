@@ -34,6 +34,8 @@ export interface AccountRecord {
   name: string;
   /** Only the quotas the admin set on this account. */
   quotas: Partial<Quotas>;
+  /** Only the retention the admin set on this account (src/domain/retention.ts; 0016); the rest follows the configuration. */
+  retention?: Partial<{ sourceSeconds: number | null; outputsSeconds: number | null }>;
   createdAt: number;
   updatedAt: number;
 }

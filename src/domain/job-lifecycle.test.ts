@@ -45,7 +45,8 @@ function job(extra: Partial<JobRecord> = {}): JobRecord {
   return {
     id: 'job_1', accountId: 'acc_a', status: 'running', progress: 37, stage: 'thumbnail (1/1)', attempts: 1, maxAttempts: 3, uploadId: 'upl_1', inputUrl: null,
     onDamage: 'fail', probe: null, outputs: [{ spec, status: 'pending', files: [] }], userMetadata: null, error: null, warnings: [],
-    createdAt: 1_000, startedAt: 2_000, finishedAt: null, runAfter: 1_000, leaseOwner: 'w1', leaseExpiresAt: null, usage: null, ...extra,
+    createdAt: 1_000, startedAt: 2_000, finishedAt: null, runAfter: 1_000, leaseOwner: 'w1', leaseExpiresAt: null, usage: null,
+    retention: { sourceSeconds: null, outputsSeconds: null }, outputsRemovedAt: null, deletedAt: null, ...extra,
   };
 }
 

@@ -8,6 +8,7 @@ import { mp4OutputSchema } from './outputs/mp4.spec.js';
 import { audioOutputSchema } from './outputs/audio.spec.js';
 import { gifOutputSchema, webpOutputSchema } from './outputs/animated.spec.js';
 import { imageOutputSchema } from './outputs/image.spec.js';
+import { retentionSchema } from './retention-spec.js';
 
 export { framesOutputSchema, type FramesOutputSpec } from './outputs/frames.spec.js';
 export { thumbnailOutputSchema, type ThumbnailOutputSpec } from './outputs/thumbnail.spec.js';
@@ -36,6 +37,11 @@ export const outputSpecSchema = z.discriminatedUnion('type', [
   imageOutputSchema,
 ]);
 
+/** A preset's name (src/domain/presets.ts): the built-ins and each account's own. */
+export const presetNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, dot, dash or underscore, 1–64, starting with a letter or digit');
+
 /** Metadata is echoed on every read of the job: bounded, so a job stays small (≤ 50 × (64 + 1024) bytes). */
 export const MAX_METADATA_KEYS = 50;
 
@@ -62,7 +68,13 @@ export const jobRequestSchema = z.strictObject({
       if (i.uploadId === undefined && i.url === undefined) ctx.addIssue({ code: 'custom', path: ['uploadId'], message: 'give exactly one of input.uploadId or input.url (neither was given)' });
       if (i.uploadId !== undefined && i.url !== undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'give exactly one of input.uploadId or input.url, not both' });
     }),
+  preset: presetNameSchema
+    .optional()
+    .describe("A preset's outputs (GET /v1/presets: the account's own and the built-ins), instead of or before `outputs`: the preset's come first, then the job's own."),
   outputs: z.array(outputSpecSchema).max(20).default([]),
+  retention: retentionSchema
+    .optional()
+    .describe("How long this job's outputs are kept after it finished (`outputsSeconds`), and at most how long its upload's source is kept after it (`sourceSeconds`); left out: the upload's, then the account's, then the server's default."),
   metadata: z
     .record(z.string().min(1).max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
     .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, { message: `at most ${MAX_METADATA_KEYS} metadata keys` })

@@ -8,7 +8,8 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'canceled'];
 export const isFinal = (s: JobStatus) => FINAL_STATUSES.includes(s);
 
-export type OutputStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+/** `expired` and `deleted`: a succeeded output whose files were removed (docs/lifecycle.md); its files stay listed. */
+export type OutputStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'expired' | 'deleted';
 
 export interface StoredFile {
   name: string;
@@ -61,6 +62,12 @@ export interface JobRecord {
   leaseExpiresAt: number | null;
   /** What the job used (src/domain/usage.ts), written when an attempt settles; null before. */
   usage: JobUsage | null;
+  /** How long its outputs are kept after it finished, and its own limit on its upload's source (0016; src/domain/retention.ts). */
+  retention: { sourceSeconds: number | null; outputsSeconds: number | null };
+  /** When its output files were removed (expired or deleted); null while they are stored. */
+  outputsRemovedAt: number | null;
+  /** DELETE /v1/jobs/{id}: the row stays (usage, idempotency), lists leave it out. */
+  deletedAt: number | null;
 }
 
 /**
@@ -99,13 +106,27 @@ export interface UploadRecord {
   sha256: string;
   key: string;
   createdAt: number;
-  /** Absent or 'ready' for uploads through the API; 'pending' for a presigned upload until completed. */
-  status?: 'pending' | 'ready';
+  /**
+   * Absent or 'ready' for uploads through the API; 'pending' for a presigned upload until
+   * completed; 'expired' (its retention ran out) and 'deleted' once the source is removed.
+   */
+  status?: UploadStatus;
   /** S3 multipart upload id of a pending presigned multipart upload. */
   multipartId?: string | null;
   /** When the presigned URLs of a pending upload stop working. */
   expiresAt?: number | null;
+  /** The retention asked for at upload (its `outputsSeconds` is the default of its jobs). */
+  retention?: { sourceSeconds?: number | null; outputsSeconds?: number | null };
+  /** When the sweeper removes the source (0016); null: kept until deleted. */
+  sourceExpiresAt?: number | null;
+  /** When the source was removed (expired or deleted). */
+  removedAt?: number | null;
 }
+
+export const UPLOAD_STATUSES = ['pending', 'ready', 'expired', 'deleted'] as const;
+export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
+/** An upload whose source is still stored (and counts against the storage quota). */
+export const isStored = (u: Pick<UploadRecord, 'status'>) => u.status !== 'expired' && u.status !== 'deleted';
 
 /** Live job events (published through the EventBus port); which transition emits which is decided in job-lifecycle.ts. */
 export interface JobEvent {

@@ -15,6 +15,7 @@ import { jobRoutes } from './routes/jobs.routes.js';
 import { metaRoutes } from './routes/meta.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
+import { presetRoutes } from './routes/presets.routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -99,6 +100,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await metaRoutes(app, deps);
   await uploadRoutes(app, deps);
   await jobRoutes(app, deps);
+  await presetRoutes(app, deps);
   await eventRoutes(app, deps);
   await accountRoutes(app, deps);
   await authRoutes(app, deps);

@@ -11,6 +11,8 @@ import type { LinkSigner } from '../services/links.js';
 import type { UploadsService } from '../services/uploads.service.js';
 import type { DirectUploadsService } from '../services/direct-uploads.service.js';
 import type { FilesService } from '../services/files.service.js';
+import type { PresetsService } from '../services/presets.service.js';
+import type { DeletionService } from '../services/deletion.service.js';
 import type { CostRates } from '../domain/usage.js';
 import type { PresentContext } from './presenters.js';
 import type { RateLimitSettings } from './rate-limit.js';
@@ -26,6 +28,10 @@ export interface HttpDeps {
   uploads: UploadsService;
   /** Webhook endpoints and their delivery log (src/http/routes/webhooks.routes.ts). */
   webhooks: WebhooksService;
+  /** The account's presets and the built-ins (src/http/routes/presets.routes.ts). */
+  presets: PresetsService;
+  /** DELETE of jobs and uploads. */
+  deletion: DeletionService;
   /** Present only when storage can sign URLs (S3); `method: presigned` is refused otherwise. */
   directUploads?: DirectUploadsService;
   /** Signed download links: checks them, serves or redirects to the bytes. */

@@ -9,11 +9,17 @@ const quotasSchema = z.object({
   processingMinutesPerMonth: limit,
   uploadBytes: limit.describe('largest single upload'),
 });
+const keep = z.number().int().min(0).nullable().describe('seconds; null: until deleted');
+const retentionSchema = z.object({
+  sourceSeconds: keep.describe("an upload's source, after it was stored; null: until deleted"),
+  outputsSeconds: keep.describe("a job's outputs, after it finished; null: until deleted"),
+});
 const usageSchema = z.object({ storageBytes: z.number().int(), uploadBytes: z.number().int(), outputBytes: z.number().int(), runningJobs: z.number().int(), queuedJobs: z.number().int() });
 const accountSchema = z.object({
   id: z.string(),
   name: z.string(),
   quotas: quotasSchema.describe('In effect: set on this account, else the configured defaults'),
+  retention: retentionSchema.describe('In effect: set on this account, else MEDIAFORGE_RETENTION_SOURCE_SECONDS / _OUTPUTS_SECONDS; an upload or job may say otherwise (docs/lifecycle.md)'),
   createdAt: z.string(),
   updatedAt: z.string(),
   usage: usageSchema.optional().describe('On GET of one account and GET /v1/account'),
@@ -27,7 +33,7 @@ const keySchema = z.object({
   lastUsedAt: z.string().nullable().describe('to the minute'),
   revokedAt: z.string().nullable(),
 });
-const accountBody = z.strictObject({ name: z.string().min(1).max(100), quotas: quotasSchema.partial().optional() });
+const accountBody = z.strictObject({ name: z.string().min(1).max(100), quotas: quotasSchema.partial().optional(), retention: retentionSchema.partial().optional() });
 const keyBody = z.strictObject({ name: z.string().min(1).max(100), scopes: z.array(z.enum(SCOPES)).min(1).optional().describe('default: uploads:write, jobs:read, jobs:write') });
 
 type Json = (s: z.ZodType, description: string, io?: 'input' | 'output') => unknown;
@@ -52,7 +58,7 @@ export function accountPaths(json: Json, errors: Errors, schema: (s: z.ZodType, 
     '/v1/accounts/{id}': {
       get: { summary: 'An account with its usage', 'x-scope': 'admin', parameters: [idParam], responses: { '200': json(accountSchema, 'The account'), ...errors(401, 403, 404) } },
       patch: {
-        summary: 'Rename an account or set its quotas (null: no limit; a quota left out keeps its value)',
+        summary: 'Rename an account, set its quotas (null: no limit) or its retention (null: until deleted); a field left out keeps its value',
         'x-scope': 'admin',
         parameters: [idParam],
         requestBody: body(accountBody.partial()),

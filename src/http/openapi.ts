@@ -8,6 +8,9 @@ import { completeUploadSchema, presignedUploadSchema } from '../services/direct-
 import { accountPaths } from './openapi.accounts.js';
 import { userPaths } from './openapi.users.js';
 import { webhookPaths } from './openapi.webhooks.js';
+import { deleteOperations, presetPaths } from './openapi.lifecycle.js';
+import { retentionSchema } from '../domain/retention-spec.js';
+import { UPLOAD_STATUSES } from '../domain/job.js';
 
 /**
  * The OpenAPI document, generated from the same zod schemas that validate requests
@@ -22,8 +25,11 @@ const uploadSchema = z.object({
   size: z.number().int(),
   contentType: z.string(),
   sha256: z.string().nullable().describe('null while a presigned upload without a declared checksum is pending'),
-  status: z.enum(['pending', 'ready']).describe('pending: a presigned upload not yet completed; jobs refuse it'),
+  status: z.enum(UPLOAD_STATUSES).describe('pending: a presigned upload not yet completed; jobs refuse it. expired / deleted: the source was removed (its retention ran out / DELETE); jobs refuse it with 410'),
   createdAt: z.string(),
+  retention: retentionSchema.describe('As asked at upload ({}: none); outputsSeconds is the default of its jobs'),
+  sourceExpiresAt: z.string().nullable().describe('When the sweeper removes the source (within one sweep period after; held while a queued or running job uses it); null: kept until deleted'),
+  removedAt: z.string().nullable().describe('When the source was removed'),
 });
 const presignedTicketSchema = z.object({
   upload: uploadSchema,
@@ -83,7 +89,12 @@ const usageSchema = z
   })
   .nullable()
   .describe('What the job used (docs/usage.md); null until it has finished');
-const fileSchema = z.object({ name: z.string(), url: z.string(), size: z.number().int(), contentType: z.string() });
+const fileSchema = z.object({
+  name: z.string(),
+  url: z.string().nullable().describe('A signed download link; null once the output expired or was deleted (a link signed before answers 410)'),
+  size: z.number().int(),
+  contentType: z.string(),
+});
 const jobSchema = z.object({
   id: z.string(),
   status: z.enum(JOB_STATUSES),
@@ -96,7 +107,7 @@ const jobSchema = z.object({
   outputs: z.array(
     z.looseObject({
       type: z.string(),
-      status: z.enum(['pending', 'running', 'succeeded', 'failed']),
+      status: z.enum(['pending', 'running', 'succeeded', 'failed', 'expired', 'deleted']).describe('expired / deleted: succeeded, and its files were removed since'),
       files: z.array(fileSchema),
       result: z.record(z.string(), z.unknown()).optional(),
     }),
@@ -108,6 +119,10 @@ const jobSchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   usage: usageSchema,
+  retention: z.object({ outputsSeconds: z.number().int().nullable(), sourceSeconds: z.number().int().nullable() }).describe('As resolved at creation (docs/lifecycle.md); null: no limit'),
+  outputsExpireAt: z.string().nullable().describe('When the sweeper removes the outputs (finishedAt + outputsSeconds); null while it runs or when kept until deleted'),
+  outputsRemovedAt: z.string().nullable(),
+  deletedAt: z.string().nullable().describe('DELETE /v1/jobs/{id}: its files are gone, the job is still readable by id'),
 });
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });
@@ -121,6 +136,7 @@ const errors = (...codes: number[]) =>
 
 export function buildOpenApi() {
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const deletes = deleteOperations(json, errors, { job: jobSchema, upload: uploadSchema });
   return {
     openapi: '3.1.0',
     info: {
@@ -136,10 +152,13 @@ export function buildOpenApi() {
         post: {
           summary: 'Upload a file (multipart field `file`, or the raw body with ?filename=)',
           'x-scope': 'uploads:write',
-          parameters: [{ name: 'filename', in: 'query', required: false, schema: { type: 'string' } }],
+          parameters: [
+            { name: 'filename', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'retention', in: 'query', required: false, schema: { type: 'string' }, description: 'JSON of { sourceSeconds?, outputsSeconds? } (multipart: or a `retention` field before the file)' },
+          ],
           requestBody: {
             content: {
-              'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } },
+              'multipart/form-data': { schema: { type: 'object', properties: { retention: { type: 'string', description: 'JSON, before the file' }, file: { type: 'string', format: 'binary' } } } },
               'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
               'application/json': { schema: schema(presignedUploadSchema, 'input') },
             },
@@ -159,14 +178,17 @@ export function buildOpenApi() {
           responses: { '200': json(uploadSchema, 'The upload, now ready'), ...errors(400, 401, 403, 404, 409, 422) },
         },
       },
-      '/v1/uploads/{id}': { get: { summary: 'An upload', 'x-scope': 'uploads:write', parameters: [idParam], responses: { '200': json(uploadSchema, 'The upload'), ...errors(401, 403, 404) } } },
+      '/v1/uploads/{id}': {
+        get: { summary: 'An upload', 'x-scope': 'uploads:write', parameters: [idParam], responses: { '200': json(uploadSchema, 'The upload'), ...errors(401, 403, 404) } },
+        delete: deletes.upload,
+      },
       '/v1/jobs': {
         post: {
           summary: 'Create a job: one input, many outputs',
           'x-scope': 'jobs:write',
           parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
           requestBody: { required: true, content: { 'application/json': { schema: schema(jobRequestSchema, 'input') } } },
-          responses: { '202': json(jobSchema, 'The job, queued'), '200': json(jobSchema, 'The job created earlier with this Idempotency-Key'), ...errors(400, 401, 403, 409, 422) },
+          responses: { '202': json(jobSchema, 'The job, queued'), '200': json(jobSchema, 'The job created earlier with this Idempotency-Key'), ...errors(400, 401, 403, 409, 410, 422) },
         },
         get: {
           summary: 'Jobs, newest first',
@@ -175,7 +197,7 @@ export function buildOpenApi() {
           responses: { '200': json(z.object({ jobs: z.array(jobSchema), nextCursor: z.string().nullable() }), 'A page of jobs'), ...errors(400, 401, 403) },
         },
       },
-      '/v1/jobs/{id}': { get: { summary: 'A job', 'x-scope': 'jobs:read', parameters: [idParam], responses: { '200': json(jobSchema, 'The job'), ...errors(401, 403, 404) } } },
+      '/v1/jobs/{id}': { get: { summary: 'A job', 'x-scope': 'jobs:read', parameters: [idParam], responses: { '200': json(jobSchema, 'The job'), ...errors(401, 403, 404) } }, delete: deletes.job },
       '/v1/jobs/{id}/cancel': { post: { summary: 'Cancel a queued or running job', 'x-scope': 'jobs:write', parameters: [idParam], responses: { '200': json(jobSchema, 'The canceled job'), ...errors(401, 403, 404, 409) } } },
       '/v1/jobs/{id}/retry': { post: { summary: 'Run a failed or canceled job again', 'x-scope': 'jobs:write', parameters: [idParam], responses: { '202': json(jobSchema, 'The queued job'), ...errors(401, 403, 404, 409) } } },
       '/v1/jobs/{id}/events': {
@@ -195,9 +217,10 @@ export function buildOpenApi() {
             { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
             { name: 'key', in: 'path', required: true, schema: { type: 'string' } },
           ],
-          responses: { '200': { description: 'The file' }, '206': { description: 'Part of the file' }, ...errors(403, 404, 416) },
+          responses: { '200': { description: 'The file' }, '206': { description: 'Part of the file' }, ...errors(403, 404, 410, 416) },
         },
       },
+      ...presetPaths(json, errors, schema),
       ...accountPaths(json, errors, schema),
       ...userPaths(json, errors, schema),
       ...webhookPaths(json, errors, schema),

@@ -1,6 +1,8 @@
 import { isFinal, type JobRecord, type JobUsage, type UploadRecord } from '../domain/job.js';
 import { costOf, type CostRates } from '../domain/usage.js';
 import { scopeOf, type LinkSigner } from '../services/links.js';
+import { outputsExpiry } from '../domain/retention.js';
+import type { PresetView } from '../services/presets.service.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -20,7 +22,23 @@ export function presentUsage(job: { status: JobRecord['status']; usage: JobUsage
 }
 
 export function presentUpload(u: UploadRecord) {
-  return { id: u.id, filename: u.filename, size: u.size, contentType: u.contentType, sha256: u.sha256 || null, status: u.status ?? 'ready', createdAt: iso(u.createdAt) };
+  return {
+    id: u.id,
+    filename: u.filename,
+    size: u.size,
+    contentType: u.contentType,
+    sha256: u.sha256 || null,
+    status: u.status ?? 'ready',
+    createdAt: iso(u.createdAt),
+    retention: u.retention ?? {},
+    sourceExpiresAt: iso(u.sourceExpiresAt ?? null),
+    removedAt: iso(u.removedAt ?? null),
+  };
+}
+
+export function presentPreset(v: PresetView) {
+  const { preset } = v;
+  return { name: preset.name, description: preset.description, outputs: preset.outputs, builtIn: v.builtIn, createdAt: v.builtIn ? null : iso(preset.createdAt), updatedAt: v.builtIn ? null : iso(preset.updatedAt) };
 }
 
 /** Seconds left, extrapolated from the progress rate so far. */
@@ -51,9 +69,10 @@ export function presentJob(job: JobRecord, ctx: PresentContext) {
     outputs: job.outputs.map((o) => ({
       ...o.spec,
       status: o.status,
+      // A removed output keeps its file list, without links (a link signed before answers 410).
       files: o.files.map((f) => ({
         name: f.name,
-        url: linkFor(f.key),
+        url: o.status === 'expired' || o.status === 'deleted' ? null : linkFor(f.key),
         size: f.size,
         contentType: f.contentType,
       })),
@@ -67,6 +86,10 @@ export function presentJob(job: JobRecord, ctx: PresentContext) {
     startedAt: iso(job.startedAt),
     finishedAt: iso(job.finishedAt),
     usage: presentUsage(job, ctx.costs),
+    retention: job.retention,
+    outputsExpireAt: iso(outputsExpiry(job)),
+    outputsRemovedAt: iso(job.outputsRemovedAt),
+    deletedAt: iso(job.deletedAt),
   };
 }
 

@@ -30,6 +30,10 @@ import { DirectDownloadsService, type DirectDownloadsOptions } from '../services
 import { JobsService } from '../services/jobs.service.js';
 import { LinkSigner } from '../services/links.js';
 import { UploadsService } from '../services/uploads.service.js';
+import { PresetsService } from '../services/presets.service.js';
+import { RetentionService } from '../services/retention.service.js';
+import { DeletionService } from '../services/deletion.service.js';
+import { RetentionSweeper } from '../services/retention-sweeper.js';
 import { Worker } from '../worker/worker.js';
 import type { BrokerEventRelay } from '../services/broker-event-relay.js';
 import type { WebhookSender } from '../services/webhook-sender.js';
@@ -116,9 +120,11 @@ export async function buildApi(
   const login = new LoginService({ db, clock, hasher: new Argon2Hasher(), tokens, options: { registration: config.registration, failureDelayMs: 250 } });
   const users = new UsersService({ db, clock });
   const quotas = new QuotasService({ db, clock, defaults: config.quotas });
-  const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts, quotas });
-  const accounts = new AccountsService({ db, clock, defaultQuotas: config.quotas });
-  const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes, quotas });
+  const retention = new RetentionService({ db, defaults: config.retention });
+  const presets = new PresetsService({ db, clock });
+  const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts, quotas, presets, retention });
+  const accounts = new AccountsService({ db, clock, defaultQuotas: config.quotas, defaultRetention: config.retention });
+  const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes, quotas, retention });
   const directUploads = b.signer && opts.directUploads
     ? new DirectUploadsService({
         db,
@@ -128,6 +134,7 @@ export async function buildApi(
         maxUploadBytes: config.limits.maxUploadBytes,
         options: opts.directUploads,
         quotas,
+        retention,
       })
     : undefined;
   // Downloads redirect to presigned GETs only when storage can sign and the switch says so.
@@ -142,8 +149,10 @@ export async function buildApi(
     users,
     uploads,
     webhooks,
+    presets,
+    deletion: new DeletionService({ db, blobs, clock, retryMs: config.retention.sweepMs, logger: opts.logger }),
     directUploads,
-    files: new FilesService({ blobs, signer, clock, downloads }),
+    files: new FilesService({ blobs, signer, clock, downloads, db }),
     auth,
     signer,
     clock,
@@ -243,6 +252,16 @@ export async function startWorker(
   const publisher = b.eventPublisher;
   if (publisher) broker = startBrokerEventRelay({ db: b.db, eventPublisher: publisher }, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase) });
   return { worker, webhooks, broker };
+}
+
+/**
+ * The retention sweeper (docs/lifecycle.md), beside every worker: each process tries every
+ * MEDIAFORGE_RETENTION_SWEEP_SECONDS and the one holding the lease sweeps.
+ */
+export function startRetentionSweeper(config: Config, b: Pick<Backends, 'db' | 'blobs'>, opts: { logger: Logger; id: string }): RetentionSweeper {
+  const sweeper = new RetentionSweeper({ db: b.db, blobs: b.blobs, clock: systemClock, logger: opts.logger }, { owner: opts.id, periodMs: config.retention.sweepMs });
+  sweeper.start();
+  return sweeper;
 }
 
 /**

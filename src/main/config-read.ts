@@ -46,6 +46,11 @@ export const price: Spec<number> = {
   parse: (raw) => (/^\s*\d+(\.\d+)?\s*$/.test(raw) && Number(raw) <= 1e9 ? Number(raw) : undefined),
   allowed: 'a price: a number from 0, such as 0.05 (in your currency)',
 };
+/** Seconds to keep something, or `forever` (null: kept until deleted). */
+export const keepFor = (max: number): Spec<number | null> => ({
+  parse: (raw) => (/^\s*forever\s*$/i.test(raw) ? null : int(0, max).parse(raw)),
+  allowed: `a whole number of seconds from 0 to ${max}, or forever`,
+});
 export const str = (pattern: RegExp, allowed: string): Spec<string> => ({ parse: (raw) => (pattern.test(raw) ? raw : undefined), allowed });
 export const bool: Spec<boolean> = {
   parse: (raw) => (/^(1|true|yes|on)$/i.test(raw) ? true : /^(0|false|no|off)$/i.test(raw) ? false : undefined),

@@ -47,9 +47,18 @@ describe('loadConfig: defaults', () => {
       rateLimit: { perMinute: 100 },
       registration: 'off',
       quotas: { storageBytes: null, runningJobs: null, processingMinutesPerMonth: null, uploadBytes: null },
+      retention: { sourceSeconds: 7 * 86_400, outputsSeconds: null, sweepMs: 300_000 },
       ffmpegPath: null,
       ffprobePath: null,
     });
+  });
+
+  it('reads the retention defaults (seconds or forever) and the sweep period, and refuses a bad one by name', () => {
+    const c = loadConfig({ MEDIAFORGE_RETENTION_SOURCE_SECONDS: 'forever', MEDIAFORGE_RETENTION_OUTPUTS_SECONDS: '2592000', MEDIAFORGE_RETENTION_SWEEP_SECONDS: '0.5' });
+    assert.deepEqual(c.retention, { sourceSeconds: null, outputsSeconds: 30 * 86_400, sweepMs: 500 });
+    assert.deepEqual(loadConfig({ MEDIAFORGE_RETENTION_SOURCE_SECONDS: '0' }).retention.sourceSeconds, 0);
+    assert.throws(() => loadConfig({ MEDIAFORGE_RETENTION_SOURCE_SECONDS: '7d' }), /MEDIAFORGE_RETENTION_SOURCE_SECONDS="7d" is not allowed; expected a whole number of seconds from 0 to \d+, or forever/);
+    assert.throws(() => loadConfig({ MEDIAFORGE_RETENTION_SWEEP_SECONDS: '0' }), /MEDIAFORGE_RETENTION_SWEEP_SECONDS/);
   });
 
   it('reads the default quotas, and refuses a bad one by name', () => {

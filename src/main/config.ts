@@ -4,7 +4,8 @@ import type { Quotas } from '../domain/account.js';
 import { parseRoutes, type Route } from '../domain/routes.js';
 import type { AllowEntry } from '../domain/url-policy.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/webhook-schedule.js';
-import { bool, bytes, ConfigError, fileSource, int, optional, price, read, readAllowlist, seconds, str, type Source, type Spec } from './config-read.js';
+import { bool, bytes, ConfigError, fileSource, int, keepFor, optional, price, read, readAllowlist, seconds, str, type Source, type Spec } from './config-read.js';
+import { MAX_RETENTION_SECONDS } from '../domain/retention.js';
 
 export { ConfigError };
 
@@ -61,6 +62,8 @@ export interface Config {
   webhooks: { allowlist: AllowEntry[]; retrySchedule: number[] };
   /** Each account's limits unless the admin set its own (docs/accounts.md); null: none. */
   quotas: Quotas;
+  /** How long sources and outputs are kept unless an upload, job or account says (seconds; null: until deleted), and the sweep period (docs/lifecycle.md). */
+  retention: { sourceSeconds: number | null; outputsSeconds: number | null; sweepMs: number };
   linkTtlSeconds: number;
   /** Prices that turn usage into cost figures (docs/usage.md); null: not set, no figure. */
   costs: { perCpuHour: number | null; perGbMonth: number | null };
@@ -139,6 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       runningJobs: read<number | null>(src, 'MEDIAFORGE_QUOTA_RUNNING_JOBS', int(1, 100_000), null),
       processingMinutesPerMonth: read<number | null>(src, 'MEDIAFORGE_QUOTA_PROCESSING_MINUTES', int(1), null),
       uploadBytes: read<number | null>(src, 'MEDIAFORGE_QUOTA_UPLOAD_BYTES', bytes, null),
+    },
+    retention: {
+      sourceSeconds: read<number | null>(src, 'MEDIAFORGE_RETENTION_SOURCE_SECONDS', keepFor(MAX_RETENTION_SECONDS), 7 * 86_400),
+      outputsSeconds: read<number | null>(src, 'MEDIAFORGE_RETENTION_OUTPUTS_SECONDS', keepFor(MAX_RETENTION_SECONDS), null),
+      sweepMs: read(src, 'MEDIAFORGE_RETENTION_SWEEP_SECONDS', seconds(0.1, 86_400), 300) * 1000,
     },
     linkTtlSeconds: read(src, 'MEDIAFORGE_LINK_TTL_SECONDS', int(10, 30 * 86_400), 86_400),
     costs: {

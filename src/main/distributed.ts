@@ -21,7 +21,7 @@ import { systemClock } from '../adapters/system-clock.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
 import type { Worker } from '../worker/worker.js';
-import { buildApi, createMediaRunner, listen, startWorker, StartupError, type Backends, type FfmpegInfo } from './compose.js';
+import { buildApi, createMediaRunner, listen, startRetentionSweeper, startWorker, StartupError, type Backends, type FfmpegInfo } from './compose.js';
 import type { Config, DistributedConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { openEventPublisher } from './broker-events.js';
@@ -217,6 +217,7 @@ export async function startWorkerProcess(
     const { worker, webhooks, broker } = await startWorker(config, backends, {
       logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined, linkBase: configuredLinkBase(config, logger),
     });
+    const sweeper = startRetentionSweeper(config, backends, { logger, id });
     let closing: Promise<void> | null = null;
     return {
       worker,
@@ -228,6 +229,7 @@ export async function startWorkerProcess(
           await webhooks.stop();
           await broker?.stop();
           await worker.stop();
+          await sweeper.stop();
           await backends.close();
         })()),
     };

@@ -10,7 +10,8 @@ import { sqliteCapabilities } from '../adapters/sql/dialect.js';
 import { openSqliteDatabase } from '../adapters/sqlite/sqlite.database.js';
 import { systemClock } from '../adapters/system-clock.js';
 import type { Worker } from '../worker/worker.js';
-import { buildApi, createMediaRunner, listen, startWorker, type Backends, type FfmpegInfo } from './compose.js';
+import { buildApi, createMediaRunner, listen, startRetentionSweeper, startWorker, type Backends, type FfmpegInfo } from './compose.js';
+import type { RetentionSweeper } from '../services/retention-sweeper.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 
@@ -19,6 +20,8 @@ export { StartupError } from './compose.js';
 export interface Platform {
   app: FastifyInstance;
   worker: Worker | null;
+  /** The retention sweeper, beside the worker (null when the worker is off). */
+  sweeper: RetentionSweeper | null;
   /** The job database and event bus it built (tests read a job's stored timestamps through them). */
   jobs: Pick<Backends, 'db' | 'events'>;
   url: string;
@@ -62,6 +65,7 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   const linkBase = () => app.linkBase ?? (config.publicUrl ?? `http://${config.host}:${apiPorts[apiPorts.length - 1] ?? config.port}`).replace(/\/+$/, '');
   const started = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts, linkBase }) : null;
   const worker = started?.worker ?? null;
+  const sweeper = config.worker.enabled ? startRetentionSweeper(config, backends, { logger, id: workerId }) : null;
 
   let url = `http://${config.host}:${config.port}`;
   if (opts.listen !== false) url = await listen(app, config, apiPorts);
@@ -71,6 +75,7 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   return {
     app,
     worker,
+    sweeper,
     jobs: { db, events },
     url,
     adminKey,
@@ -80,6 +85,7 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
       (closing ??= (async () => {
         await started?.webhooks.stop();
         await worker?.stop();
+        await sweeper?.stop();
         await app.close();
         await backends.close();
       })()),

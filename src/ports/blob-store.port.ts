@@ -27,6 +27,12 @@ export interface BlobStore {
   get(key: string, range?: ByteRange): Promise<Readable>;
   stat(key: string): Promise<BlobStat | null>;
   delete(key: string): Promise<void>;
+  /**
+   * Deletes every key (a key not stored is no error), in as few requests as the storage
+   * allows (S3: DeleteObjects, 1000 keys each). Rejects when any could not be deleted; then
+   * some may be gone and some not, and calling again with the same keys finishes the job.
+   */
+  deleteMany(keys: readonly string[]): Promise<void>;
   deletePrefix(prefix: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
   withLocalFile<T>(key: string, fn: (path: string) => Promise<T>): Promise<T>;

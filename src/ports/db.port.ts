@@ -10,6 +10,7 @@ import type { OutboxMessage } from '../domain/outbox.js';
 import type { WebhookDeliveryStore, WebhookRepository } from './webhooks.port.js';
 import type { Principal } from '../domain/principal.js';
 import type { InviteRepository, LoginFailureRepository, SessionRepository, UserRepository } from './users.port.js';
+import type { PresetRepository, RetentionRepository } from './lifecycle.port.js';
 
 /**
  * Job state lives here and nowhere else: the queue only hands out work. Every write a
@@ -36,6 +37,8 @@ export interface NewJob {
   userMetadata: Record<string, unknown> | null;
   maxAttempts: number;
   createdAt: number;
+  /** Resolved by src/domain/retention.ts jobRetention; absent: outputs kept until deleted, no limit on the source. */
+  retention?: JobRecord['retention'];
   /** The first state, from decideCreate. */
   initial: JobWrite;
 }
@@ -133,7 +136,7 @@ export interface ClaimNext {
 }
 
 export interface AccountUsage {
-  /** Uploads plus stored output files. */
+  /** Uploads plus stored output files; what expired or was deleted no longer counts. */
   storageBytes: number;
   uploadBytes: number;
   outputBytes: number;
@@ -148,7 +151,12 @@ export interface UploadRepository {
   /** Null as well when the upload belongs to an owner `principal` may not see. */
   get(principal: Principal, id: string): Promise<UploadRecord | null>;
   /** A pending (presigned) upload becomes usable; false when it was not pending (or not visible to `principal`). */
-  markReady(principal: Principal, id: string, done: { sha256: string; /** The row's outbox time. */ at?: number }, messages?: OutboxMessage[]): Promise<boolean>;
+  markReady(
+    principal: Principal,
+    id: string,
+    done: { sha256: string; /** The row's outbox time. */ at?: number; /** Counted from the completion (src/domain/retention.ts sourceExpiry). */ sourceExpiresAt?: number | null },
+    messages?: OutboxMessage[],
+  ): Promise<boolean>;
   /**
    * The worker's own note on an upload: what probing it found (JSON, as
    * src/pipelines/probe-reuse.ts stores it), or null. System calls, by id.
@@ -191,7 +199,7 @@ export interface AccountRepository {
   create(account: AccountRecord): Promise<void>;
   get(id: string): Promise<AccountRecord | null>;
   list(query: { limit: number; cursor?: string }): Promise<{ accounts: AccountRecord[]; nextCursor: string | null }>;
-  update(id: string, patch: { name?: string; quotas?: Partial<Quotas>; updatedAt: number }): Promise<AccountRecord | null>;
+  update(id: string, patch: { name?: string; quotas?: Partial<Quotas>; retention?: AccountRecord['retention']; updatedAt: number }): Promise<AccountRecord | null>;
 }
 
 /** The repositories of one transaction: everything written through them commits together or not at all. */
@@ -216,6 +224,9 @@ export interface Database {
   webhooks: WebhookRepository;
   /** Fan-out and delivery, for the senders in the worker processes. */
   webhookDeliveries: WebhookDeliveryStore;
+  /** Each account's presets, and retention and deletion (src/ports/lifecycle.port.ts). */
+  presets: PresetRepository;
+  retention: RetentionRepository;
   /**
    * Runs `work` in one transaction: it commits when `work` resolves and rolls back when it
    * rejects. Use only `tx` inside (SQLite has one connection: a call on the outer database

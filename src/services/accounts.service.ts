@@ -8,12 +8,15 @@ import type { AccountUsage, ApiKeyRecord, Database } from '../ports/db.port.js';
 import { generateApiKey, hashApiKey } from './auth.service.js';
 import { parseOrThrow } from './validation.js';
 import type { UsageDay } from '../domain/usage.js';
+import { effectiveRetention, MAX_RETENTION_SECONDS, type RetentionSettings } from '../domain/retention.js';
 
 const limit = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable();
 const quotasSchema = z.strictObject({ storageBytes: limit, runningJobs: limit, processingMinutesPerMonth: limit, uploadBytes: limit }).partial();
 const name = z.string().trim().min(1, 'give a name').max(100);
-const createAccountSchema = z.strictObject({ name, quotas: quotasSchema.optional() });
-const updateAccountSchema = z.strictObject({ name: name.optional(), quotas: quotasSchema.optional() });
+const keep = z.number().int().min(0).max(MAX_RETENTION_SECONDS).nullable();
+const retentionSettingsSchema = z.strictObject({ sourceSeconds: keep, outputsSeconds: keep }).partial();
+const createAccountSchema = z.strictObject({ name, quotas: quotasSchema.optional(), retention: retentionSettingsSchema.optional() });
+const updateAccountSchema = z.strictObject({ name: name.optional(), quotas: quotasSchema.optional(), retention: retentionSettingsSchema.optional() });
 const createKeySchema = z.strictObject({ name, scopes: z.array(z.enum(SCOPES)).min(1, 'give at least one scope').optional() });
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD (UTC)');
 const usageQuerySchema = z.strictObject({ from: day.optional(), to: day.optional() });
@@ -43,6 +46,8 @@ export async function assertManages(principal: Principal, accountId: string, acc
 export interface AccountView {
   account: AccountRecord;
   quotas: Quotas;
+  /** In effect: set on the account, else the configuration's (docs/lifecycle.md). */
+  retention: RetentionSettings;
   usage?: AccountUsage;
 }
 
@@ -53,12 +58,20 @@ export interface AccountView {
  * missing: whether they exist is not confirmed.
  */
 export class AccountsService {
-  constructor(private readonly deps: { db: Pick<Database, 'accounts' | 'apiKeys' | 'jobs'>; clock: Clock; defaultQuotas: Quotas }) {}
+  constructor(
+    private readonly deps: {
+      db: Pick<Database, 'accounts' | 'apiKeys' | 'jobs'>;
+      clock: Clock;
+      defaultQuotas: Quotas;
+      /** Absent: sources and outputs kept until deleted. */
+      defaultRetention?: RetentionSettings;
+    },
+  ) {}
 
   async create(body: unknown): Promise<AccountView> {
     const req = parseOrThrow(createAccountSchema, body, 'account');
     const now = this.deps.clock.now();
-    const account: AccountRecord = { id: newId('acc', now), name: req.name, quotas: req.quotas ?? {}, createdAt: now, updatedAt: now };
+    const account: AccountRecord = { id: newId('acc', now), name: req.name, quotas: req.quotas ?? {}, ...(req.retention ? { retention: req.retention } : {}), createdAt: now, updatedAt: now };
     await this.deps.db.accounts.create(account);
     return this.view(account);
   }
@@ -141,6 +154,7 @@ export class AccountsService {
   }
 
   private view(account: AccountRecord): AccountView {
-    return { account, quotas: effectiveQuotas(account, this.deps.defaultQuotas) };
+    const retention = effectiveRetention(account.retention, this.deps.defaultRetention ?? { sourceSeconds: null, outputsSeconds: null });
+    return { account, quotas: effectiveQuotas(account, this.deps.defaultQuotas), retention };
   }
 }

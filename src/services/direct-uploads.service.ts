@@ -13,6 +13,8 @@ import type { Database } from '../ports/db.port.js';
 import type { DirectUploadSigner, PresignedPart } from '../ports/direct-upload.port.js';
 import { cleanFilename } from './uploads.service.js';
 import { parseOrThrow } from './validation.js';
+import { retentionSchema } from '../domain/retention-spec.js';
+import type { RetentionService } from './retention.service.js';
 
 export const presignedUploadSchema = z
   .object({
@@ -21,6 +23,7 @@ export const presignedUploadSchema = z
     size: z.number().int().positive(),
     contentType: z.string().min(1).max(255).regex(/^[\x21-\x7e]+(?: *; *[\x21-\x7e]+)*$/, 'a MIME type such as video/mp4'),
     sha256: z.string().regex(/^[0-9a-f]{64}$/i, '64 hexadecimal characters').optional(),
+    retention: retentionSchema.optional().describe('How long the source is kept (counted from the completion) and the default for its jobs\' outputs; docs/lifecycle.md'),
   })
   .strict();
 
@@ -69,6 +72,7 @@ export class DirectUploadsService {
       maxUploadBytes: number;
       options: DirectUploadsOptions;
       quotas?: Pick<QuotasService, 'uploadAllowance' | 'tooLarge'>;
+      retention?: Pick<RetentionService, 'forUpload'>;
     },
   ) {}
 
@@ -97,6 +101,8 @@ export class DirectUploadsService {
       status: 'pending',
       multipartId,
       expiresAt,
+      // Provisional: the source's time is counted again from the completion.
+      ...(this.deps.retention ? await this.deps.retention.forUpload(principal, req.retention, now) : {}),
     };
     await this.deps.db.uploads.create(principal, upload);
     const headers = { 'content-type': req.contentType };
@@ -143,7 +149,8 @@ export class DirectUploadsService {
       }
     }
     const now = this.deps.clock.now();
-    await this.deps.db.uploads.markReady(principal, id, { sha256, at: now }, [uploadReadyMessage(id, now)]);
-    return { ...upload, status: 'ready', multipartId: null, sha256 };
+    const kept = this.deps.retention ? await this.deps.retention.forUpload(principal, upload.retention, now) : null;
+    await this.deps.db.uploads.markReady(principal, id, { sha256, at: now, ...(kept ? { sourceExpiresAt: kept.sourceExpiresAt } : {}) }, [uploadReadyMessage(id, now)]);
+    return { ...upload, status: 'ready', multipartId: null, sha256, ...(kept ? { sourceExpiresAt: kept.sourceExpiresAt } : {}) };
   }
 }

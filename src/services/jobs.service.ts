@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { jobRequestSchema } from '../domain/job-spec.js';
+import { jobRequestSchema, type JobRequest, type OutputSpec } from '../domain/job-spec.js';
 import { decideCancel, decideCreate, decideRetryByUser, decideUndispatched } from '../domain/job-lifecycle.js';
 import { dispatchMessage } from '../domain/outbox.js';
-import type { JobEvent, JobRecord, JobStatus } from '../domain/job.js';
+import type { JobEvent, JobRecord, JobStatus, UploadRecord } from '../domain/job.js';
+import { MAX_OUTPUTS } from '../domain/presets.js';
 import type { Principal } from '../domain/principal.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
@@ -12,9 +13,21 @@ import type { EventBus } from '../ports/events.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
 import { OutboxRelay } from './outbox-relay.js';
 import type { QuotasService } from './quotas.service.js';
+import type { PresetsService } from './presets.service.js';
+import type { RetentionService } from './retention.service.js';
 import { parseOrThrow } from './validation.js';
 
 export type { JobEvent };
+
+/** A job can run from this upload: complete, and its source still stored. */
+function assertUsable(upload: UploadRecord): void {
+  const path = { path: 'input.uploadId' };
+  if (upload.status === 'pending') {
+    throw new DomainError('upload_incomplete', `upload ${upload.id} is not complete yet; send the file to its presigned URL, then POST /v1/uploads/${upload.id}/complete`, path);
+  }
+  if (upload.status === 'expired') throw new DomainError('upload_expired', `the source of upload ${upload.id} expired under its retention and was removed; upload the file again`, path);
+  if (upload.status === 'deleted') throw new DomainError('upload_deleted', `upload ${upload.id} was deleted; upload the file again`, path);
+}
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -35,6 +48,10 @@ export class JobsService {
       defaultMaxAttempts: number;
       /** The account's storage and processing-minute quotas; absent: none. */
       quotas?: Pick<QuotasService, 'assertCanSubmit'>;
+      /** `"preset": "name"`; absent: a job naming one is refused as an unknown preset. */
+      presets?: Pick<PresetsService, 'outputsFor'>;
+      /** The account's and the configured retention; absent: outputs kept until deleted. */
+      retention?: Pick<RetentionService, 'forJob'>;
     },
   ) {
     this.relay = new OutboxRelay(deps);
@@ -58,11 +75,10 @@ export class JobsService {
       if (earlier) return this.replay(principal, earlier.job, earlier.requestHash, requestHash);
     }
     await this.deps.quotas?.assertCanSubmit(principal);
+    const outputs = await this.outputsOf(principal, request);
     const upload = request.input.url !== undefined ? null : await this.deps.db.uploads.get(principal, request.input.uploadId!);
     if (!upload && request.input.url === undefined) throw new DomainError('upload_not_found', `no upload with id ${request.input.uploadId}; upload the file first with POST /v1/uploads`, { path: 'input.uploadId' });
-    if (upload && upload.status === 'pending') {
-      throw new DomainError('upload_incomplete', `upload ${upload.id} is not complete yet; send the file to its presigned URL, then POST /v1/uploads/${upload.id}/complete`, { path: 'input.uploadId' });
-    }
+    if (upload) assertUsable(upload);
 
     const now = this.deps.clock.now();
     const id = newId('job', now);
@@ -74,10 +90,11 @@ export class JobsService {
         uploadId: upload?.id ?? '',
         inputUrl: request.input.url ?? null,
         onDamage: request.input.onDamage,
-        outputs: request.outputs.map((spec) => ({ spec, status: 'pending', files: [] })),
+        outputs: outputs.map((spec) => ({ spec, status: 'pending', files: [] })),
         userMetadata: request.metadata ?? null,
         maxAttempts: request.maxAttempts ?? this.deps.defaultMaxAttempts,
         createdAt: now,
+        retention: this.deps.retention ? await this.deps.retention.forJob(principal, request.retention, upload) : undefined,
         initial: decision.write,
       },
       idempotencyKey ? { key: idempotencyKey, requestHash } : undefined,
@@ -87,6 +104,19 @@ export class JobsService {
     await this.dispatch(job);
     await this.publish(decision.events);
     return { job, created };
+  }
+
+  /** A preset's outputs first (checked again now), then the job's own. */
+  private async outputsOf(principal: Principal, request: JobRequest): Promise<OutputSpec[]> {
+    if (request.preset === undefined) return request.outputs;
+    if (!this.deps.presets) throw new DomainError('preset_not_found', `no preset named "${request.preset}"`, { path: 'preset' });
+    const outputs = [...(await this.deps.presets.outputsFor(principal, request.preset)), ...request.outputs];
+    if (outputs.length > MAX_OUTPUTS) {
+      throw new DomainError('validation_failed', `invalid job request: outputs: the preset "${request.preset}" and outputs make ${outputs.length} outputs; at most ${MAX_OUTPUTS}`, {
+        problems: [{ path: 'outputs', message: `at most ${MAX_OUTPUTS} outputs with the preset's` }],
+      });
+    }
+    return outputs;
   }
 
   /**
@@ -135,7 +165,13 @@ export class JobsService {
 
   async retry(principal: Principal, id: string): Promise<JobRecord> {
     const now = this.deps.clock.now();
-    const decision = decideRetryByUser(await this.get(principal, id), now);
+    const current = await this.get(principal, id);
+    if (current.deletedAt !== null) throw new DomainError('job_not_retryable', `job ${id} was deleted; submit a new job`);
+    if (current.uploadId) {
+      const upload = await this.deps.db.uploads.get(principal, current.uploadId);
+      if (upload) assertUsable(upload);
+    }
+    const decision = decideRetryByUser(current, now);
     const job = (await this.deps.db.jobs.transition(id, decision)) ? await this.deps.db.jobs.get(principal, id) : null;
     if (!job || job.status !== 'queued') throw new DomainError('job_not_retryable', `job ${id} changed state; try again`);
     await this.dispatch(job);

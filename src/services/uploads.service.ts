@@ -10,6 +10,8 @@ import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { QuotasService } from './quotas.service.js';
+import type { RetentionService } from './retention.service.js';
+import type { Retention } from '../domain/retention.js';
 
 /** A display name only: never used in a key or a path. */
 export function cleanFilename(name: string | undefined): string {
@@ -17,6 +19,13 @@ export function cleanFilename(name: string | undefined): string {
   // eslint-disable-next-line no-control-regex -- control characters are what this removes
   const clean = base.replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, 255);
   return clean || 'upload';
+}
+
+/** What comes with an upload's bytes (the filename and type are for display; `retention`: docs/lifecycle.md). */
+export interface UploadMeta {
+  filename?: string;
+  contentType?: string;
+  retention?: Retention;
 }
 
 /** Bytes stored under a new upload id, not yet recorded: commit or discard it. */
@@ -36,11 +45,13 @@ export class UploadsService {
       maxUploadBytes: number;
       /** The account's upload-size and storage quotas; absent: the server limit only. */
       quotas?: Pick<QuotasService, 'uploadAllowance' | 'tooLarge'>;
+      /** When the source is removed (account and configured defaults); absent: kept until deleted. */
+      retention?: Pick<RetentionService, 'forUpload'>;
     },
   ) {}
 
   /** Stores and records one body, owned by `principal`: `receive` then `commit`. */
-  async create(principal: Principal, body: Readable, meta: { filename?: string; contentType?: string }, opts: { signal?: AbortSignal } = {}): Promise<UploadRecord> {
+  async create(principal: Principal, body: Readable, meta: UploadMeta, opts: { signal?: AbortSignal } = {}): Promise<UploadRecord> {
     return this.commit(principal, await this.receive(principal, body, opts), meta);
   }
 
@@ -89,7 +100,8 @@ export class UploadsService {
     return { id, key, size, sha256: hash.digest('hex') };
   }
 
-  async commit(principal: Principal, file: ReceivedFile, meta: { filename?: string; contentType?: string }): Promise<UploadRecord> {
+  async commit(principal: Principal, file: ReceivedFile, meta: UploadMeta): Promise<UploadRecord> {
+    const now = this.deps.clock.now();
     const upload: UploadRecord = {
       id: file.id,
       filename: cleanFilename(meta.filename),
@@ -97,7 +109,8 @@ export class UploadsService {
       contentType: (meta.contentType ?? 'application/octet-stream').slice(0, 255),
       sha256: file.sha256,
       key: file.key,
-      createdAt: this.deps.clock.now(),
+      createdAt: now,
+      ...(this.deps.retention ? await this.deps.retention.forUpload(principal, meta.retention, now) : {}),
     };
     // Stored and recorded: its upload.ready event goes with the row, in one transaction.
     await this.deps.db.uploads.create(principal, upload, [uploadReadyMessage(upload.id, upload.createdAt)]);

@@ -58,6 +58,20 @@ export function runBlobStoreContract(name: string, make: () => Promise<BlobStore
       await store.delete('jobs/job_c3/never-existed');
     });
 
+    it('deletes many keys at once, missing ones included, and nothing else; refuses a bad key before deleting any', async () => {
+      const keys = Array.from({ length: 5 }, (_, i) => `acc_c/jobs/job_many/00-frames/f${i}.jpg`);
+      for (const k of keys) await store.put(k, Readable.from([Buffer.from(k)]));
+      await store.put('acc_c/jobs/job_many/01-mp4/video.mp4', Readable.from([Buffer.from('kept')]));
+      await store.put('acc_c/uploads/upl_many/source', Readable.from([Buffer.from('kept too')]));
+      await store.deleteMany([...keys.slice(0, 4), 'acc_c/jobs/job_many/00-frames/never-stored.jpg']);
+      assert.deepEqual(await store.list('acc_c/'), ['acc_c/jobs/job_many/00-frames/f4.jpg', 'acc_c/jobs/job_many/01-mp4/video.mp4', 'acc_c/uploads/upl_many/source']);
+      await assert.rejects(store.deleteMany(['acc_c/jobs/job_many/00-frames/f4.jpg', '../escape']), (e: unknown) => e instanceof DomainError && e.code === 'validation_failed');
+      assert.equal((await store.stat('acc_c/jobs/job_many/00-frames/f4.jpg'))?.size, keys[4].length, 'nothing deleted when one key is refused');
+      await store.deleteMany([]);
+      await store.deleteMany(['acc_c/jobs/job_many/00-frames/f4.jpg', 'acc_c/uploads/upl_many/source']);
+      assert.deepEqual(await store.list('acc_c/'), ['acc_c/jobs/job_many/01-mp4/video.mp4']);
+    });
+
     it('copies a local file in with putFile and lends a local path with withLocalFile', async () => {
       await store.put('uploads/upl_local/source', Readable.from([Buffer.from('media bytes')]));
       const seen = await store.withLocalFile('uploads/upl_local/source', async (path) => readFile(path, 'utf8'));

@@ -9,6 +9,7 @@ import { runUsersContract } from './users.contract.js';
 import { runWebhooksContract } from './webhooks.contract.js';
 import { runBrokerEventsContract } from './broker-events.contract.js';
 import type { SqlDatabaseOptions } from '../../src/adapters/sql/sql.database.js';
+import { runLifecycleContract } from './lifecycle.contract.js';
 import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
 import { ADMIN } from '../helpers/principals.js';
 
@@ -31,6 +32,7 @@ runUsageContract('postgres', openFresh);
 runUsersContract('postgres', openFresh);
 runWebhooksContract('postgres', openFresh);
 runBrokerEventsContract('postgres', openFresh);
+runLifecycleContract('postgres', openFresh);
 
 describe('postgres migrations', () => {
   const schemas: string[] = [];

@@ -43,6 +43,24 @@ describe('S3 blob store specifics (s3rver)', () => {
     assert.deepEqual(await store.list('jobs/job_page10/'), ['jobs/job_page10/keep.txt']);
   });
 
+  it('deleteMany sends batches (pages of 2 here): every key of five goes, in three DeleteObjects', async () => {
+    const keys = Array.from({ length: 5 }, (_, i) => `acc_b/jobs/job_batch/00-frames/f${i}.jpg`);
+    for (const k of keys) await store.put(k, Readable.from([Buffer.from(k)]));
+    const sent: string[] = [];
+    const send = store.client.send.bind(store.client);
+    store.client.send = ((cmd: { constructor: { name: string } }, ...rest: unknown[]) => {
+      sent.push(cmd.constructor.name);
+      return (send as (...a: unknown[]) => unknown)(cmd, ...rest);
+    }) as typeof store.client.send;
+    try {
+      await store.deleteMany(keys);
+    } finally {
+      store.client.send = send;
+    }
+    assert.deepEqual(sent, ['DeleteObjectsCommand', 'DeleteObjectsCommand', 'DeleteObjectsCommand']);
+    assert.deepEqual(await store.list('acc_b/jobs/job_batch/'), []);
+  });
+
   it('streams a multi-part object up and reads it back', async () => {
     const part = Buffer.alloc(5 * 1024 * 1024 + 17, 7);
     const { size } = await store.put('jobs/job_big1/00-mp4/video.mp4', Readable.from([part, Buffer.from('tail')]));

@@ -8,6 +8,7 @@ import { runOutboxContract } from './outbox.contract.js';
 import { runUsageContract } from './usage.contract.js';
 import { runUsersContract } from './users.contract.js';
 import { runWebhooksContract } from './webhooks.contract.js';
+import { runLifecycleContract } from './lifecycle.contract.js';
 
 /** A fresh database in its own temp dir, for each contract. */
 const openFresh = async (opts: SqlDatabaseOptions = {}) => {
@@ -28,3 +29,4 @@ runUsageContract('sqlite (node-sqlite3-wasm)', openFresh);
 runUsersContract('sqlite (node-sqlite3-wasm)', openFresh);
 runWebhooksContract('sqlite (node-sqlite3-wasm)', openFresh);
 runBrokerEventsContract('sqlite (node-sqlite3-wasm)', openFresh);
+runLifecycleContract('sqlite (node-sqlite3-wasm)', openFresh);

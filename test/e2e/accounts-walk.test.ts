@@ -48,9 +48,13 @@ describe('e2e: the isolation walk over every route', () => {
     assert.equal(hook.status, 201, JSON.stringify(hook.body));
     const delivery = await p.api('POST', `/v1/webhooks/${hook.body.id}/test`, undefined, asA);
     assert.equal(delivery.status, 202, JSON.stringify(delivery.body));
+    // A preset of A's: its name is the path parameter of /v1/presets/{name}.
+    const preset = await p.api('POST', '/v1/presets', { name: 'walk-a-preset', outputs: [{ type: 'thumbnail' }] }, asA);
+    assert.equal(preset.status, 201, JSON.stringify(preset.body));
     Object.assign(ids, {
       '/v1/jobs/': job.body.id, '/v1/uploads/': upload.body.id, '/v1/accounts/': a, '/v1/keys/': aKey.id, '/v1/users/': user.body.user.id, '/v1/invites/': pending.body.id,
       '/v1/webhooks/': hook.body.id,
+      '/v1/presets/': preset.body.name,
     });
     params.deliveryId = delivery.body.id;
   });
@@ -91,7 +95,7 @@ describe('e2e: the isolation walk over every route', () => {
     path.replace(/\{(\w+)\}/g, (_m, name: string) => {
       if (name !== 'id' && params[name]) return params[name];
       const prefix = Object.keys(ids).find((k) => path.startsWith(k));
-      assert.ok(prefix && name === 'id', `the walk has no id of account A for ${path}: add one to the walk`);
+      assert.ok(prefix && (name === 'id' || (prefix === '/v1/presets/' && name === 'name')), `the walk has no id of account A for ${path}: add one to the walk`);
       return ids[prefix];
     });
 

@@ -89,6 +89,11 @@ export class FsBlobStore implements BlobStore {
     await this.pruneEmptyParents(path);
   }
 
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertValidKey(key);
+    for (const key of keys) await this.delete(key);
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     const path = this.pathOf(prefix.replace(/\/+$/, ''));
     await rm(path, { recursive: true, force: true });

@@ -9,7 +9,6 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
-  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -25,6 +24,7 @@ import { assertValidKey } from '../../domain/keys.js';
 import type { BlobStore, ByteRange, DownloadUrlSigner, PresignGetOptions, PutOptions } from '../../ports/blob-store.port.js';
 import type { DirectUploadSigner, PresignedPart } from '../../ports/direct-upload.port.js';
 import { byteLimit } from '../fs/fs.blob-store.js';
+import { deleteObjects, isMissing, storageFailed, type S3Failure } from './s3.delete-objects.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -50,19 +50,7 @@ export interface S3BlobStoreOptions {
 
 const MIN_PART = 5 * 1024 * 1024;
 
-/** What the AWS SDK's errors carry (and what a plain Error has of it). */
-type S3Failure = { name?: string; message?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | null | undefined;
 
-function isMissing(caught: unknown): boolean {
-  const err = caught as S3Failure;
-  const status = err?.$metadata?.httpStatusCode;
-  return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.Code === 'NoSuchKey' || status === 404;
-}
-
-function storageFailed(op: string, key: string, caught: unknown): DomainError {
-  const err = caught as S3Failure;
-  return new DomainError('storage_failed', `object storage ${op} of ${key} failed: ${err?.name ?? 'Error'}: ${err?.message ?? String(err)}`);
-}
 
 /**
  * S3-compatible blob store (AWS S3, Cloudflare R2, MinIO). Uses only operations all three
@@ -179,17 +167,14 @@ export class S3BlobStore implements BlobStore, DirectUploadSigner, DownloadUrlSi
     }
   }
 
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertValidKey(key);
+    await deleteObjects(this.client, this.bucket, keys, this.listPageSize);
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
-    // Keys are gathered first, then deleted in batches of at most 1000 (DeleteObjects' limit).
-    const all = await this.list(prefix);
-    for (let i = 0; i < all.length; i += this.listPageSize) {
-      const batch = all.slice(i, i + this.listPageSize);
-      const res = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-      );
-      const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-      if (failed.length > 0) throw storageFailed('delete', `${failed[0]!.Key}`, new Error(`${failed[0]!.Code}: ${failed[0]!.Message}`));
-    }
+    // Keys are gathered first, then deleted in batches (DeleteObjects takes at most 1000).
+    await deleteObjects(this.client, this.bucket, await this.list(prefix), this.listPageSize);
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -28,14 +28,26 @@ function toKey(row: ApiKeysTable): ApiKeyRecord {
   };
 }
 
-function toAccount(row: AccountsTable): AccountRecord {
-  let quotas: Partial<Quotas> = {};
+/** A JSON object column; unreadable or absent (a row from before its migration): {}, the defaults apply. */
+function settings<T>(text: string | null | undefined): Partial<T> {
   try {
-    quotas = JSON.parse(row.quotas) as Partial<Quotas>;
+    const v = JSON.parse(text ?? '{}') as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Partial<T>) : {};
   } catch {
-    /* unreadable: the defaults apply */
+    return {};
   }
-  return { id: row.id, name: row.name, quotas, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+}
+
+function toAccount(row: AccountsTable): AccountRecord {
+  const retention = settings<NonNullable<AccountRecord['retention']>>(row.retention);
+  return {
+    id: row.id,
+    name: row.name,
+    quotas: settings<Quotas>(row.quotas),
+    ...(Object.keys(retention).length > 0 ? { retention } : {}),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
 }
 
 export class SqlApiKeyRepository implements ApiKeyRepository {
@@ -85,7 +97,10 @@ export class SqlApiKeyRepository implements ApiKeyRepository {
 export class SqlAccountRepository implements AccountRepository {
   constructor(private readonly db: Kysely<Tables>) {}
   async create(a: AccountRecord): Promise<void> {
-    await this.db.insertInto('accounts').values({ id: a.id, name: a.name, quotas: JSON.stringify(a.quotas), created_at: a.createdAt, updated_at: a.updatedAt }).execute();
+    await this.db
+      .insertInto('accounts')
+      .values({ id: a.id, name: a.name, quotas: JSON.stringify(a.quotas), retention: JSON.stringify(a.retention ?? {}), created_at: a.createdAt, updated_at: a.updatedAt })
+      .execute();
   }
   async get(id: string): Promise<AccountRecord | null> {
     const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -98,19 +113,21 @@ export class SqlAccountRepository implements AccountRepository {
     const accounts = rows.slice(0, query.limit).map(toAccount);
     return { accounts, nextCursor: rows.length > query.limit ? accounts[accounts.length - 1].id : null };
   }
-  async update(id: string, patch: { name?: string; quotas?: Partial<Quotas>; updatedAt: number }): Promise<AccountRecord | null> {
+  async update(id: string, patch: { name?: string; quotas?: Partial<Quotas>; retention?: AccountRecord['retention']; updatedAt: number }): Promise<AccountRecord | null> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) return null;
       const current = toAccount(row);
       // A quota set to null means "no limit" and is kept; one left out keeps its current value.
+      // Retention the same way: null is "until deleted", a field left out keeps its value.
       const quotas = patch.quotas ? { ...current.quotas, ...patch.quotas } : current.quotas;
+      const retention = patch.retention ? { ...current.retention, ...patch.retention } : current.retention ?? {};
       await trx
         .updateTable('accounts')
-        .set({ name: patch.name ?? current.name, quotas: JSON.stringify(quotas), updated_at: patch.updatedAt })
+        .set({ name: patch.name ?? current.name, quotas: JSON.stringify(quotas), retention: JSON.stringify(retention), updated_at: patch.updatedAt })
         .where('id', '=', id)
         .execute();
-      return { ...current, name: patch.name ?? current.name, quotas, updatedAt: patch.updatedAt };
+      return { ...current, name: patch.name ?? current.name, quotas, ...(Object.keys(retention).length > 0 ? { retention } : {}), updatedAt: patch.updatedAt };
     });
   }
 }

@@ -37,9 +37,10 @@ export async function applyWithMessages(
   });
 }
 
-/** The outputs, and the bytes their stored files take (the account's storage use sums it). */
+/** The outputs, and the bytes their stored files take (the account's storage use sums it; removed outputs take none). */
 export function outputColumns(outputs: OutputState[]) {
-  return { outputs: JSON.stringify(outputs), output_bytes: outputs.reduce((n, o) => n + o.files.reduce((m, f) => m + f.size, 0), 0) };
+  const stored = outputs.filter((o) => o.status !== 'expired' && o.status !== 'deleted');
+  return { outputs: JSON.stringify(outputs), output_bytes: stored.reduce((n, o) => n + o.files.reduce((m, f) => m + f.size, 0), 0) };
 }
 
 /**
@@ -56,6 +57,8 @@ export function columns(w: JobWrite) {
     if (w.runAfter !== undefined) set.run_after = w.runAfter;
     if (w.startedAt !== undefined) set.started_at = w.startedAt;
     if (w.finishedAt !== undefined) set.finished_at = w.finishedAt;
+    // A fresh start (retry by the user) makes new outputs: they are stored again until their own expiry.
+    if (w.finishedAt === null) set.outputs_removed_at = null;
     if (w.usage !== undefined) set.usage = JSON.stringify(w.usage);
     if (w.attempts === 'refund') set.attempts = eb('attempts', '-', 1);
     if (w.attempts === 'reset') set.attempts = 0;

@@ -11,6 +11,7 @@ import type { Tables } from './schema.js';
 import { insertOutbox, WEBHOOK_ROWS_ONLY, type OutboxWriteOptions } from './outbox.repository.js';
 import { toJob } from './rows.js';
 import { applyWithMessages, atomically, claimById, columns, fencedUpdate, outputColumns } from './job-writes.js';
+import { accountUsage } from './account-usage.js';
 
 /** Only the rows `principal` may read: the one filter of every read made for a user (get, list, usageByDay). */
 function visibleTo<O>(q: SelectQueryBuilder<Tables, 'jobs', O>, principal: Principal): SelectQueryBuilder<Tables, 'jobs', O> {
@@ -88,6 +89,10 @@ export class SqlJobRepository implements JobRepository {
         output_bytes: 0,
         route: jobRoute(job.outputs),
         usage: null,
+        outputs_seconds: job.retention?.outputsSeconds ?? null,
+        source_seconds: job.retention?.sourceSeconds ?? null,
+        outputs_removed_at: null,
+        deleted_at: null,
       };
       await trx.insertInto('jobs').values(row).execute();
       await insertOutbox(trx, first.messages ?? [], job.createdAt, this.writes);
@@ -101,7 +106,8 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async list(principal: Principal, query: { status?: JobStatus; limit: number; cursor?: string }): Promise<JobPage> {
-    let q = visibleTo(this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1), principal);
+    // A deleted job is read by its id (GET, an Idempotency-Key replay), never listed.
+    let q = visibleTo(this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(query.limit + 1), principal).where('deleted_at', 'is', null);
     if (query.status) q = q.where('status', '=', query.status);
     if (query.cursor) q = q.where('id', '<', query.cursor);
     const rows = await q.execute();
@@ -187,7 +193,8 @@ export class SqlJobRepository implements JobRepository {
         .updateTable('jobs')
         .set(columns(decision.write))
         .where('id', '=', id)
-        .where('status', 'in', [...decision.from]);
+        .where('status', 'in', [...decision.from])
+        .where('deleted_at', 'is', null);
       if (decision.unclaimedOnly) q = q.where('attempts', '=', 0);
       return (await q.executeTakeFirst()).numUpdatedRows;
     });
@@ -211,23 +218,7 @@ export class SqlJobRepository implements JobRepository {
     });
   }
 
-  async accountUsage(accountId: string): Promise<AccountUsage> {
-    const jobs = await this.db
-      .selectFrom('jobs')
-      .select((eb) => [
-        eb.fn.sum<number>('output_bytes').as('bytes'),
-        eb.fn.sum<number>(eb.case().when('status', '=', 'running').then(1).else(0).end()).as('running'),
-        eb.fn.sum<number>(eb.case().when('status', '=', 'queued').then(1).else(0).end()).as('queued'),
-      ])
-      .where('account_id', '=', accountId)
-      .executeTakeFirstOrThrow();
-    const uploads = await this.db
-      .selectFrom('uploads')
-      .select((eb) => eb.fn.sum<number>('size').as('bytes'))
-      .where('account_id', '=', accountId)
-      .executeTakeFirstOrThrow();
-    const outputBytes = Number(jobs.bytes ?? 0);
-    const uploadBytes = Number(uploads.bytes ?? 0);
-    return { storageBytes: outputBytes + uploadBytes, uploadBytes, outputBytes, runningJobs: Number(jobs.running ?? 0), queuedJobs: Number(jobs.queued ?? 0) };
+  accountUsage(accountId: string): Promise<AccountUsage> {
+    return accountUsage(this.db, accountId);
   }
 }

@@ -6,6 +6,7 @@ import { accountsMigration } from './accounts.migration.js';
 import { principalOwnerMigration } from './principal-owner.migration.js';
 import { usersMigration } from './users.migration.js';
 import { webhooksMigration } from './webhooks.migration.js';
+import { lifecycleMigration } from './lifecycle.migration.js';
 
 /**
  * Numbered migrations (graphile-worker style), applied in order, each once. They are
@@ -233,6 +234,8 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
     '0014_users': usersMigration(caps),
     // Webhook endpoints, events, deliveries and attempts (its own file).
     '0015_webhooks': webhooksMigration(caps),
+    // Presets, retention, deletion (its own file). 0015 is another release's migration.
+    '0016_lifecycle': lifecycleMigration(caps),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { JobRecord, JobStatus, UploadRecord } from '../../domain/job.js';
+import type { JobRecord, JobStatus, UploadRecord, UploadStatus } from '../../domain/job.js';
 import type { JobsTable, UploadsTable } from './schema.js';
 
 const json = <T>(text: string | null): T | null => (text == null ? null : (JSON.parse(text) as T));
@@ -28,7 +28,20 @@ export function toJob(row: JobsTable): JobRecord {
     leaseOwner: row.lease_owner,
     leaseExpiresAt: num(row.lease_expires_at),
     usage: json(row.usage ?? null),
+    retention: { outputsSeconds: num(row.outputs_seconds ?? null), sourceSeconds: num(row.source_seconds ?? null) },
+    outputsRemovedAt: num(row.outputs_removed_at ?? null),
+    deletedAt: num(row.deleted_at ?? null),
   };
+}
+
+/** The retention an upload was made with; unreadable or absent (before 0016): none asked for. */
+function retentionOf(text: string | null | undefined): UploadRecord['retention'] {
+  try {
+    const r = JSON.parse(text ?? '{}') as UploadRecord['retention'];
+    return r && typeof r === 'object' ? r : {};
+  } catch {
+    return {};
+  }
 }
 
 export function toUpload(row: UploadsTable): UploadRecord {
@@ -41,11 +54,16 @@ export function toUpload(row: UploadsTable): UploadRecord {
     key: row.storage_key,
     createdAt: Number(row.created_at),
   };
-  // Ready uploads look as they always did; only a pending presigned upload carries its state.
+  // Ready uploads without a lifetime look as they always did; the rest carry what they have.
+  const retention = retentionOf(row.retention);
+  if (retention && Object.keys(retention).length > 0) upload.retention = retention;
+  if (row.source_expires_at != null) upload.sourceExpiresAt = Number(row.source_expires_at);
+  if (row.removed_at != null) upload.removedAt = Number(row.removed_at);
   if (row.status === 'pending') {
     upload.status = 'pending';
     upload.multipartId = row.multipart_id ?? null;
     upload.expiresAt = row.expires_at === null || row.expires_at === undefined ? null : Number(row.expires_at);
   }
+  if (row.status === 'expired' || row.status === 'deleted') upload.status = row.status satisfies UploadStatus;
   return upload;
 }

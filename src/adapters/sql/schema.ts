@@ -40,6 +40,12 @@ export interface JobsTable {
   route: string;
   /** JSON of what the job used (src/domain/usage.ts), written when an attempt settles; null before (0011). */
   usage: string | null;
+  /** 0016: seconds its outputs are kept after it finished (null: until deleted), its own limit on its upload's source. */
+  outputs_seconds: number | null;
+  source_seconds: number | null;
+  /** 0016: when its output files were removed (expired or deleted); when it was deleted (the row stays). */
+  outputs_removed_at: number | null;
+  deleted_at: number | null;
 }
 
 export interface UploadsTable {
@@ -60,6 +66,10 @@ export interface UploadsTable {
   probe: string | null;
   /** The account that owns the upload (0010). */
   account_id: string;
+  /** 0016: JSON of the retention asked for ({} when none); when the source is removed (null: kept); when it was removed. */
+  retention: string;
+  source_expires_at: number | null;
+  removed_at: number | null;
 }
 
 /** 0010. */
@@ -70,6 +80,8 @@ export interface AccountsTable {
   quotas: string;
   created_at: number;
   updated_at: number;
+  /** 0016: JSON of the retention set on this account only. */
+  retention: string;
 }
 
 export interface ApiKeysTable {
@@ -220,6 +232,17 @@ export interface WebhookDeliveriesTable {
   updated_at: number;
 }
 
+/** 0016: an account's presets (src/domain/presets.ts), by (account, name). */
+export interface PresetsTable {
+  account_id: string;
+  name: string;
+  description: string | null;
+  /** JSON array of the outputs as given. */
+  outputs: string;
+  created_at: number;
+  updated_at: number;
+}
+
 /** 0015: one attempt of a delivery. */
 export interface WebhookAttemptsTable {
   id: Generated<number>;
@@ -229,6 +252,25 @@ export interface WebhookAttemptsTable {
   latency_ms: number;
   response_body: string | null;
   error: string | null;
+}
+
+/** 0016: storage keys to delete, written in the transaction that removed them (src/ports/lifecycle.port.ts). */
+export interface StorageDeletionsTable {
+  id: Generated<number>;
+  storage_key: string;
+  account_id: string;
+  created_at: number;
+  /** Not tried again before this (after a failure). */
+  available_at: number;
+  attempts: number;
+  last_error: string | null;
+}
+
+/** 0016: named leases: one holder at a time across processes (the retention sweeper). */
+export interface LeasesTable {
+  name: string;
+  owner: string | null;
+  lease_until: number;
 }
 
 export interface Tables {
@@ -247,4 +289,7 @@ export interface Tables {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  presets: PresetsTable;
+  storage_deletions: StorageDeletionsTable;
+  leases: LeasesTable;
 }

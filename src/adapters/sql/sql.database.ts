@@ -8,6 +8,8 @@ import { SqlUploadRepository } from './upload.repository.js';
 import { SqlWebhookDeliveryStore } from './webhook-delivery.store.js';
 import { SqlWebhookRepository } from './webhook.repository.js';
 import { SqlAccountRepository, SqlApiKeyRepository } from './account.repository.js';
+import { SqlPresetRepository } from './preset.repository.js';
+import { SqlRetentionRepository } from './retention.repository.js';
 import { SqlInviteRepository, SqlLoginFailureRepository, SqlSessionRepository, SqlUserRepository } from './user.repository.js';
 
 export interface SqlDatabaseOptions {
@@ -40,6 +42,8 @@ export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities, o
     outbox: new SqlOutboxRepository(kysely, caps, writes),
     webhooks: new SqlWebhookRepository(kysely),
     webhookDeliveries: new SqlWebhookDeliveryStore(kysely, caps),
+    presets: new SqlPresetRepository(kysely),
+    retention: new SqlRetentionRepository(kysely),
     transaction: <T>(work: (tx: UnitOfWork) => Promise<T>) =>
       kysely.transaction().execute((trx) =>
         work({ jobs: new SqlJobRepository(trx, writes), uploads: new SqlUploadRepository(trx, writes), outbox: new SqlOutboxRepository(trx, caps, writes) }),

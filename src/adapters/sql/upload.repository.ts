@@ -32,12 +32,19 @@ export class SqlUploadRepository implements UploadRepository {
         expires_at: u.expiresAt ?? null,
         owner_key_id: creatorOf(principal),
         account_id: ownerOf(principal),
+        retention: JSON.stringify(u.retention ?? {}),
+        source_expires_at: u.sourceExpiresAt ?? null,
+        removed_at: null,
       })
       .execute();
   }
-  async markReady(principal: Principal, id: string, done: { sha256: string; at?: number }, messages: OutboxMessage[] = []): Promise<boolean> {
+  async markReady(principal: Principal, id: string, done: { sha256: string; at?: number; sourceExpiresAt?: number | null }, messages: OutboxMessage[] = []): Promise<boolean> {
     return applyWithMessages(this.db, messages, done.at ?? 0, async (db) => {
-      let q = db.updateTable('uploads').set({ status: 'ready', sha256: done.sha256, multipart_id: null }).where('id', '=', id).where('status', '=', 'pending');
+      let q = db
+        .updateTable('uploads')
+        .set({ status: 'ready', sha256: done.sha256, multipart_id: null, ...(done.sourceExpiresAt !== undefined ? { source_expires_at: done.sourceExpiresAt } : {}) })
+        .where('id', '=', id)
+        .where('status', '=', 'pending');
       const owner = readableOwner(principal);
       if (owner !== null) q = q.where('account_id', '=', owner);
       return (await q.executeTakeFirst()).numUpdatedRows;

@@ -77,7 +77,7 @@ export class SqlUserRepository implements UserRepository {
       if (taken) return false;
       await trx
         .insertInto('accounts')
-        .values({ id: account.id, name: account.name, quotas: JSON.stringify(account.quotas), created_at: account.createdAt, updated_at: account.updatedAt })
+        .values({ id: account.id, name: account.name, quotas: JSON.stringify(account.quotas), retention: JSON.stringify(account.retention ?? {}), created_at: account.createdAt, updated_at: account.updatedAt })
         .execute();
       if (await insertUser(trx, user)) return true;
       // Lost a race for the email: the account goes too.

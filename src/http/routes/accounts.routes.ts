@@ -11,6 +11,7 @@ export function presentAccount(v: AccountView) {
     id: v.account.id,
     name: v.account.name,
     quotas: v.quotas,
+    retention: v.retention,
     createdAt: iso(v.account.createdAt),
     updatedAt: iso(v.account.updatedAt),
     ...(v.usage ? { usage: v.usage } : {}),

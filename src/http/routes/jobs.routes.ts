@@ -31,6 +31,12 @@ export async function jobRoutes(app: FastifyInstance, deps: HttpDeps) {
     return presentJob(await deps.jobs.get(principalOf(request), id), presentContext(request, deps));
   });
 
+  // Its output files, now; the job stays readable by id with `deletedAt` (docs/lifecycle.md).
+  app.delete('/v1/jobs/:id', { config: { scope: 'jobs:write' } }, async (request) => {
+    const { id } = request.params as { id: string };
+    return presentJob(await deps.deletion.deleteJob(principalOf(request), id), presentContext(request, deps));
+  });
+
   app.post('/v1/jobs/:id/cancel', { config: { scope: 'jobs:write' } }, async (request) => {
     const { id } = request.params as { id: string };
     return presentJob(await deps.jobs.cancel(principalOf(request), id), presentContext(request, deps));

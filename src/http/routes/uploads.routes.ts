@@ -4,6 +4,8 @@ import { Readable } from 'node:stream';
 import { DomainError } from '../../domain/errors.js';
 import type { UploadRecord } from '../../domain/job.js';
 import type { ReceivedFile } from '../../services/uploads.service.js';
+import { parseRetention } from '../../services/retention.service.js';
+import type { Retention } from '../../domain/retention.js';
 import { guardUploadBody, multipartError } from '../upload-body.js';
 import { UploadSlots } from '../upload-slots.js';
 import { presentUpload } from '../presenters.js';
@@ -37,12 +39,15 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
       throw new DomainError('unsupported_media_type', 'send the file as multipart/form-data (field `file`) or as a raw body such as application/octet-stream, not as JSON');
     }
     const principal = principalOf(request);
+    const query = request.query as { filename?: string; retention?: string };
+    // Checked before a byte is stored: a bad retention refuses the upload, it does not keep it forever.
+    const retention = parseRetention(query.retention, 'retention query parameter');
     const release = slots.acquire(principal.keyId);
     const guard = guardUploadBody(request, { idleMs: deps.uploadIdleMs });
     try {
       const upload = request.isMultipart()
-        ? await receiveMultipart(request, deps, guard.signal)
-        : await deps.uploads.create(principal, request.body as Readable, { filename: (request.query as { filename?: string }).filename, contentType: request.headers['content-type'] }, { signal: guard.signal });
+        ? await receiveMultipart(request, deps, guard.signal, retention)
+        : await deps.uploads.create(principal, request.body as Readable, { filename: query.filename, contentType: request.headers['content-type'], retention }, { signal: guard.signal });
       return reply.status(201).send(presentUpload(upload));
     } finally {
       guard.release();
@@ -62,6 +67,12 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
     const { id } = request.params as { id: string };
     return presentUpload(await deps.uploads.get(principalOf(request), id));
   });
+
+  // The source, now (docs/lifecycle.md); 409 upload_in_use while a queued or running job reads it.
+  app.delete('/v1/uploads/:id', { config: { scope: 'uploads:write' } }, async (request) => {
+    const { id } = request.params as { id: string };
+    return presentUpload(await deps.deletion.deleteUpload(principalOf(request), id));
+  });
 }
 
 /** A JSON body asking for a presigned URL (any other JSON is refused below as before). */
@@ -73,16 +84,26 @@ function isPresignedRequest(body: unknown): body is { method: 'presigned' } {
  * The one `file` part of a multipart body. A second file part, a body cut inside a part or
  * without a boundary is refused with a 400 naming the problem; what was stored is removed.
  */
-async function receiveMultipart(request: FastifyRequest, deps: HttpDeps, signal: AbortSignal): Promise<UploadRecord> {
+async function receiveMultipart(request: FastifyRequest, deps: HttpDeps, signal: AbortSignal, fromQuery: Retention | undefined): Promise<UploadRecord> {
   let received: ReceivedFile | null = null;
-  let meta: { filename: string; contentType: string } | null = null;
+  let meta: { filename: string; contentType: string; retention?: Retention } | null = null;
   try {
     for await (const part of request.files({ limits: { fileSize: deps.maxUploadBytes + 1, files: 1, fields: 10, parts: 20 } })) {
       if (part.fieldname !== 'file') {
         part.file.resume();
         throw new DomainError('upload_missing_file', `send the media as a multipart field named \`file\` (got a file in \`${part.fieldname.slice(0, 64)}\`)`);
       }
-      meta = { filename: part.filename, contentType: part.mimetype };
+      // A `retention` field sent before the file (JSON), else the query parameter's.
+      const field = part.fields.retention;
+      const value = field && !Array.isArray(field) && field.type === 'field' ? field.value : undefined;
+      let retention = fromQuery;
+      try {
+        if (value !== undefined) retention = parseRetention(value, 'retention form field');
+      } catch (err) {
+        part.file.resume();
+        throw err;
+      }
+      meta = { filename: part.filename, contentType: part.mimetype, retention };
       received = await deps.uploads.receive(principalOf(request), part.file, { signal });
     }
   } catch (err) {

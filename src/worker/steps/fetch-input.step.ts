@@ -21,6 +21,9 @@ export async function fetchInput(a: AttemptContext): Promise<FetchedInput> {
   if (a.job.inputUrl) return importInput(a, a.job.inputUrl);
   const upload = await a.deps.db.uploads.get(SYSTEM_PRINCIPAL, a.job.uploadId);
   if (!upload) throw new DomainError('input_invalid', `the upload ${a.job.uploadId} no longer exists`);
+  // Removed while the job was being submitted (the sweeper and the API raced): say so, do not retry.
+  if (upload.status === 'expired') throw new DomainError('upload_expired', `the source of upload ${upload.id} expired under its retention and was removed; upload the file again`);
+  if (upload.status === 'deleted') throw new DomainError('upload_deleted', `upload ${upload.id} was deleted; upload the file again`);
   const { db } = a.deps;
   const stored = await db.uploads.storedProbe(upload.id).catch(() => null);
   return { key: upload.key, release: async () => undefined, probe: { stored, save: (p) => db.uploads.saveProbe(upload.id, p) } };
