@@ -9,7 +9,7 @@ import { ADMIN, inAccount } from '../helpers/principals.js';
 import { postgresDb, sqliteDb, type OldDb } from './old-db.js';
 
 /** The schema before presets and retention (0015 is another release's). */
-const PREVIOUS = '0014_users';
+const PREVIOUS = '0015_webhooks';
 const at = Date.UTC(2026, 11, 1, 12);
 const YEARS = 20 * 365 * 86_400_000;
 const file = (n: string, size: number) => ({ name: n, key: `acc_school/jobs/job_done/00-thumbnail/${n}`, size, contentType: 'image/jpeg' });

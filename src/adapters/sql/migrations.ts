@@ -234,7 +234,7 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
     '0014_users': usersMigration(caps),
     // Webhook endpoints, events, deliveries and attempts (its own file).
     '0015_webhooks': webhooksMigration(caps),
-    // Presets, retention, deletion (its own file). 0015 is another release's migration.
+    // Presets, retention, deletion (its own file).
     '0016_lifecycle': lifecycleMigration(caps),
   };
 }
