@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { dropSchema, freshSchema, PG_URL } from '../contracts/postgres.schema.js';
 import { spawnRole, type ClusterProcess } from '../helpers/distributed-cluster.js';
 import { TEST_KEY } from '../helpers/platform.js';
+import { TcpRelay } from '../helpers/tcp-relay.js';
 import { tempDir, waitFor } from '../helpers/temp.js';
 
 const REDIS_URL = process.env.MEDIAFORGE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -105,46 +105,9 @@ describe('e2e: two API processes on one Redis share one budget', { timeout: 180_
   });
 });
 
-/** A TCP relay to the real Redis that the test can cut and restore: a Redis outage on demand. */
-class Relay {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  constructor(readonly port: number) {}
-
-  static async freePort(): Promise<number> {
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
-    await new Promise((r) => s.close(r));
-    return port;
-  }
-
-  async up(): Promise<void> {
-    const target = new URL(REDIS_URL);
-    this.server = createServer((client) => {
-      const upstream = connect(Number(target.port || 6379), target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
-  }
-
-  async down(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    if (this.server) await new Promise((r) => this.server!.close(r));
-    this.server = null;
-  }
-}
-
 describe('e2e: rate limits when Redis is away', { timeout: 180_000 }, () => {
   let cluster: Awaited<ReturnType<typeof apiEnv>>;
-  let relay: Relay;
+  let relay: TcpRelay;
   let api: ClusterProcess & { url: string };
   let redis: Redis;
   const counted = async () => {
@@ -152,7 +115,10 @@ describe('e2e: rate limits when Redis is away', { timeout: 180_000 }, () => {
     return keys.length ? Number(await redis.get(keys[0]!)) : 0;
   };
   before(async () => {
-    relay = new Relay(await Relay.freePort());
+    // A relay to the real Redis that the test cuts and restores; down until the test says.
+    const target = new URL(REDIS_URL);
+    relay = await TcpRelay.open({ host: target.hostname, port: Number(target.port || 6379) });
+    await relay.down();
     cluster = await apiEnv(`redis://127.0.0.1:${relay.port}`, 4);
     redis = new Redis(REDIS_URL);
   });
