@@ -34,9 +34,8 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
-import { type ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { Api, cpuTimes, FFMPEG, median, onCleanup, Options, REPO_DIR, run, runMain, sleep, spawnTracked, startServer, table, tempDir } from './lib.js';
+import { Api, cpuTimes, FFMPEG, median, onCleanup, Options, run, runMain, startRole, startServer, table, tempDir } from './lib.js';
 
 const opts = new Options();
 const PG_URL = process.env.MEDIAFORGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -76,22 +75,6 @@ const SIDES: Side[] = [
 // ---------------------------------------------------------------------------------------
 // Servers
 
-/** Starts `node bin/mediaforge.js <role>` and waits for its ready line. */
-async function startRole(role: 'api' | 'worker', env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawnTracked(process.execPath, [join(REPO_DIR, 'bin', 'mediaforge.js'), role], { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-32 * 1024));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const m = ready.exec(out);
-    if (m) return { child, match: m };
-    if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode}:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`${role} did not start within 60 s:\n${out}`);
-    await sleep(50);
-  }
-}
 
 /** One server per side and the id of a succeeded job each can read. */
 async function startSides(store: string, clip: string): Promise<Array<{ side: Side; server: Running; key: string; jobId: string }>> {

@@ -171,6 +171,31 @@ export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions = {
   return child;
 }
 
+/**
+ * Starts `node bin/mediaforge.js <role>` (api, worker) and waits for its ready line; `log()`
+ * is the last 32 KiB it printed. `graceful`: stopped with SIGTERM at cleanup, as spawnTracked.
+ */
+export async function startRole(
+  role: 'api' | 'worker',
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  graceful = false,
+): Promise<{ child: ChildProcess; match: RegExpExecArray; log(): string }> {
+  const child = spawnTracked(process.execPath, [join(REPO_DIR, 'bin', 'mediaforge.js'), role], { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] }, graceful);
+  let out = '';
+  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-32 * 1024));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const m = ready.exec(out);
+    if (m) return { child, match: m, log: () => out };
+    if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode}:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`${role} did not start within 60 s:\n${out}`);
+    await sleep(50);
+  }
+}
+
 export interface RunResult {
   ms: number;
   code: number | null;

@@ -26,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Api, cpuTimes, FFMPEG, median, onCleanup, Options, REPO_DIR, run, runMain, sleep, spawnTracked, table, tempDir } from './lib.js';
+import { Api, cpuTimes, FFMPEG, median, onCleanup, Options, run, runMain, startRole, sleep, table, tempDir } from './lib.js';
 
 const opts = new Options();
 const PG_URL = process.env.MEDIAFORGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -38,22 +38,6 @@ interface Proc {
   log(): string;
 }
 
-/** Starts `node bin/mediaforge.js <role>` and waits until its log line says it is up. */
-async function startRole(role: 'api' | 'worker', env: NodeJS.ProcessEnv, ready: RegExp): Promise<Proc & { match: RegExpExecArray }> {
-  const child = spawnTracked(process.execPath, [join(REPO_DIR, 'bin', 'mediaforge.js'), role], { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-32 * 1024));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const m = ready.exec(out);
-    if (m) return { child, log: () => out, match: m };
-    if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode}:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`${role} did not start within 60 s:\n${out}`);
-    await sleep(50);
-  }
-}
 
 async function stopProc(p: Proc): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;

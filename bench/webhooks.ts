@@ -21,14 +21,13 @@
  * Options (argv or env BENCH_*): --jobs (20), --endpoints (5), --replays (10).
  * Services: MEDIAFORGE_TEST_PG_URL (default the local PostgreSQL).
  */
-import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { Api, FFMPEG, median, onCleanup, Options, REPO_DIR, run, runMain, sleep, spawnTracked, table, tempDir } from './lib.js';
+import { Api, FFMPEG, median, onCleanup, Options, run, runMain, startRole, table, tempDir } from './lib.js';
 
 const opts = new Options();
 const PG_URL = process.env.MEDIAFORGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -93,21 +92,6 @@ async function startReceiver() {
   };
 }
 
-async function startRole(role: 'api' | 'worker', env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawnTracked(process.execPath, [join(REPO_DIR, 'bin', 'mediaforge.js'), role], { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] }, true);
-  let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-32 * 1024));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const m = ready.exec(out);
-    if (m) return { child, match: m };
-    if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode}:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`${role} did not start within 60 s:\n${out}`);
-    await sleep(50);
-  }
-}
 
 /** `n` signed POSTs straight to the receiver, `lanes` at once, each on a new connection (as the sender makes them). */
 async function bareRate(url: string, secret: string, n: number, lanes: number): Promise<number> {
@@ -164,8 +148,8 @@ async function main() {
     MEDIAFORGE_QUEUE: 'db', MEDIAFORGE_QUEUE_NAME: `mfbench-wh-${id}`, MEDIAFORGE_STORAGE: 'fs', MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '0',
     MEDIAFORGE_WEBHOOK_ALLOWLIST: `127.0.0.1:${receiver.port}`,
   });
-  const apiProc = await startRole('api', env, /mediaforge api is running on (http:\/\/\S+)/);
-  await startRole('worker', env, /mediaforge worker \S+ is running/);
+  const apiProc = await startRole('api', env, /mediaforge api is running on (http:\/\/\S+)/, true);
+  await startRole('worker', env, /mediaforge worker \S+ is running/, true);
   const api = new Api({ url: apiProc.match[1]!, apiKey });
   const since = new Date().toISOString();
 
