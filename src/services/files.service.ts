@@ -93,7 +93,16 @@ export class FilesService {
     return this.deps.downloads.redirectFor(file.key, file.headers, { nowMs: file.checkedAtMs, linkExpiresAtMs: file.linkExpiresAtMs });
   }
 
-  read(file: OpenedFile, range?: ByteRange) {
-    return this.deps.blobs.get(file.key, range);
+  /**
+   * The bytes of a file `open` found. The sweeper may remove it in between (the row says
+   * `expired` first, the blob goes a moment later): then the answer says why, as `open` would.
+   */
+  async read(file: OpenedFile, range?: ByteRange) {
+    try {
+      return await this.deps.blobs.get(file.key, range);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'not_found') throw await this.missing(file.key);
+      throw err;
+    }
   }
 }

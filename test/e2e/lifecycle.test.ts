@@ -146,6 +146,9 @@ describe('e2e: the sweeper expires files on the local folder (short retention, s
     assert.equal(Date.parse(job.outputsExpireAt) - Date.parse(job.finishedAt), 1000);
 
     await waitFor(async () => (await p.api('GET', `/v1/jobs/${job.id}`)).body.outputs[0].status === 'expired', { what: 'outputs expired', timeoutMs: 30_000 });
+    // The row says expired first; the file goes with the deletion pass just after.
+    const outputsDir = join(p.dataDir, 'storage', 'acc_admin', 'jobs');
+    await waitFor(async () => (await readdir(outputsDir).catch((): string[] => [])).length === 0, { what: 'output files removed', timeoutMs: 30_000 });
     const res = await fetch(link);
     const body = (await res.json()) as any;
     assert.deepEqual([res.status, body.error.code], [410, 'file_expired'], 'the link verified, the file is gone');

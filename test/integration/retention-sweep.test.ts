@@ -106,7 +106,8 @@ for (const [name, open] of [['SQLite + local folder', sqliteAndFs], ['PostgreSQL
       const kept = await upload(a, 100, { sourceSeconds: null });
       const { id, keys } = await finishedJob(a, src.id);
       const link = tokenFor(keys[0]);
-      assert.equal((await files.open(link, keys[0])).size, 300);
+      const opened = await files.open(link, keys[0]);
+      assert.equal(opened.size, 300);
       assert.deepEqual(await b.db.jobs.accountUsage(a.accountId).then((u) => [u.uploadBytes, u.outputBytes]), [2100, 600]);
 
       const w1 = sweeper('w1');
@@ -116,6 +117,7 @@ for (const [name, open] of [['SQLite + local folder', sqliteAndFs], ['PostgreSQL
       assert.deepEqual(await w1.sweep(), { uploadsExpired: 0, jobsExpired: 1, filesDeleted: 2, filesFailed: 0 }, "the upload's outputsSeconds (30) reached");
       for (const k of keys) assert.equal(await b.blobs.stat(k), null, `${k} removed from storage`);
       await assert.rejects(files.open(link, keys[0]), isCode('file_expired'));
+      await assert.rejects(files.read(opened), isCode('file_expired'), 'opened before the sweep, read after: the same answer');
       const job = (await b.db.jobs.get(a, id))!;
       assert.deepEqual([job.status, job.outputs[0].status, job.outputsRemovedAt], ['succeeded', 'expired', T0 + 30 * S], 'the job record stays');
 
