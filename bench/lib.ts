@@ -181,7 +181,9 @@ export async function startRole(
   ready: RegExp,
   graceful = false,
 ): Promise<{ child: ChildProcess; match: RegExpExecArray; log(): string }> {
-  const child = spawnTracked(process.execPath, [join(REPO_DIR, 'bin', 'mediaforge.js'), role], { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] }, graceful);
+  // BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile to <dir>/<role>/ when it exits (open in Chrome DevTools).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(process.env.BENCH_CPU_PROF, role)] : [];
+  const child = spawnTracked(process.execPath, [...prof, join(REPO_DIR, 'bin', 'mediaforge.js'), role], { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] }, graceful);
   let out = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-32 * 1024));
   child.stdout!.on('data', keep);

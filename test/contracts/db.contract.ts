@@ -408,6 +408,27 @@ export function runDbContract(name: string, make: () => Promise<DbUnderTest>) {
       assert.equal(byName && byName !== 'held' ? byName.job.id : byName, legacy.id);
     });
 
+    it('the claim of a token takes over its job when that job runs with an expired lease, before any waiting job', async () => {
+      const defaults = { storageBytes: null, runningJobs: null, processingMinutesPerMonth: null, uploadBytes: null };
+      const [r, s] = [inAccount('acc_claim_r'), inAccount('acc_claim_s')];
+      const audio = [{ spec: { type: 'audio' }, status: 'pending', files: [] }] as unknown as OutputState[];
+      const at = 11_000_000;
+      const req = (now: number) => ({ route: 'audio' as const, owner: 'w2', now, leaseMs: 1_000, defaults });
+      const r1 = (await db.jobs.create(r, newJob(at, { outputs: audio }))).job;
+      const first = await db.jobs.claimNext(req(at + 1));
+      assert.ok(first && first !== 'held');
+      assert.equal(first.job.id, r1.id);
+      const r2 = (await db.jobs.create(r, newJob(at + 2, { outputs: audio }))).job;
+      const s1 = (await db.jobs.create(s, newJob(at + 3, { outputs: audio }))).job;
+      const live = await db.jobs.claimNext({ ...req(at + 500), expiredHint: r1.id });
+      assert.ok(live && live !== 'held');
+      assert.equal(live.job.id, s1.id, 'r1 still holds its lease: the token takes a waiting job, of the account that runs none');
+      const taken = await db.jobs.claimNext({ ...req(at + 5_000), expiredHint: r1.id });
+      assert.ok(taken && taken !== 'held');
+      assert.deepEqual([taken.job.id, taken.job.attempts], [r1.id, 2], 'its worker is gone: the token takes it over, r2 waits');
+      assert.equal((await db.jobs.get(r, r2.id))?.status, 'queued');
+    });
+
     it('lists, touches and revokes keys within their account only', async () => {
       await db.apiKeys.create({ id: 'key_ca1', name: 'ci', hash: 'h-ca1', createdAt: 1, accountId: 'acc_ka', scopes: ['jobs:read'] });
       await db.apiKeys.create({ id: 'key_cb1', name: 'ci', hash: 'h-cb1', createdAt: 2, accountId: 'acc_kb', scopes: ['jobs:write'] });

@@ -130,11 +130,12 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async claimNext(req: ClaimNext): Promise<{ job: JobRecord; limited: boolean } | 'held' | null> {
-    if (req.expiredHint) {
-      const taken = await claimById(this.db, req.expiredHint, req.owner, req.now, req.leaseMs, 'expired', this.writes);
-      if (taken) return { job: taken, limited: false };
-    }
-    const fair = await claimFair(this.db, req, (db, id) => claimById(db, id, req.owner, req.now, req.leaseMs, 'queued', this.writes));
+    const fair = await claimFair(
+      this.db,
+      req,
+      (db, id) => claimById(db, id, req.owner, req.now, req.leaseMs, 'queued', this.writes),
+      (db, id) => claimById(db, id, req.owner, req.now, req.leaseMs, 'expired', this.writes),
+    );
     if (fair !== null || !req.expiredHint) return fair;
     // Nothing waits on this route by the column, yet the token names a job: one written without
     // its route (an API process of the previous version during a roll). Take it by id.
