@@ -10,12 +10,14 @@ import type { FetchedInput } from './fetch-input.step.js';
  * Step 2: the one probe of the input (sniff, structure, ffprobe, limits; for an upload, once
  * per upload), the damage
  * verdict's admission of the source, the interlace scan when an output needs it, and the
- * metadata written as `input.metadata`. Returns the metadata every output decides from.
+ * metadata every output decides from (the first run's write records it as `input.metadata`,
+ * so the attempt pays one write for both).
  */
 export async function probe(a: AttemptContext, inputPath: string, input: Pick<FetchedInput, 'probe'> = {}): Promise<MediaMetadata> {
-  const { runner, db } = a.deps;
+  const { runner } = a.deps;
   const { signal } = a;
-  a.reporter.report(0, STAGES.probing);
+  // A stored probe is reused at once: no stage to show for it.
+  if (!input.probe?.stored) a.reporter.report(0, STAGES.probing);
   const opts = { signal, timeoutMs: a.settings.probeTimeoutMs, limits: a.settings.limits };
   // An upload is probed by its first job only; later jobs reuse what it found (limits checked again).
   const probed = input.probe ? await probeUpload(runner, inputPath, opts, { probe: input.probe.stored, save: input.probe.save }) : await probeSource(runner, inputPath, opts);
@@ -23,7 +25,10 @@ export async function probe(a: AttemptContext, inputPath: string, input: Pick<Fe
   const admitted = a.verdict.admitSource(probed.meta, probed.truncation);
   const specs = a.outputs.map((o) => o.spec);
   a.inputSeconds = admitted.kind === 'image' ? null : admitted.duration;
-  const meta = await withInterlaceScan({ runner, signal, stallTimeoutMs: a.settings.stallTimeoutMs }, inputPath, admitted, specs);
-  if (!(await db.jobs.updateProgress(a.fence, { at: a.deps.clock.now(), probe: meta, progress: 2, stage: STAGES.probed }))) throw await a.stale();
-  return meta;
+  return withInterlaceScan({ runner, signal, stallTimeoutMs: a.settings.stallTimeoutMs }, inputPath, admitted, specs);
+}
+
+/** Records `input.metadata` (and the probe's 2 %) alone: when no run follows to carry it (see runOutputs). */
+export async function writeProbe(a: AttemptContext, meta: MediaMetadata): Promise<void> {
+  if (!(await a.deps.db.jobs.updateProgress(a.fence, { at: a.deps.clock.now(), probe: meta, progress: 2, stage: STAGES.probed }))) throw await a.stale();
 }

@@ -7,6 +7,7 @@ import { produceJudged } from '../../pipelines/damage-watch.js';
 import { planRuns } from '../../pipelines/fused.pipeline.js';
 import type { PipelineContext } from '../../pipelines/pipeline.types.js';
 import type { AttemptContext } from '../attempt-context.js';
+import { writeProbe } from './probe.step.js';
 
 interface Input {
   path: string;
@@ -19,22 +20,25 @@ interface Input {
  * `failed` together; `a.outputs` is what the settle step writes.
  */
 export async function runOutputs(a: AttemptContext, inputPath: string, meta: MediaMetadata): Promise<void> {
+  const runs = planRuns(a.outputs.map((o) => o.spec), meta);
+  if (runs.length === 0) return writeProbe(a, meta);
   let done = 0;
-  for (const run of planRuns(a.outputs.map((o) => o.spec), meta)) {
-    await runOnce(a, { path: inputPath, meta }, run, done);
+  for (const run of runs) {
+    // The probe's result goes with the first run's write: one write, not two, 3 ms apart.
+    await runOnce(a, { path: inputPath, meta }, run, done, done === 0 ? meta : undefined);
     done += run.length;
   }
 }
 
 /** One run of the plan: `run` holds output indices, `done` counts the outputs finished before it. */
-async function runOnce(a: AttemptContext, input: Input, run: number[], done: number): Promise<void> {
+async function runOnce(a: AttemptContext, input: Input, run: number[], done: number, probe?: MediaMetadata): Promise<void> {
   const { db } = a.deps;
   const stage = runStage(run.map((i) => a.outputs[i].spec.type), run, a.outputs.length);
   // `units` is how many of this run's outputs are done, fractions included.
   const percent = (units: number) => a.reporter.percentFor(done + Math.floor(units), units - Math.floor(units));
   const fractions = run.map(() => 0);
   a.outputs = outputsRunning(a.outputs, run);
-  if (!(await db.jobs.updateProgress(a.fence, { at: a.deps.clock.now(), outputs: a.outputs, stage, progress: percent(0) }))) throw await a.stale();
+  if (!(await db.jobs.updateProgress(a.fence, { at: a.deps.clock.now(), outputs: a.outputs, stage, progress: percent(0), probe }))) throw await a.stale();
   const members = run.map((i, k) => ({
     spec: a.outputs[i].spec,
     ctx: pipelineContext(a, input, i, (f) => {
