@@ -26,7 +26,7 @@ export function toEndpoint(row: WebhookEndpointsTable): StoredEndpoint {
     previousSecret: row.previous_secret,
     previousSecretUntil: num(row.previous_secret_until),
     pausedUntil: num(row.paused_until),
-    failingSince: num(row.failing_since ?? null),
+    ...(row.failing_since != null ? { failingSince: Number(row.failing_since) } : {}),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     disabledAt: num(row.disabled_at),
