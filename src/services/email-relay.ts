@@ -86,9 +86,11 @@ export class EmailRelay {
   async tick(): Promise<EmailPass> {
     const pass: EmailPass = { sent: 0, retrying: 0, failed: 0 };
     for (let i = 0; i < (this.opts.batch ?? 20); i++) {
-      const [row] = await this.deps.db.outbox.claimDue({ owner: this.opts.owner, now: this.deps.clock.now(), leaseMs: this.opts.leaseMs ?? 120_000, kinds: ['email.notify'], limit: 1, freshAfterMs: 0 });
-      if (!row) break;
-      pass[await this.sendRow(row)]++;
+      const rows = await this.deps.db.outbox.claimDue({ owner: this.opts.owner, now: this.deps.clock.now(), leaseMs: this.opts.leaseMs ?? 120_000, kinds: ['email.notify'], limit: 1, freshAfterMs: 0 });
+      if (!rows.length) break;
+      // Every row it returns is leased to this relay (on PostgreSQL the claim's IN (… LIMIT 1)
+      // subquery may be run more than once and lease more than one): send them all.
+      for (const row of rows) pass[await this.sendRow(row)]++;
     }
     return pass;
   }
