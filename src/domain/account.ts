@@ -36,6 +36,8 @@ export interface AccountRecord {
   quotas: Partial<Quotas>;
   /** Only the retention the admin set on this account (src/domain/retention.ts; 0016); the rest follows the configuration. */
   retention?: Partial<{ sourceSeconds: number | null; outputsSeconds: number | null }>;
+  /** 0017: told by e-mail when its jobs end (unless a job names its own) and when its webhooks fail (docs/notifications.md#e-mail). */
+  notifyEmail?: string;
   createdAt: number;
   updatedAt: number;
 }

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   unauthorized: { permanent: true },
   forbidden: { permanent: true },
   quota_exceeded: { permanent: true },
+  email_invalid: { permanent: true },
+  email_not_configured: { permanent: true },
   not_found: { permanent: true },
   upload_not_found: { permanent: true },
   idempotency_conflict: { permanent: true },

@@ -81,6 +81,10 @@ export const jobRequestSchema = z.strictObject({
     .optional()
     .describe('Your own key/value pairs, echoed back on the job.'),
   maxAttempts: z.number().int().min(1).max(10).optional(),
+  notify: z
+    .strictObject({ email: z.string().max(254).describe('A plain address (dev@example.com): told when the job succeeds (with its download links) or fails (with the reason). 422 email_invalid, or email_not_configured when the server sends no e-mail.') })
+    .optional()
+    .describe("Who is told by e-mail when the job ends (docs/notifications.md#e-mail); left out: the account's notify address, if it has one."),
 });
 
 export type OutputSpec = z.infer<typeof outputSpecSchema>;

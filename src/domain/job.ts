@@ -68,6 +68,8 @@ export interface JobRecord {
   outputsRemovedAt: number | null;
   /** DELETE /v1/jobs/{id}: the row stays (usage, idempotency), lists leave it out. */
   deletedAt: number | null;
+  /** 0017: `notify.email`, told when the job ends (src/domain/notify.ts); absent: its account's address, if any. */
+  notifyEmail?: string;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { EmailTopic } from './notify.js';
 import type { WebhookEventType } from './webhooks.js';
 
 /**
@@ -5,8 +6,8 @@ import type { WebhookEventType } from './webhooks.js';
  * the `outbox` table in the same transaction as the state change; a relay sends them and
  * marks them sent: queue dispatches by src/services/outbox-relay.ts, webhook events by
  * src/services/webhook-fanout.ts (one delivery per endpoint that subscribes), the copy of
- * every event for the broker by src/services/broker-event-relay.ts. E-mails are a further
- * kind of the same union.
+ * every event for the broker by src/services/broker-event-relay.ts, e-mails by
+ * src/services/email-relay.ts.
  */
 export type QueueDispatchMessage = { kind: 'queue.dispatch'; jobId: string };
 
@@ -35,7 +36,23 @@ export type BrokerEventMessage = {
   output?: number;
 };
 
-export type OutboxMessage = QueueDispatchMessage | WebhookEventMessage | BrokerEventMessage;
+/**
+ * An e-mail to tell (docs/notifications.md#e-mail), written only by a database opened with
+ * `emails` and only when there is an address: for a job's end (`subjectId` the job; the
+ * address, the job's or its account's, is read when it is sent), or for the account's
+ * webhooks (`subjectId` the endpoint; what failed in `webhook`, the account's address read
+ * when it is sent).
+ */
+export type EmailNotifyMessage = {
+  kind: 'email.notify';
+  topic: EmailTopic;
+  subjectId: string;
+  at: number;
+  accountId?: string;
+  webhook?: { url: string; eventId: string; eventType: string; deliveryId: string; reason: string };
+};
+
+export type OutboxMessage = QueueDispatchMessage | WebhookEventMessage | BrokerEventMessage | EmailNotifyMessage;
 
 export type OutboxKind = OutboxMessage['kind'];
 

@@ -7,6 +7,8 @@ const STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   quota_exceeded: 403,
+  email_invalid: 422,
+  email_not_configured: 422,
   not_found: 404,
   upload_not_found: 422,
   idempotency_conflict: 409,

@@ -20,6 +20,7 @@ const accountSchema = z.object({
   name: z.string(),
   quotas: quotasSchema.describe('In effect: set on this account, else the configured defaults'),
   retention: retentionSchema.describe('In effect: set on this account, else MEDIAFORGE_RETENTION_SOURCE_SECONDS / _OUTPUTS_SECONDS; an upload or job may say otherwise (docs/lifecycle.md)'),
+  notify: z.object({ email: z.string().nullable() }).describe("Told by e-mail when the account's jobs end (unless a job names its own notify.email) and when its webhooks fail (docs/notifications.md#e-mail)"),
   createdAt: z.string(),
   updatedAt: z.string(),
   usage: usageSchema.optional().describe('On GET of one account and GET /v1/account'),
@@ -33,7 +34,7 @@ const keySchema = z.object({
   lastUsedAt: z.string().nullable().describe('to the minute'),
   revokedAt: z.string().nullable(),
 });
-const accountBody = z.strictObject({ name: z.string().min(1).max(100), quotas: quotasSchema.partial().optional(), retention: retentionSchema.partial().optional() });
+const accountBody = z.strictObject({ name: z.string().min(1).max(100), quotas: quotasSchema.partial().optional(), retention: retentionSchema.partial().optional(), notify: z.strictObject({ email: z.string().max(254).nullable().describe('null: none; 422 email_invalid, email_not_configured without MEDIAFORGE_SMTP_URL') }).optional() });
 const keyBody = z.strictObject({ name: z.string().min(1).max(100), scopes: z.array(z.enum(SCOPES)).min(1).optional().describe('default: uploads:write, jobs:read, jobs:write') });
 
 type Json = (s: z.ZodType, description: string, io?: 'input' | 'output') => unknown;
@@ -44,7 +45,7 @@ export function accountPaths(json: Json, errors: Errors, schema: (s: z.ZodType, 
   const body = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s, 'input') } } });
   return {
     '/v1/accounts': {
-      post: { summary: 'Create an account', 'x-scope': 'admin', requestBody: body(accountBody), responses: { '201': json(accountSchema, 'The account'), ...errors(400, 401, 403) } },
+      post: { summary: 'Create an account', 'x-scope': 'admin', requestBody: body(accountBody), responses: { '201': json(accountSchema, 'The account'), ...errors(400, 401, 403, 422) } },
       get: {
         summary: 'Accounts, by id',
         'x-scope': 'admin',
@@ -62,7 +63,7 @@ export function accountPaths(json: Json, errors: Errors, schema: (s: z.ZodType, 
         'x-scope': 'admin',
         parameters: [idParam],
         requestBody: body(accountBody.partial()),
-        responses: { '200': json(accountSchema, 'The account'), ...errors(400, 401, 403, 404) },
+        responses: { '200': json(accountSchema, 'The account'), ...errors(400, 401, 403, 404, 422) },
       },
     },
     '/v1/account': { get: { summary: "The caller's own account, its quotas and usage", 'x-scope': 'any', responses: { '200': json(accountSchema, 'The account'), ...errors(401) } } },

@@ -123,6 +123,7 @@ const jobSchema = z.object({
   outputsExpireAt: z.string().nullable().describe('When the sweeper removes the outputs (finishedAt + outputsSeconds); null while it runs or when kept until deleted'),
   outputsRemovedAt: z.string().nullable(),
   deletedAt: z.string().nullable().describe('DELETE /v1/jobs/{id}: its files are gone, the job is still readable by id'),
+  notify: z.object({ email: z.string() }).optional().describe('Present when the job asked to be told by e-mail (docs/notifications.md#e-mail)'),
 });
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any' });

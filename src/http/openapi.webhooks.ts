@@ -11,6 +11,7 @@ const endpointSchema = z.object({
   createdAt: z.string(),
   disabledAt: z.string().nullable().describe('set by PATCH {disabled: true} or by a 410 Gone; deliveries wait until it is enabled again'),
   disabledReason: z.string().nullable(),
+  failingSince: z.string().nullable().describe('Every attempt since this time has failed (null: the last one succeeded); at MEDIAFORGE_WEBHOOK_DISABLE_AFTER_SECONDS (5 days) the endpoint is disabled'),
 });
 const withSecret = endpointSchema.extend({
   secret: z.string().describe('whsec_…: shown in this answer only; verify deliveries with it (Standard Webhooks)'),

@@ -90,6 +90,7 @@ export function presentJob(job: JobRecord, ctx: PresentContext) {
     outputsExpireAt: iso(outputsExpiry(job)),
     outputsRemovedAt: iso(job.outputsRemovedAt),
     deletedAt: iso(job.deletedAt),
+    ...(job.notifyEmail ? { notify: { email: job.notifyEmail } } : {}),
   };
 }
 

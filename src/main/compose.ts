@@ -42,6 +42,8 @@ import { resolveFfmpegBinaries, type BinarySource } from './ffmpeg-binaries.js';
 import { ensureAdminKey, ensureSigningSecret } from './secrets.js';
 import { startBrokerEventRelay } from './broker-events.js';
 import { eventPresenter, startWebhookSender, webhooksService } from './webhooks.js';
+import { startEmailRelay } from './emails.js';
+import type { EmailRelay } from '../services/email-relay.js';
 
 /**
  * Shared construction for every composition root (embedded, api, worker): given the
@@ -122,8 +124,8 @@ export async function buildApi(
   const quotas = new QuotasService({ db, clock, defaults: config.quotas });
   const retention = new RetentionService({ db, defaults: config.retention });
   const presets = new PresetsService({ db, clock });
-  const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts, quotas, presets, retention });
-  const accounts = new AccountsService({ db, clock, defaultQuotas: config.quotas, defaultRetention: config.retention });
+  const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts, quotas, presets, retention, emailEnabled: config.email.smtpUrl !== null });
+  const accounts = new AccountsService({ db, clock, defaultQuotas: config.quotas, defaultRetention: config.retention, emailEnabled: config.email.smtpUrl !== null });
   const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes, quotas, retention });
   const directUploads = b.signer && opts.directUploads
     ? new DirectUploadsService({
@@ -206,18 +208,20 @@ export async function startWorker(
   config: Config,
   b: Backends,
   opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string },
-): Promise<{ worker: Worker; webhooks: WebhookSender; broker: BrokerEventRelay | null }> {
+): Promise<{ worker: Worker; webhooks: WebhookSender; broker: BrokerEventRelay | null; emails: EmailRelay | null }> {
   const policy = urlPolicy(config, opts.apiPorts ?? [config.port]);
   // A status change this worker publishes has written its events in the same transaction:
   // the sender and the broker relay of this process pass at once instead of at their next poll.
   let webhooks: WebhookSender | null = null;
   let broker: BrokerEventRelay | null = null;
+  let emails: EmailRelay | null = null;
   const events: EventBus = {
     publish: async (event) => {
       await b.events.publish(event);
       if (event.type !== 'status') return;
       webhooks?.poke();
       broker?.poke();
+      emails?.poke();
     },
     subscribe: (jobId, listener) => b.events.subscribe(jobId, listener),
     close: () => b.events.close(),
@@ -251,7 +255,8 @@ export async function startWorker(
   webhooks = startWebhookSender(config, b, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase });
   const publisher = b.eventPublisher;
   if (publisher) broker = startBrokerEventRelay({ db: b.db, eventPublisher: publisher }, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase) });
-  return { worker, webhooks, broker };
+  emails = startEmailRelay(config, b, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase), linkBase: opts.linkBase });
+  return { worker, webhooks, broker, emails };
 }
 
 /**

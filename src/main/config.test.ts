@@ -41,7 +41,8 @@ describe('loadConfig: defaults', () => {
       limits: { maxUploadBytes: 5 * 1024 ** 3, maxDurationSeconds: 4 * 3600, maxPixels: 7680 * 4320, maxFramesPerJob: 10_000, uploadIdleMs: 60_000, maxConcurrentUploads: 8 },
       encoding: { preset: 'veryfast', threads: 0, maxFps: 60 },
       urlImport: { allowlist: [], maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5, ytdlp: null },
-      webhooks: { allowlist: [], retrySchedule: [0, 5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000] },
+      webhooks: { allowlist: [], retrySchedule: [0, 5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000], disableAfterMs: 432_000_000 },
+      email: { smtpUrl: null, from: 'mediaforge@localhost' },
       linkTtlSeconds: 86_400,
       costs: { perCpuHour: null, perGbMonth: null },
       rateLimit: { perMinute: 100 },
@@ -219,11 +220,20 @@ describe('loadConfig: bad values', () => {
 
   it('webhooks: their own allowlist in the same format, and a retry schedule of waits', () => {
     const c = loadConfig({ MEDIAFORGE_WEBHOOK_ALLOWLIST: '127.0.0.1:4000,hooks.internal', MEDIAFORGE_WEBHOOK_RETRY_SCHEDULE: '0,100ms,2s,1m' });
-    assert.deepEqual(c.webhooks, { allowlist: [{ host: '127.0.0.1', port: 4000 }, { host: 'hooks.internal', port: null }], retrySchedule: [0, 100, 2000, 60_000] });
+    assert.deepEqual(c.webhooks, { allowlist: [{ host: '127.0.0.1', port: 4000 }, { host: 'hooks.internal', port: null }], retrySchedule: [0, 100, 2000, 60_000], disableAfterMs: 432_000_000 });
     assert.deepEqual(c.urlImport.allowlist, [], 'the import allowlist is another setting');
     assertConfigError(() => loadConfig({ MEDIAFORGE_WEBHOOK_ALLOWLIST: 'https://hooks.internal' }), 'MEDIAFORGE_WEBHOOK_ALLOWLIST', '"https://hooks.internal"');
     assertConfigError(() => loadConfig({ MEDIAFORGE_WEBHOOK_RETRY_SCHEDULE: '0,5 minutes' }), 'MEDIAFORGE_WEBHOOK_RETRY_SCHEDULE', '"0,5 minutes"', 'the waits before each attempt');
     assertConfigError(() => loadConfig({ MEDIAFORGE_WEBHOOK_RETRY_SCHEDULE: '0,30d' }), 'MEDIAFORGE_WEBHOOK_RETRY_SCHEDULE');
+  });
+
+  it('e-mail: an smtp(s) URL, a plain From address, and the disable period in seconds', () => {
+    const c = loadConfig({ MEDIAFORGE_SMTP_URL: 'smtps://u:p@mail.example.com:465', MEDIAFORGE_SMTP_FROM: 'media@example.com', MEDIAFORGE_WEBHOOK_DISABLE_AFTER_SECONDS: '3600' });
+    assert.deepEqual(c.email, { smtpUrl: 'smtps://u:p@mail.example.com:465', from: 'media@example.com' });
+    assert.equal(c.webhooks.disableAfterMs, 3_600_000);
+    assertConfigError(() => loadConfig({ MEDIAFORGE_SMTP_URL: 'http://mail.example.com' }), 'MEDIAFORGE_SMTP_URL', 'smtp://host:port');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_SMTP_FROM: 'Media <media@example.com>' }), 'MEDIAFORGE_SMTP_FROM', 'a plain address');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_WEBHOOK_DISABLE_AFTER_SECONDS: '0' }), 'MEDIAFORGE_WEBHOOK_DISABLE_AFTER_SECONDS');
   });
 
   it('a value with a newline still gives a one-line message', () => {

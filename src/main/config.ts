@@ -6,6 +6,7 @@ import type { AllowEntry } from '../domain/url-policy.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/webhook-schedule.js';
 import { bool, bytes, ConfigError, fileSource, int, keepFor, optional, price, read, readAllowlist, seconds, str, type Source, type Spec } from './config-read.js';
 import { MAX_RETENTION_SECONDS } from '../domain/retention.js';
+import { DEFAULT_DISABLE_AFTER_SECONDS, isEmailAddress } from '../domain/notify.js';
 
 export { ConfigError };
 
@@ -59,7 +60,12 @@ export interface Config {
    * Webhooks (docs/notifications.md): hosts a webhook URL may reach whatever they resolve to
    * (as MEDIAFORGE_URL_ALLOWLIST does for imports), and the waits before each attempt.
    */
-  webhooks: { allowlist: AllowEntry[]; retrySchedule: number[] };
+  webhooks: { allowlist: AllowEntry[]; retrySchedule: number[]; disableAfterMs: number };
+  /**
+   * E-mail notifications (docs/notifications.md#e-mail): the SMTP server (smtp:// or smtps://,
+   * credentials in the URL) and the From address. Null URL: no e-mail; `notify.email` is refused.
+   */
+  email: { smtpUrl: string | null; from: string };
   /** Each account's limits unless the admin set its own (docs/accounts.md); null: none. */
   quotas: Quotas;
   /** How long sources and outputs are kept unless an upload, job or account says (seconds; null: until deleted), and the sweep period (docs/lifecycle.md). */
@@ -136,6 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
     webhooks: {
       allowlist: readAllowlist(src, 'MEDIAFORGE_WEBHOOK_ALLOWLIST'),
       retrySchedule: read(src, 'MEDIAFORGE_WEBHOOK_RETRY_SCHEDULE', retrySchedule, parseRetrySchedule(DEFAULT_RETRY_SCHEDULE)),
+      disableAfterMs: read(src, 'MEDIAFORGE_WEBHOOK_DISABLE_AFTER_SECONDS', seconds(1, 365 * 86_400), DEFAULT_DISABLE_AFTER_SECONDS) * 1000,
+    },
+    email: {
+      smtpUrl: optional(src, 'MEDIAFORGE_SMTP_URL', str(/^smtps?:\/\/[^\s/]+\/?(\?\S*)?$/, 'smtp://host:port or smtps://user:password@host:465')),
+      from: read(src, 'MEDIAFORGE_SMTP_FROM', { parse: (raw: string) => (isEmailAddress(raw) ? raw : undefined), allowed: 'a plain address such as mediaforge@example.com' }, 'mediaforge@localhost'),
     },
     quotas: {
       storageBytes: read<number | null>(src, 'MEDIAFORGE_QUOTA_STORAGE_BYTES', bytes, null),

@@ -65,7 +65,7 @@ export function openBlobStore(d: DistributedConfig): { blobs: BlobStore; s3: S3B
 }
 
 /** Opens every backend the configuration names; what was opened is closed again if a later one fails. `publishEvents`: a worker, which publishes the broker's events. */
-export async function openBackends(d: DistributedConfig, opts: { owner: string; leaseMs: number; logger: Logger; publishEvents?: boolean }): Promise<Backends & { db: PostgresHandle }> {
+export async function openBackends(d: DistributedConfig, opts: { owner: string; leaseMs: number; logger: Logger; publishEvents?: boolean; emails?: boolean }): Promise<Backends & { db: PostgresHandle }> {
   const pgConf = requirePostgres(d);
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -73,7 +73,7 @@ export async function openBackends(d: DistributedConfig, opts: { owner: string; 
   };
   try {
     // With events on the broker, every process writes each event's broker row (the API's too).
-    const db = await openPostgresDatabase(pgConf.url, { schema: pgConf.schema, poolSize: pgConf.poolSize, brokerEvents: d.eventsBroker !== null });
+    const db = await openPostgresDatabase(pgConf.url, { schema: pgConf.schema, poolSize: pgConf.poolSize, brokerEvents: d.eventsBroker !== null, emails: opts.emails });
     closers.push(() => db.close());
     const { blobs, s3 } = openBlobStore(d);
     if (s3) closers.push(async () => s3.destroy());
@@ -142,7 +142,7 @@ export async function startApiProcess(config: Config, d: DistributedConfig, opts
   if (!config.signingSecret) {
     logger.warn(`MEDIAFORGE_SIGNING_SECRET is not set: links are signed with ${config.dataDir}/signing.key, so every API process must share that folder or links from one will not open on another`);
   }
-  const backends = await openBackends(d, { owner: processId('api'), leaseMs: config.worker.leaseMs, logger });
+  const backends = await openBackends(d, { owner: processId('api'), leaseMs: config.worker.leaseMs, logger, emails: config.email.smtpUrl !== null });
   let limiterRedis: Redis | null = null;
   try {
     const directDownloads = d.storage.kind === 's3' && d.storage.downloads === 'redirect' ? { ttlSeconds: d.storage.downloadTtlSeconds } : undefined;
@@ -212,9 +212,9 @@ export async function startWorkerProcess(
     logger.warn(`MEDIAFORGE_SIGNING_SECRET is not set: webhook secrets and the links in webhook payloads use ${config.dataDir}/signing.key, which must be the API processes' own (set the same MEDIAFORGE_SIGNING_SECRET everywhere)`);
   }
   const id = processId('worker');
-  const backends = await openBackends(d, { owner: id, leaseMs: config.worker.leaseMs, logger, publishEvents: true });
+  const backends = await openBackends(d, { owner: id, leaseMs: config.worker.leaseMs, logger, publishEvents: true, emails: config.email.smtpUrl !== null });
   try {
-    const { worker, webhooks, broker } = await startWorker(config, backends, {
+    const { worker, webhooks, broker, emails } = await startWorker(config, backends, {
       logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined, linkBase: configuredLinkBase(config, logger),
     });
     const sweeper = startRetentionSweeper(config, backends, { logger, id });
@@ -228,6 +228,7 @@ export async function startWorkerProcess(
         (closing ??= (async () => {
           await webhooks.stop();
           await broker?.stop();
+          await emails?.stop();
           await worker.stop();
           await sweeper.stop();
           await backends.close();

@@ -40,7 +40,7 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const { runner, ffmpeg } = await createMediaRunner(config, opts.preferNpmFfmpeg);
 
-  const db = await openSqliteDatabase(join(config.dataDir, 'mediaforge.db'));
+  const db = await openSqliteDatabase(join(config.dataDir, 'mediaforge.db'), { emails: config.email.smtpUrl !== null });
   const blobs = new FsBlobStore(join(config.dataDir, 'storage'));
   await blobs.sweepPartials();
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
@@ -84,6 +84,7 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
     close: () =>
       (closing ??= (async () => {
         await started?.webhooks.stop();
+        await started?.emails?.stop();
         await worker?.stop();
         await sweeper?.stop();
         await app.close();

@@ -50,7 +50,7 @@ export function startWebhookSender(
       schedule: config.webhooks.retrySchedule,
       logger: opts.logger,
     },
-    { owner: opts.id },
+    { owner: opts.id, disableAfterMs: config.webhooks.disableAfterMs },
   );
   sender.start();
   return sender;

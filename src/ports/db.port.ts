@@ -39,6 +39,8 @@ export interface NewJob {
   createdAt: number;
   /** Resolved by src/domain/retention.ts jobRetention; absent: outputs kept until deleted, no limit on the source. */
   retention?: JobRecord['retention'];
+  /** `notify.email`, checked (src/domain/notify.ts); absent: the account's address, if any. */
+  notifyEmail?: string | null;
   /** The first state, from decideCreate. */
   initial: JobWrite;
 }
@@ -199,7 +201,7 @@ export interface AccountRepository {
   create(account: AccountRecord): Promise<void>;
   get(id: string): Promise<AccountRecord | null>;
   list(query: { limit: number; cursor?: string }): Promise<{ accounts: AccountRecord[]; nextCursor: string | null }>;
-  update(id: string, patch: { name?: string; quotas?: Partial<Quotas>; retention?: AccountRecord['retention']; updatedAt: number }): Promise<AccountRecord | null>;
+  update(id: string, patch: { name?: string; quotas?: Partial<Quotas>; retention?: AccountRecord['retention']; notifyEmail?: string | null; updatedAt: number }): Promise<AccountRecord | null>;
 }
 
 /** The repositories of one transaction: everything written through them commits together or not at all. */

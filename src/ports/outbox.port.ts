@@ -45,8 +45,11 @@ export interface OutboxRepository extends OutboxWriter {
   claimDue(lease: OutboxLease & { kinds: readonly OutboxKind[]; limit: number; freshAfterMs: number }): Promise<OutboxEntry[]>;
   /** Leases every unsent row of one job that nobody else holds, due or not (the writer sending what it just committed). */
   claimForJob(jobId: string, lease: OutboxLease): Promise<OutboxEntry[]>;
-  /** Marks rows sent (or found to need no sending); only rows `owner` still holds. Returns how many. */
-  complete(ids: number[], owner: string, now: number): Promise<number>;
+  /**
+   * Marks rows sent (or found to need no sending, or given up on: then with the `error` that
+   * ended them, kept as `last_error`); only rows `owner` still holds. Returns how many.
+   */
+  complete(ids: number[], owner: string, now: number, error?: string): Promise<number>;
   /**
    * Gives rows back: with `retry`, they are offered again from `retry.availableAt` and keep
    * the error; without, only the lease is dropped. Only rows `owner` still holds.

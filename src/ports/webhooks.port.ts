@@ -19,6 +19,8 @@ export interface StoredEndpoint extends WebhookEndpoint {
   previousSecretUntil: number | null;
   /** A receiver's Retry-After: none of its deliveries is sent before this. */
   pausedUntil: number | null;
+  /** 0017: every attempt since this time has failed; null after a success (or before any failure). */
+  failingSince?: number | null;
 }
 
 export interface WebhookEventRecord {
@@ -106,6 +108,15 @@ export interface SettleAttempt {
   /** Disables the endpoint (410 Gone) with this reason. */
   disableEndpoint: string | null;
   pauseEndpointUntil: number | null;
+  /**
+   * What the attempt says of the endpoint: `ok` (a 2xx) stops its failure clock, `failing`
+   * starts it (or lets it run); absent or null: nothing (no request was made).
+   */
+  endpointHealth?: 'ok' | 'failing' | null;
+  /** An endpoint whose failure clock has run this long is disabled by this settle (docs/notifications.md); absent or null: never. */
+  disableFailingAfterMs?: number | null;
+  /** The delivery ran out of attempts: its account is told (an e-mail, when the database writes them). */
+  exhausted?: boolean;
 }
 
 export interface WebhookDeliveryStore {

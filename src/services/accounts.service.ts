@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { AccountUsage, ApiKeyRecord, Database } from '../ports/db.port.js';
 import { generateApiKey, hashApiKey } from './auth.service.js';
 import { parseOrThrow } from './validation.js';
+import { checkNotifyEmail } from '../domain/notify.js';
 import type { UsageDay } from '../domain/usage.js';
 import { effectiveRetention, MAX_RETENTION_SECONDS, type RetentionSettings } from '../domain/retention.js';
 
@@ -15,8 +16,9 @@ const quotasSchema = z.strictObject({ storageBytes: limit, runningJobs: limit, p
 const name = z.string().trim().min(1, 'give a name').max(100);
 const keep = z.number().int().min(0).max(MAX_RETENTION_SECONDS).nullable();
 const retentionSettingsSchema = z.strictObject({ sourceSeconds: keep, outputsSeconds: keep }).partial();
-const createAccountSchema = z.strictObject({ name, quotas: quotasSchema.optional(), retention: retentionSettingsSchema.optional() });
-const updateAccountSchema = z.strictObject({ name: name.optional(), quotas: quotasSchema.optional(), retention: retentionSettingsSchema.optional() });
+const notifySchema = z.strictObject({ email: z.string().max(254).nullable() });
+const createAccountSchema = z.strictObject({ name, quotas: quotasSchema.optional(), retention: retentionSettingsSchema.optional(), notify: notifySchema.optional() });
+const updateAccountSchema = z.strictObject({ name: name.optional(), quotas: quotasSchema.optional(), retention: retentionSettingsSchema.optional(), notify: notifySchema.optional() });
 const createKeySchema = z.strictObject({ name, scopes: z.array(z.enum(SCOPES)).min(1, 'give at least one scope').optional() });
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD (UTC)');
 const usageQuerySchema = z.strictObject({ from: day.optional(), to: day.optional() });
@@ -65,13 +67,18 @@ export class AccountsService {
       defaultQuotas: Quotas;
       /** Absent: sources and outputs kept until deleted. */
       defaultRetention?: RetentionSettings;
+      /** This server sends e-mail (MEDIAFORGE_SMTP_URL); absent or false: a notify address is refused. */
+      emailEnabled?: boolean;
     },
   ) {}
 
   async create(body: unknown): Promise<AccountView> {
     const req = parseOrThrow(createAccountSchema, body, 'account');
     const now = this.deps.clock.now();
-    const account: AccountRecord = { id: newId('acc', now), name: req.name, quotas: req.quotas ?? {}, ...(req.retention ? { retention: req.retention } : {}), createdAt: now, updatedAt: now };
+    const notifyEmail = this.notifyEmailOf(req.notify);
+    const account: AccountRecord = {
+      id: newId('acc', now), name: req.name, quotas: req.quotas ?? {}, ...(req.retention ? { retention: req.retention } : {}), ...(notifyEmail ? { notifyEmail } : {}), createdAt: now, updatedAt: now,
+    };
     await this.deps.db.accounts.create(account);
     return this.view(account);
   }
@@ -89,8 +96,9 @@ export class AccountsService {
   }
 
   async update(id: string, body: unknown): Promise<AccountView> {
-    const req = parseOrThrow(updateAccountSchema, body, 'account');
-    const account = await this.deps.db.accounts.update(id, { ...req, updatedAt: this.deps.clock.now() });
+    const { notify, ...req } = parseOrThrow(updateAccountSchema, body, 'account');
+    const notifyEmail = notify ? this.notifyEmailOf(notify) : undefined;
+    const account = await this.deps.db.accounts.update(id, { ...req, ...(notifyEmail !== undefined ? { notifyEmail } : {}), updatedAt: this.deps.clock.now() });
     if (!account) throw new DomainError('not_found', `no account with id ${id}`);
     return this.view(account);
   }
@@ -151,6 +159,12 @@ export class AccountsService {
 
   private managedAccount(principal: Principal, accountId: string): Promise<void> {
     return assertManages(principal, accountId, this.deps.db.accounts);
+  }
+
+  /** `notify.email` checked (src/domain/notify.ts); null clears it. */
+  private notifyEmailOf(notify: { email: string | null } | undefined): string | null {
+    if (!notify || notify.email === null) return null;
+    return checkNotifyEmail(notify.email, 'notify.email', this.deps.emailEnabled === true);
   }
 
   private view(account: AccountRecord): AccountView {

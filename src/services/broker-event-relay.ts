@@ -5,6 +5,7 @@ import type { Database } from '../ports/db.port.js';
 import type { EventPublisher, PublishedEvent } from '../ports/event-publisher.port.js';
 import type { OutboxEntry } from '../ports/outbox.port.js';
 import { subjectData, type EventPresenter } from './event-payload.js';
+import { RelayLoop } from './relay-loop.js';
 
 export interface BrokerEventRelayOptions {
   /** This relay's name on its leases. */
@@ -42,54 +43,30 @@ export interface RelayPass {
  * event again with the same `id`.
  */
 export class BrokerEventRelay {
-  private timer: NodeJS.Timeout | null = null;
-  private stopping = false;
-  private passing: Promise<void> | null = null;
-  private again = false;
+  private readonly loop: RelayLoop;
 
   constructor(
     private readonly deps: { db: Pick<Database, 'outbox' | 'jobs' | 'uploads'>; publisher: EventPublisher; clock: Clock; presenter: EventPresenter; logger?: Logger },
     private readonly opts: BrokerEventRelayOptions,
-  ) {}
+  ) {
+    this.loop = new RelayLoop(async () => {
+      const pass = await this.tick();
+      return pass.published + pass.gone > 0;
+    }, { pollMs: opts.pollMs ?? 500, name: 'broker event relay', logger: deps.logger });
+  }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** An event may have been written (a status change of this process): pass now, or right after the running pass. */
   poke(): void {
-    if (this.stopping || !this.timer) {
-      if (this.passing) this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.poke();
   }
 
   /** Stops passing and waits for the pass that runs; its unmarked rows keep their lease until it runs out. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.passing;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopping) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.passing = this.loop().finally(() => (this.passing = null));
-    }, ms);
-  }
-
-  private async loop(): Promise<void> {
-    const pass = await this.tick().catch((err: unknown) => {
-      this.deps.logger?.warn({ err }, 'broker event relay pass failed; trying again');
-      return { published: 0, gone: 0, failed: 0 };
-    });
-    const busy = pass.published + pass.gone > 0 || this.again;
-    this.again = false;
-    this.schedule(busy ? 0 : (this.opts.pollMs ?? 500));
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass over up to `batch` due rows, oldest first. */

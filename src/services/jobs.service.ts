@@ -1,3 +1,4 @@
+import { checkNotifyEmail } from '../domain/notify.js';
 import { createHash } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -52,6 +53,8 @@ export class JobsService {
       presets?: Pick<PresetsService, 'outputsFor'>;
       /** The account's and the configured retention; absent: outputs kept until deleted. */
       retention?: Pick<RetentionService, 'forJob'>;
+      /** This server sends e-mail (MEDIAFORGE_SMTP_URL); absent or false: `notify.email` is refused. */
+      emailEnabled?: boolean;
     },
   ) {
     this.relay = new OutboxRelay(deps);
@@ -74,6 +77,7 @@ export class JobsService {
       const earlier = await this.deps.db.jobs.findByIdempotencyKey(principal, idempotencyKey);
       if (earlier) return this.replay(principal, earlier.job, earlier.requestHash, requestHash);
     }
+    const notifyEmail = request.notify ? checkNotifyEmail(request.notify.email, 'notify.email', this.deps.emailEnabled === true) : null;
     await this.deps.quotas?.assertCanSubmit(principal);
     const outputs = await this.outputsOf(principal, request);
     const upload = request.input.url !== undefined ? null : await this.deps.db.uploads.get(principal, request.input.uploadId!);
@@ -95,6 +99,7 @@ export class JobsService {
         maxAttempts: request.maxAttempts ?? this.deps.defaultMaxAttempts,
         createdAt: now,
         retention: this.deps.retention ? await this.deps.retention.forJob(principal, request.retention, upload) : undefined,
+        notifyEmail,
         initial: decision.write,
       },
       idempotencyKey ? { key: idempotencyKey, requestHash } : undefined,

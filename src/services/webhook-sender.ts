@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { decideAttempt, type AttemptAnswer } from '../domain/webhook-schedule.js';
 import { signatureHeaders } from '../domain/webhook-signature.js';
 import { DELIVERY_TIMEOUT_MS, deliveryBody, WEBHOOK_RETENTION_MS } from '../domain/webhooks.js';
+import { DEFAULT_DISABLE_AFTER_SECONDS } from '../domain/notify.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { ClaimedDelivery, WebhookTransport } from '../ports/webhooks.port.js';
@@ -24,6 +25,8 @@ export interface WebhookSenderOptions {
   pollMs?: number;
   /** The wait for a receiver's whole answer. Default 15 s. */
   timeoutMs?: number;
+  /** An endpoint whose every attempt has failed for this long is disabled (MEDIAFORGE_WEBHOOK_DISABLE_AFTER_SECONDS). Default 5 days. */
+  disableAfterMs?: number;
 }
 
 type Logger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
@@ -153,10 +156,15 @@ export class WebhookSender {
     const error = 'error' in answer ? answer.error : null;
     const statusCode = 'status' in answer ? answer.status : null;
     const attempt = { at, statusCode, latencyMs: sent.latencyMs, responseBody: sent.responseBody, error };
-    if (!(await this.deps.db.webhookDeliveries.settle(c, { attempt, ...decision }, now))) return;
+    // A subject that is gone made no request: it says nothing of the endpoint. Running out of
+    // attempts (not a 410, which disables and says so) is told to the account.
+    const endpointHealth = sent.gone ? null : decision.status === 'succeeded' ? ('ok' as const) : ('failing' as const);
+    const exhausted = !sent.gone && decision.status === 'failed' && !decision.disableEndpoint;
+    const disableFailingAfterMs = this.opts.disableAfterMs ?? DEFAULT_DISABLE_AFTER_SECONDS * 1000;
+    if (!(await this.deps.db.webhookDeliveries.settle(c, { attempt, ...decision, endpointHealth, exhausted, disableFailingAfterMs }, now))) return;
     const where = { delivery: c.id, endpoint: c.endpoint.id, event: c.event.type, attempt: c.attempts, status: statusCode, error };
     if (decision.disableEndpoint) this.deps.logger?.warn(where, 'webhook endpoint answered 410 Gone: disabled');
-    else if (decision.status === 'failed') this.deps.logger?.warn(where, 'webhook delivery failed for good: no attempts left');
+    else if (exhausted) this.deps.logger?.warn(where, 'webhook delivery failed for good: no attempts left (the account is told by e-mail when it has a notify address)');
   }
 
   /** One signed POST of the delivery. Null when shutdown cut it (not the receiver's doing: nothing is recorded, the lease runs out). */

@@ -39,7 +39,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /** An endpoint as the API shows it: never its secret (shown once, at creation and rotation). */
 export function presentEndpoint(e: StoredEndpoint) {
-  return { id: e.id, url: e.url, events: e.events, description: e.description, createdAt: iso(e.createdAt), disabledAt: iso(e.disabledAt), disabledReason: e.disabledReason };
+  return { id: e.id, url: e.url, events: e.events, description: e.description, createdAt: iso(e.createdAt), disabledAt: iso(e.disabledAt), disabledReason: e.disabledReason, failingSince: iso(e.failingSince ?? null) };
 }
 
 export function presentDelivery(d: DeliveryRecord) {
@@ -96,6 +96,7 @@ export class WebhooksService {
       previousSecret: null,
       previousSecretUntil: null,
       pausedUntil: null,
+      failingSince: null,
       createdAt: now,
       updatedAt: now,
       disabledAt: null,

@@ -41,7 +41,7 @@ for (const [name, open] of [['sqlite', sqliteDb], ['postgres', postgresDb]] as c
       });
       const before = await snapshot();
 
-      assert.deepEqual(await o.migrate(), ['0016_lifecycle']);
+      assert.deepEqual(await o.migrate('0016_lifecycle'), ['0016_lifecycle']);
       const afterRows = await snapshot();
       // Every column the old schema had is as it was; the new ones hold their defaults.
       for (const table of ['accounts', 'uploads', 'jobs'] as const) {
@@ -75,7 +75,7 @@ for (const [name, open] of [['sqlite', sqliteDb], ['postgres', postgresDb]] as c
       const presets = new SqlPresetRepository(o.db);
       assert.equal(await presets.create(school, { name: 'mine', description: null, outputs: [{ type: 'thumbnail' }], createdAt: at, updatedAt: at }), true);
       assert.equal((await presets.get(ADMIN, 'mine')), null, "another account's preset is not found");
-      assert.deepEqual(await o.migrate(), [], 'a second start has nothing to do');
+      assert.deepEqual(await o.migrate('0016_lifecycle'), [], 'a second start has nothing to do');
     });
   });
 }

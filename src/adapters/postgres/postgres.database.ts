@@ -113,7 +113,7 @@ export async function openPostgresDatabase(url: string, opts: PostgresOptions = 
     kysely,
     pool,
     schema,
-    ...sqlDatabase(kysely, postgresCapabilities, { brokerEvents: opts.brokerEvents }),
+    ...sqlDatabase(kysely, postgresCapabilities, { brokerEvents: opts.brokerEvents, emails: opts.emails }),
     close: () => kysely.destroy(),
   };
 }

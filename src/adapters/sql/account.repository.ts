@@ -45,6 +45,7 @@ function toAccount(row: AccountsTable): AccountRecord {
     name: row.name,
     quotas: settings<Quotas>(row.quotas),
     ...(Object.keys(retention).length > 0 ? { retention } : {}),
+    ...(row.notify_email ? { notifyEmail: row.notify_email } : {}),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -99,7 +100,7 @@ export class SqlAccountRepository implements AccountRepository {
   async create(a: AccountRecord): Promise<void> {
     await this.db
       .insertInto('accounts')
-      .values({ id: a.id, name: a.name, quotas: JSON.stringify(a.quotas), retention: JSON.stringify(a.retention ?? {}), created_at: a.createdAt, updated_at: a.updatedAt })
+      .values({ id: a.id, name: a.name, quotas: JSON.stringify(a.quotas), retention: JSON.stringify(a.retention ?? {}), notify_email: a.notifyEmail ?? null, created_at: a.createdAt, updated_at: a.updatedAt })
       .execute();
   }
   async get(id: string): Promise<AccountRecord | null> {
@@ -113,7 +114,7 @@ export class SqlAccountRepository implements AccountRepository {
     const accounts = rows.slice(0, query.limit).map(toAccount);
     return { accounts, nextCursor: rows.length > query.limit ? accounts[accounts.length - 1].id : null };
   }
-  async update(id: string, patch: { name?: string; quotas?: Partial<Quotas>; retention?: AccountRecord['retention']; updatedAt: number }): Promise<AccountRecord | null> {
+  async update(id: string, patch: { name?: string; quotas?: Partial<Quotas>; retention?: AccountRecord['retention']; notifyEmail?: string | null; updatedAt: number }): Promise<AccountRecord | null> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) return null;
@@ -124,10 +125,12 @@ export class SqlAccountRepository implements AccountRepository {
       const retention = patch.retention ? { ...current.retention, ...patch.retention } : current.retention ?? {};
       await trx
         .updateTable('accounts')
-        .set({ name: patch.name ?? current.name, quotas: JSON.stringify(quotas), retention: JSON.stringify(retention), updated_at: patch.updatedAt })
+        .set({ name: patch.name ?? current.name, quotas: JSON.stringify(quotas), retention: JSON.stringify(retention), ...(patch.notifyEmail !== undefined ? { notify_email: patch.notifyEmail } : {}), updated_at: patch.updatedAt })
         .where('id', '=', id)
         .execute();
-      return { ...current, name: patch.name ?? current.name, quotas, ...(Object.keys(retention).length > 0 ? { retention } : {}), updatedAt: patch.updatedAt };
+      const { notifyEmail: before, ...rest } = current;
+      const notifyEmail = patch.notifyEmail === undefined ? before : patch.notifyEmail;
+      return { ...rest, name: patch.name ?? current.name, quotas, ...(Object.keys(retention).length > 0 ? { retention } : {}), ...(notifyEmail ? { notifyEmail } : {}), updatedAt: patch.updatedAt };
     });
   }
 }

@@ -93,6 +93,7 @@ export class SqlJobRepository implements JobRepository {
         source_seconds: job.retention?.sourceSeconds ?? null,
         outputs_removed_at: null,
         deleted_at: null,
+        notify_email: job.notifyEmail ?? null,
       };
       await trx.insertInto('jobs').values(row).execute();
       await insertOutbox(trx, first.messages ?? [], job.createdAt, this.writes);

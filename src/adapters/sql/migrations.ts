@@ -7,6 +7,7 @@ import { principalOwnerMigration } from './principal-owner.migration.js';
 import { usersMigration } from './users.migration.js';
 import { webhooksMigration } from './webhooks.migration.js';
 import { lifecycleMigration } from './lifecycle.migration.js';
+import { notifyMigration } from './notify.migration.js';
 
 /**
  * Numbered migrations (graphile-worker style), applied in order, each once. They are
@@ -236,6 +237,8 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
     '0015_webhooks': webhooksMigration(caps),
     // Presets, retention, deletion (its own file).
     '0016_lifecycle': lifecycleMigration(caps),
+    // Notify addresses of jobs and accounts, endpoint failure clock (its own file).
+    '0017_notify': notifyMigration(caps),
   };
 }
 

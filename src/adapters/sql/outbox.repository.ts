@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../../domain/ids.js';
-import { brokerCopy, outboxJobId, type OutboxKind, type OutboxMessage, type WebhookEventMessage } from '../../domain/outbox.js';
+import { JOB_EMAIL_TOPICS, type EmailTopic } from '../../domain/notify.js';
+import { brokerCopy, outboxJobId, type EmailNotifyMessage, type OutboxKind, type OutboxMessage, type WebhookEventMessage } from '../../domain/outbox.js';
 import type { OutboxEntry, OutboxLease, OutboxRecord, OutboxRepository } from '../../ports/outbox.port.js';
 import type { DialectCapabilities } from './dialect.js';
 import type { OutboxTable, Tables } from './schema.js';
@@ -12,9 +13,11 @@ import type { OutboxTable, Tables } from './schema.js';
  */
 export interface OutboxWriteOptions {
   brokerEvents: boolean;
+  /** `email.notify` rows for a job's end, when the job or its account has a notify address (src/domain/notify.ts). */
+  emails?: boolean;
 }
 
-export const WEBHOOK_ROWS_ONLY: OutboxWriteOptions = Object.freeze({ brokerEvents: false });
+export const WEBHOOK_ROWS_ONLY: OutboxWriteOptions = Object.freeze({ brokerEvents: false, emails: false });
 
 /**
  * Writes messages as outbox rows through `db`, which is the caller's transaction when it has
@@ -32,7 +35,51 @@ export async function insertOutbox(db: Kysely<Tables>, messages: readonly Outbox
     const event = { ...m, eventId: m.eventId ?? newId('evt', m.at) };
     await insertIfSubscribed(db, event, at);
     if (opts.brokerEvents) await insertBrokerCopy(db, event, at);
+    if (opts.emails && event.subject === 'job' && JOB_EMAIL_TOPICS.includes(event.type as EmailTopic)) await insertJobEmail(db, event, at);
   }
+}
+
+/**
+ * The e-mail row of a job's end, when the job or its account has a notify address, checked in
+ * the same statement (as the webhook row's subscription): jobs nobody asked to be told of
+ * add no row. The address itself is read when the e-mail is sent.
+ */
+async function insertJobEmail(db: Kysely<Tables>, m: WebhookEventMessage, at: number): Promise<void> {
+  const message: EmailNotifyMessage = { kind: 'email.notify', topic: m.type as EmailTopic, subjectId: m.id, at: m.at };
+  await db
+    .insertInto('outbox')
+    .columns(['kind', 'job_id', 'payload', 'available_at', 'attempts', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('jobs')
+        .leftJoin('accounts', 'accounts.id', 'jobs.account_id')
+        .select(outboxColumns(message, at))
+        .where('jobs.id', '=', m.id)
+        .where((w) => w.or([w('jobs.notify_email', 'is not', null), w('accounts.notify_email', 'is not', null)])),
+    )
+    .execute();
+}
+
+/** An e-mail to an account (its webhooks failing), written only when the account has a notify address; in the caller's transaction. */
+export async function insertAccountEmail(db: Kysely<Tables>, accountId: string, message: EmailNotifyMessage, at: number): Promise<void> {
+  await db
+    .insertInto('outbox')
+    .columns(['kind', 'job_id', 'payload', 'available_at', 'attempts', 'created_at'])
+    .expression((eb) => eb.selectFrom('accounts').select(outboxColumns(message, at)).where('accounts.id', '=', accountId).where('accounts.notify_email', 'is not', null))
+    .execute();
+}
+
+/** The columns of one outbox row as a SELECT list, for INSERT … SELECT. Typed casts: PostgreSQL would take untyped parameters in a SELECT list as text. */
+function outboxColumns(m: OutboxMessage, at: number) {
+  const bigint = (v: number) => sql<number>`cast(${v} as bigint)`;
+  return [
+    sql<string>`cast(${m.kind} as text)`.as('kind'),
+    sql<string | null>`cast(null as text)`.as('job_id'),
+    sql<string>`cast(${JSON.stringify(m)} as text)`.as('payload'),
+    bigint(at).as('available_at'),
+    sql<number>`cast(0 as integer)`.as('attempts'),
+    bigint(at).as('created_at'),
+  ];
 }
 
 const outboxRow = (m: OutboxMessage, at: number) => ({
@@ -48,22 +95,13 @@ async function insertBrokerCopy(db: Kysely<Tables>, m: WebhookEventMessage & { e
 
 async function insertIfSubscribed(db: Kysely<Tables>, m: WebhookEventMessage, at: number): Promise<void> {
   const subject = m.subject === 'job' ? 'jobs' : 'uploads';
-  // Typed casts: PostgreSQL would take untyped parameters in a SELECT list as text.
-  const bigint = (v: number) => sql<number>`cast(${v} as bigint)`;
   await db
     .insertInto('outbox')
     .columns(['kind', 'job_id', 'payload', 'available_at', 'attempts', 'created_at'])
     .expression((eb) =>
       eb
         .selectFrom(subject)
-        .select([
-          sql<string>`cast(${m.kind} as text)`.as('kind'),
-          sql<string | null>`cast(null as text)`.as('job_id'),
-          sql<string>`cast(${JSON.stringify(m)} as text)`.as('payload'),
-          bigint(at).as('available_at'),
-          sql<number>`cast(0 as integer)`.as('attempts'),
-          bigint(at).as('created_at'),
-        ])
+        .select(outboxColumns(m, at))
         .where(`${subject}.id`, '=', m.id)
         .where((w) =>
           w.exists(
@@ -145,11 +183,11 @@ export class SqlOutboxRepository implements OutboxRepository {
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
   }
 
-  async complete(ids: number[], owner: string, now: number): Promise<number> {
+  async complete(ids: number[], owner: string, now: number, error?: string): Promise<number> {
     if (!ids.length) return 0;
     const res = await this.db
       .updateTable('outbox')
-      .set({ sent_at: now, lease_owner: null, lease_until: null })
+      .set({ sent_at: now, lease_owner: null, lease_until: null, ...(error !== undefined ? { last_error: error.slice(0, 2000) } : {}) })
       .where('id', 'in', ids)
       .where('lease_owner', '=', owner)
       .where('sent_at', 'is', null)

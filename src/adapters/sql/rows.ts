@@ -31,6 +31,7 @@ export function toJob(row: JobsTable): JobRecord {
     retention: { outputsSeconds: num(row.outputs_seconds ?? null), sourceSeconds: num(row.source_seconds ?? null) },
     outputsRemovedAt: num(row.outputs_removed_at ?? null),
     deletedAt: num(row.deleted_at ?? null),
+    ...(row.notify_email ? { notifyEmail: row.notify_email } : {}),
   };
 }
 

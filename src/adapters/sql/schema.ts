@@ -46,6 +46,8 @@ export interface JobsTable {
   /** 0016: when its output files were removed (expired or deleted); when it was deleted (the row stays). */
   outputs_removed_at: number | null;
   deleted_at: number | null;
+  /** 0017: the address told when it ends (`notify.email`); null: the account's, if any. */
+  notify_email: string | null;
 }
 
 export interface UploadsTable {
@@ -82,6 +84,8 @@ export interface AccountsTable {
   updated_at: number;
   /** 0016: JSON of the retention set on this account only. */
   retention: string;
+  /** 0017: the account's notify address (its jobs' default, and where webhook failures are told). */
+  notify_email: string | null;
 }
 
 export interface ApiKeysTable {
@@ -202,6 +206,8 @@ export interface WebhookEndpointsTable {
   updated_at: number;
   disabled_at: number | null;
   disabled_reason: string | null;
+  /** 0017: since when every attempt to it has failed (null: its last attempt succeeded, or none failed yet). */
+  failing_since: number | null;
 }
 
 /** 0015: one event of an account, kept for the delivery log and replay. */

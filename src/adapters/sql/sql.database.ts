@@ -20,6 +20,12 @@ export interface SqlDatabaseOptions {
    * deployment must be opened with the same value.
    */
   brokerEvents?: boolean;
+  /**
+   * The deployment sends e-mail (MEDIAFORGE_SMTP_URL): a job's end writes an `email.notify`
+   * row when the job or its account has a notify address, and so does a webhook delivery that
+   * runs out of attempts or an endpoint disabled for failing (docs/notifications.md#e-mail).
+   */
+  emails?: boolean;
 }
 
 /**
@@ -29,7 +35,7 @@ export interface SqlDatabaseOptions {
  * the process wait for it instead of interleaving).
  */
 export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities, opts: SqlDatabaseOptions = {}): Omit<Database, 'close'> {
-  const writes: OutboxWriteOptions = { brokerEvents: opts.brokerEvents ?? false };
+  const writes: OutboxWriteOptions = { brokerEvents: opts.brokerEvents ?? false, emails: opts.emails ?? false };
   return {
     jobs: new SqlJobRepository(kysely, writes),
     uploads: new SqlUploadRepository(kysely, writes),
@@ -41,7 +47,7 @@ export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities, o
     loginFailures: new SqlLoginFailureRepository(kysely),
     outbox: new SqlOutboxRepository(kysely, caps, writes),
     webhooks: new SqlWebhookRepository(kysely),
-    webhookDeliveries: new SqlWebhookDeliveryStore(kysely, caps),
+    webhookDeliveries: new SqlWebhookDeliveryStore(kysely, caps, writes),
     presets: new SqlPresetRepository(kysely),
     retention: new SqlRetentionRepository(kysely),
     transaction: <T>(work: (tx: UnitOfWork) => Promise<T>) =>

@@ -4,6 +4,8 @@ import type { WebhookEventMessage } from '../../domain/outbox.js';
 import { RESPONSE_KEEP_BYTES, subscribes } from '../../domain/webhooks.js';
 import type { ClaimedDelivery, NewDelivery, SettleAttempt, WebhookDeliveryStore } from '../../ports/webhooks.port.js';
 import type { DialectCapabilities } from './dialect.js';
+import { failingDisableReason } from '../../domain/notify.js';
+import { insertAccountEmail, WEBHOOK_ROWS_ONLY, type OutboxWriteOptions } from './outbox.repository.js';
 import type { Tables } from './schema.js';
 import { deliveryRow, eventRow, toEndpoint, toEvent } from './webhook-rows.js';
 
@@ -17,7 +19,7 @@ import { deliveryRow, eventRow, toEndpoint, toEvent } from './webhook-rows.js';
  * and the attempt count the claim returned.
  */
 export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
-  constructor(private readonly db: Kysely<Tables>, private readonly caps: DialectCapabilities) {}
+  constructor(private readonly db: Kysely<Tables>, private readonly caps: DialectCapabilities, private readonly writes: OutboxWriteOptions = WEBHOOK_ROWS_ONLY) {}
 
   fanOut(row: { id: number; message: WebhookEventMessage }, owner: string, now: number, delivery: () => NewDelivery): Promise<number | null> {
     const m = row.message;
@@ -122,7 +124,7 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
         .where('attempts', '=', fence.attempts)
         .where('lease_owner', '=', fence.owner)
         .where('status', '=', 'pending')
-        .returning('endpoint_id')
+        .returning(['endpoint_id', 'event_id'])
         .executeTakeFirst();
       if (!row) return false;
       const a = result.attempt;
@@ -145,6 +147,8 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
           .where('disabled_at', 'is', null)
           .execute();
       }
+      const disabledForFailing = await this.failureClock(trx, row.endpoint_id, result, now);
+      if (this.writes.emails && (result.exhausted || disabledForFailing)) await this.tellAccount(trx, { id: fence.id, ...row }, result, disabledForFailing, now);
       if (result.pauseEndpointUntil !== null) {
         const until = result.pauseEndpointUntil;
         await trx
@@ -156,6 +160,51 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
       }
       return true;
     });
+  }
+
+  /**
+   * Runs the endpoint's failure clock: a success stops it, a failure starts it when it is not
+   * running, and a failure once it has run `disableFailingAfterMs` disables the endpoint (one
+   * conditional UPDATE, so two senders cannot both do it). True when this settle disabled it.
+   */
+  private async failureClock(trx: Kysely<Tables>, endpointId: string, result: SettleAttempt, now: number): Promise<boolean> {
+    const health = result.endpointHealth ?? null;
+    if (health === 'ok') {
+      await trx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', endpointId).where('failing_since', 'is not', null).execute();
+      return false;
+    }
+    if (health !== 'failing') return false;
+    await trx.updateTable('webhook_endpoints').set({ failing_since: result.attempt.at }).where('id', '=', endpointId).where('failing_since', 'is', null).execute();
+    const after = result.disableFailingAfterMs ?? null;
+    if (after === null || result.disableEndpoint) return false;
+    const since = await trx
+      .selectFrom('webhook_endpoints')
+      .select('failing_since')
+      .where('id', '=', endpointId)
+      .where('disabled_at', 'is', null)
+      .where('failing_since', '<=', now - after)
+      .executeTakeFirst();
+    if (!since || since.failing_since === null) return false;
+    const res = await trx
+      .updateTable('webhook_endpoints')
+      .set({ disabled_at: now, disabled_reason: failingDisableReason(Number(since.failing_since), now), updated_at: now })
+      .where('id', '=', endpointId)
+      .where('disabled_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** The account's e-mail rows for a delivery that ran out of attempts and for an endpoint this settle disabled, in the settle's transaction. */
+  private async tellAccount(trx: Kysely<Tables>, d: { id: string; endpoint_id: string; event_id: string }, result: SettleAttempt, disabled: boolean, now: number): Promise<void> {
+    const endpoint = await trx.selectFrom('webhook_endpoints').select(['account_id', 'url', 'disabled_reason']).where('id', '=', d.endpoint_id).executeTakeFirst();
+    const event = await trx.selectFrom('webhook_events').select(['type']).where('id', '=', d.event_id).executeTakeFirst();
+    if (!endpoint) return;
+    const a = result.attempt;
+    const last = a.statusCode !== null ? `the last attempt was answered ${a.statusCode}` : `the last attempt got no answer: ${a.error ?? 'unknown error'}`;
+    const webhook = { url: endpoint.url, eventId: d.event_id, eventType: event?.type ?? 'unknown', deliveryId: d.id };
+    const base = { kind: 'email.notify' as const, subjectId: d.endpoint_id, accountId: endpoint.account_id, at: now };
+    if (result.exhausted) await insertAccountEmail(trx, endpoint.account_id, { ...base, topic: 'webhook.delivery.exhausted', webhook: { ...webhook, reason: last } }, now);
+    if (disabled) await insertAccountEmail(trx, endpoint.account_id, { ...base, topic: 'webhook.endpoint.disabled', webhook: { ...webhook, reason: endpoint.disabled_reason ?? last } }, now);
   }
 
   async prune(before: number, limit: number): Promise<number> {

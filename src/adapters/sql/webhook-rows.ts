@@ -26,6 +26,7 @@ export function toEndpoint(row: WebhookEndpointsTable): StoredEndpoint {
     previousSecret: row.previous_secret,
     previousSecretUntil: num(row.previous_secret_until),
     pausedUntil: num(row.paused_until),
+    ...(row.failing_since != null ? { failingSince: Number(row.failing_since) } : {}),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     disabledAt: num(row.disabled_at),
@@ -33,7 +34,8 @@ export function toEndpoint(row: WebhookEndpointsTable): StoredEndpoint {
   };
 }
 
-export function endpointRow(e: StoredEndpoint): WebhookEndpointsTable {
+/** A new endpoint's row; `failing_since` only when set (a new endpoint has none; the column is 0017's). */
+export function endpointRow(e: StoredEndpoint): Omit<WebhookEndpointsTable, 'failing_since'> & { failing_since?: number } {
   return {
     id: e.id,
     account_id: e.accountId,
@@ -48,6 +50,7 @@ export function endpointRow(e: StoredEndpoint): WebhookEndpointsTable {
     updated_at: e.updatedAt,
     disabled_at: e.disabledAt,
     disabled_reason: e.disabledReason,
+    ...(e.failingSince != null ? { failing_since: e.failingSince } : {}),
   };
 }
 

@@ -54,8 +54,12 @@ export class SqlWebhookRepository implements WebhookRepository {
     if (patch.secret !== undefined) set.secret = patch.secret;
     if (patch.previousSecret !== undefined) set.previous_secret = patch.previousSecret;
     if (patch.previousSecretUntil !== undefined) set.previous_secret_until = patch.previousSecretUntil;
-    // Enabling an endpoint again also lifts a pause a receiver asked for.
-    if (patch.disabledAt === null) set.paused_until = null;
+    // Enabling an endpoint again also lifts a pause a receiver asked for,
+    // and starts its failure clock again (src/domain/notify.ts: disabled after days of failures).
+    if (patch.disabledAt === null) {
+      set.paused_until = null;
+      set.failing_since = null;
+    }
     const owner = readableOwner(principal);
     let q = this.db.updateTable('webhook_endpoints').set(set).where('id', '=', id);
     if (owner !== null) q = q.where('account_id', '=', owner);

@@ -12,6 +12,7 @@ export function presentAccount(v: AccountView) {
     name: v.account.name,
     quotas: v.quotas,
     retention: v.retention,
+    notify: { email: v.account.notifyEmail ?? null },
     createdAt: iso(v.account.createdAt),
     updatedAt: iso(v.account.updatedAt),
     ...(v.usage ? { usage: v.usage } : {}),
