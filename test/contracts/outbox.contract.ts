@@ -172,6 +172,23 @@ export function runOutboxContract(name: string, make: () => Promise<DbUnderTest>
       await db.outbox.release(taken.map((e) => e.id), 'r-held', null);
     });
 
+    it('a claim leases at most `limit` rows, each to one claimer, also when many claim at once', async () => {
+      clock.t += 100_000;
+      const ids: string[] = [];
+      for (let i = 0; i < 30; i++) ids.push(await create());
+      clock.t += 1000;
+      const claim = (owner: string) => db.outbox.claimDue({ owner, now: clock.now(), leaseMs: 60_000, kinds: ['queue.dispatch'], limit: 1, freshAfterMs: 1000 });
+      const got = await Promise.all(Array.from({ length: 40 }, (_, i) => claim(`c${i}`)));
+      assert.ok(got.every((g) => g.length <= 1), `limit 1, got ${got.map((g) => g.length).join(',')}`);
+      const returned = got.flat().map((e) => outboxJobId(e.message)!);
+      assert.equal(new Set(returned).size, returned.length, 'no row to two claimers');
+      const leased = (await Promise.all(ids.map((id) => unsent(id)))).flat().filter((r) => r.leaseOwner !== null);
+      assert.equal(leased.length, returned.length, 'every leased row was handed to its claimer: none waits out a lease nobody works on');
+      const all = got.flat();
+      for (const [i, g] of got.entries()) if (g.length) await db.outbox.release(g.map((e) => e.id), `c${i}`, null);
+      assert.ok(all.length > 0);
+    });
+
     it('re-sends only the row a relay sent but died before marking', async () => {
       const queue = new RecordingQueue();
       clock.t += 10_000;

@@ -60,6 +60,27 @@ export function runQueueContract(name: string, make: () => Promise<QueueUnderTes
       assert.equal(peak, 2);
     });
 
+    it('keeps each consumer within its concurrency when consumers start together on a full queue', async () => {
+      for (let i = 0; i < 24; i++) await q.a.enqueue({ jobId: `job_full${i}`, route: 'frames' });
+      const peaks = Array.from({ length: 8 }, () => 0);
+      const seen: string[] = [];
+      const make = (k: number) => {
+        let active = 0;
+        return async (m: { jobId: string }) => {
+          active++;
+          peaks[k] = Math.max(peaks[k], active);
+          seen.push(m.jobId);
+          await new Promise((r) => setTimeout(r, 20));
+          active--;
+        };
+      };
+      const cs = peaks.map((_, k) => (k % 2 ? q.b : q.a).consume(make(k), { concurrency: 1 }));
+      await waitFor(async () => seen.length >= 24, { what: 'all handled', timeoutMs: 30_000 });
+      await Promise.all(cs.map((c) => c.close()));
+      assert.ok(peaks.every((p) => p <= 1), `peaks ${peaks.join(',')}: a claim took more than the free slots`);
+      assert.equal(new Set(seen).size, 24, 'each once');
+    });
+
     it('spreads messages over two consumers, each delivered once', async () => {
       const byA: string[] = [];
       const byB: string[] = [];

@@ -115,25 +115,31 @@ export class DbJobQueue implements JobQueue {
     if (this.opts.caps.skipLocked) {
       // One round trip and one commit for up to `limit` messages: pick and lease in a single
       // statement. SKIP LOCKED makes concurrent consumers (in any process) pass over rows
-      // another one is taking right now.
+      // another one is taking right now. The pick is a MATERIALIZED CTE: as
+      // `id IN (SELECT … LIMIT n …)` PostgreSQL may evaluate it again (a recheck after a
+      // concurrent update) and lease more than `n`, messages this consumer has no slot for.
       const rows = await this.db
+        .with(
+          (cte) => cte('picked').materialized(),
+          (db) =>
+            db
+              .selectFrom('queue_messages')
+              .select('id')
+              .where('queue', '=', this.opts.queue)
+              .$if(routes !== null, (w) => w.where('route', 'in', routes!))
+              .where('available_at', '<=', now)
+              .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+              .orderBy('available_at')
+              .orderBy('id')
+              .limit(limit)
+              .forUpdate()
+              .skipLocked(),
+        )
         .updateTable('queue_messages')
         .set((eb) => ({ lease_owner: this.opts.owner, lease_until: now + this.leaseMs, deliveries: eb('deliveries', '+', 1) }))
-        .where('id', 'in', (eb) =>
-          eb
-            .selectFrom('queue_messages')
-            .select('id')
-            .where('queue', '=', this.opts.queue)
-            .$if(routes !== null, (w) => w.where('route', 'in', routes!))
-            .where('available_at', '<=', now)
-            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-            .orderBy('available_at')
-            .orderBy('id')
-            .limit(limit)
-            .forUpdate()
-            .skipLocked(),
-        )
-        .returning(['id', 'job_id', 'route'])
+        .from('picked')
+        .whereRef('queue_messages.id', '=', 'picked.id')
+        .returning(['queue_messages.id', 'queue_messages.job_id', 'queue_messages.route'])
         .execute();
       return rows.map((row) => ({ id: Number(row.id), jobId: row.job_id, route: row.route as Route }));
     }

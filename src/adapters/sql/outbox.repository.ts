@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { newId } from '../../domain/ids.js';
 import { JOB_EMAIL_TOPICS, type EmailTopic } from '../../domain/notify.js';
 import { brokerCopy, outboxJobId, type EmailNotifyMessage, type OutboxKind, type OutboxMessage, type WebhookEventMessage } from '../../domain/outbox.js';
@@ -163,13 +163,28 @@ export class SqlOutboxRepository implements OutboxRepository {
     pick: (q: ReturnType<SqlOutboxRepository['unsentFree']>) => ReturnType<SqlOutboxRepository['unsentFree']>,
   ): Promise<OutboxEntry[]> {
     const { now } = lease;
-    const picked = pick(this.unsentFree(this.db, now)).$if(this.caps.skipLocked, (q) => q.forUpdate().skipLocked());
+    const set = (eb: ExpressionBuilder<Tables, 'outbox'>) => ({ lease_owner: lease.owner, lease_until: now + lease.leaseMs, attempts: eb('attempts', '+', 1) });
+    const free = (eb: ExpressionBuilder<Tables, 'outbox'>) => eb.and([eb('outbox.sent_at', 'is', null), eb.or([eb('outbox.lease_until', 'is', null), eb('outbox.lease_until', '<', now)])]);
+    if (this.caps.skipLocked) {
+      // The pick in a MATERIALIZED CTE: as `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`,
+      // PostgreSQL may evaluate the subquery again (a recheck after a concurrent update) and
+      // lease more than `n` rows; a CTE is evaluated once.
+      const rows = await this.db
+        .with((cte) => cte('picked').materialized(), () => pick(this.unsentFree(this.db, now)).forUpdate().skipLocked())
+        .updateTable('outbox')
+        .set(set)
+        .from('picked')
+        .whereRef('outbox.id', '=', 'picked.id')
+        .where(free)
+        .returning(['outbox.id', 'outbox.payload', 'outbox.attempts'])
+        .execute();
+      return rows.map(toEntry).sort((a, b) => a.id - b.id);
+    }
     const rows = await this.db
       .updateTable('outbox')
-      .set((eb) => ({ lease_owner: lease.owner, lease_until: now + lease.leaseMs, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', picked)
-      .where('sent_at', 'is', null)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .set(set)
+      .where('id', 'in', pick(this.unsentFree(this.db, now)))
+      .where(free)
       .returning(['id', 'payload', 'attempts'])
       .execute();
     return rows.map(toEntry).sort((a, b) => a.id - b.id);
