@@ -162,7 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
     registration: read(src, 'MEDIAFORGE_REGISTRATION', str(/^(open|off)$/, 'open or off'), 'off') as 'open' | 'off',
     metrics: {
       enabled: read(src, 'MEDIAFORGE_METRICS', onOff, true),
-      port: read<number | null>(src, 'MEDIAFORGE_METRICS_PORT', int(1, 65_535), null),
+      port: read<number | null>(src, 'MEDIAFORGE_METRICS_PORT', int(0, 65_535), null),
       token: optional(src, 'MEDIAFORGE_METRICS_TOKEN', str(/^[\x21-\x7e]{16,256}$/, 'at least 16 printable characters, no spaces')),
     },
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
