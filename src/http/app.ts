@@ -9,6 +9,7 @@ import { userRoutes } from './routes/users.routes.js';
 import { errorHandler } from './error-mapping.js';
 import type { HttpDeps } from './http.types.js';
 import { installRateLimit } from './rate-limit.js';
+import { installHttpMetrics, observabilityRoutes } from './observability.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { fileRoutes } from './routes/files.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
@@ -53,6 +54,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   // Any non-JSON, non-multipart body reaches the route as a stream (raw uploads).
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   app.setErrorHandler(errorHandler);
+  if (deps.observability?.metrics) installHttpMetrics(app, deps.observability.metrics);
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
@@ -98,6 +100,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   // Around authentication, so a request counts against its key (docs/rate-limits.md).
   await installRateLimit(app, deps.rateLimit, deps.logger, authenticate);
   await metaRoutes(app, deps);
+  if (deps.observability) await observabilityRoutes(app, deps.observability);
   await uploadRoutes(app, deps);
   await jobRoutes(app, deps);
   await presetRoutes(app, deps);

@@ -16,6 +16,7 @@ import type { DeletionService } from '../services/deletion.service.js';
 import type { CostRates } from '../domain/usage.js';
 import type { PresentContext } from './presenters.js';
 import type { RateLimitSettings } from './rate-limit.js';
+import type { Observability } from './observability.js';
 
 export interface HttpDeps {
   jobs: JobsService;
@@ -53,6 +54,8 @@ export interface HttpDeps {
   /** Requests per minute per key or address (absent or 0: no limit). */
   rateLimit?: RateLimitSettings;
   health(): Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /** GET /metrics, GET /readyz and the HTTP metrics (src/http/observability.ts); absent: none of them. */
+  observability?: Observability;
 }
 
 /**

@@ -228,6 +228,14 @@ export function buildOpenApi() {
       '/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
       '/': { get: { summary: 'The status page (HTML)', security: [], responses: { '200': { description: 'text/html' } } } },
       '/healthz': { get: { summary: 'Liveness and dependencies', security: [], responses: { '200': { description: 'Healthy' }, '503': { description: 'A dependency is down' } } } },
+      '/readyz': { get: { summary: 'Readiness: database, queue and storage reachable, no worker draining', security: [], responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready: `down` names what is down' } } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text format); a bearer token only when MEDIAFORGE_METRICS_TOKEN is set',
+          security: [],
+          responses: { '200': { description: 'text/plain; version=0.0.4' }, '401': { description: '`unauthorized`: the metrics token is missing or wrong' }, '404': { description: 'MEDIAFORGE_METRICS=off' } },
+        },
+      },
     },
   };
 }

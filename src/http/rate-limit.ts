@@ -89,8 +89,8 @@ function sharedStoreClass(shared: NonNullable<RateLimitSettings['shared']>, logg
 
 function exempt(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
-  // Players fetch many segments through one signed link; probes must never be refused.
-  return route === '/healthz' || (route !== undefined && route.startsWith('/v1/files/'));
+  // Players fetch many segments through one signed link; probes and scrapers must never be refused.
+  return route === '/healthz' || route === '/readyz' || route === '/metrics' || (route !== undefined && route.startsWith('/v1/files/'));
 }
 
 declare module 'fastify' {

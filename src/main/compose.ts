@@ -44,6 +44,8 @@ import { startBrokerEventRelay } from './broker-events.js';
 import { eventPresenter, startWebhookSender, webhooksService } from './webhooks.js';
 import { startEmailRelay } from './emails.js';
 import type { EmailRelay } from '../services/email-relay.js';
+import { observedDatabase, readinessOf } from './observability.js';
+import type { Metrics } from '../ports/metrics.port.js';
 
 /**
  * Shared construction for every composition root (embedded, api, worker): given the
@@ -107,9 +109,14 @@ export async function buildApi(
     rateLimitShared?: RateLimitSettings['shared'];
     /** The ports this process's API listens on (pushed at listen), which webhook URLs may not target. */
     apiPorts?: readonly number[];
+    /** The process's metrics (createMetrics): GET /metrics and what the API counts; null or absent: off. */
+    metrics?: Metrics | null;
+    /** True while this process's worker drains at shutdown (embedded): /readyz answers 503. */
+    draining?: () => boolean;
   },
 ): Promise<ApiPart> {
-  const { db, queue, blobs, events } = b;
+  const { queue, blobs, events } = b;
+  const db = observedDatabase(b.db, opts.metrics ?? null);
   const clock = systemClock;
   const signingSecret = await ensureSigningSecret(config.dataDir, config.signingSecret);
   const tokens = new AccessTokens(signingSecret);
@@ -165,6 +172,7 @@ export async function buildApi(
     maxConcurrentUploads: config.limits.maxConcurrentUploads,
     costs: config.costs,
     rateLimit: { perMinute: config.rateLimit.perMinute, shared: opts.rateLimitShared },
+    observability: { metrics: opts.metrics ?? null, token: config.metrics.token, ready: readinessOf(b, opts.draining) },
     health: async () => {
       const checks: Record<string, string> = {};
       try {
@@ -207,8 +215,9 @@ export async function createPageImporter(config: Config, policy: UrlPolicy, logg
 export async function startWorker(
   config: Config,
   b: Backends,
-  opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string },
+  opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string; metrics?: Metrics | null },
 ): Promise<{ worker: Worker; webhooks: WebhookSender; broker: BrokerEventRelay | null; emails: EmailRelay | null }> {
+  const db = observedDatabase(b.db, opts.metrics ?? null);
   const policy = urlPolicy(config, opts.apiPorts ?? [config.port]);
   // A status change this worker publishes has written its events in the same transaction:
   // the sender and the broker relay of this process pass at once instead of at their next poll.
@@ -228,7 +237,7 @@ export async function startWorker(
   };
   const worker = new Worker(
     {
-      db: b.db, queue: b.queue, blobs: b.blobs, runner: opts.runner, events, clock: systemClock, logger: opts.logger,
+      db, queue: b.queue, blobs: b.blobs, runner: opts.runner, events, clock: systemClock, logger: opts.logger, metrics: opts.metrics ?? undefined,
       fetcher: new GuardedHttpFetcher({ ...policy, maxRedirects: config.urlImport.maxRedirects, connectTimeoutMs: 30_000 }),
       pageImporter: await createPageImporter(config, policy, opts.logger),
     },
@@ -252,7 +261,7 @@ export async function startWorker(
   );
   await worker.start();
   const signingSecret = await ensureSigningSecret(config.dataDir, config.signingSecret);
-  webhooks = startWebhookSender(config, b, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase });
+  webhooks = startWebhookSender(config, { db }, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase });
   const publisher = b.eventPublisher;
   if (publisher) broker = startBrokerEventRelay({ db: b.db, eventPublisher: publisher }, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase) });
   emails = startEmailRelay(config, b, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase), linkBase: opts.linkBase });

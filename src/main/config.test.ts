@@ -47,6 +47,7 @@ describe('loadConfig: defaults', () => {
       costs: { perCpuHour: null, perGbMonth: null },
       rateLimit: { perMinute: 100 },
       registration: 'off',
+      metrics: { enabled: true, port: null, token: null },
       quotas: { storageBytes: null, runningJobs: null, processingMinutesPerMonth: null, uploadBytes: null },
       retention: { sourceSeconds: 7 * 86_400, outputsSeconds: null, sweepMs: 300_000 },
       ffmpegPath: null,
@@ -67,6 +68,14 @@ describe('loadConfig: defaults', () => {
     assert.deepEqual(c.quotas, { storageBytes: 10 * 1024 ** 3, runningJobs: 4, processingMinutesPerMonth: 600, uploadBytes: 500 * 1024 ** 2 });
     assert.throws(() => loadConfig({ MEDIAFORGE_QUOTA_RUNNING_JOBS: '0' }), /MEDIAFORGE_QUOTA_RUNNING_JOBS="0" is not allowed/);
     assert.throws(() => loadConfig({ MEDIAFORGE_QUOTA_STORAGE_BYTES: 'lots' }), /MEDIAFORGE_QUOTA_STORAGE_BYTES/);
+  });
+
+  it('reads the metrics switch, port and token, and refuses a short token or a bad port by name', () => {
+    const c = loadConfig({ MEDIAFORGE_METRICS: 'off', MEDIAFORGE_METRICS_PORT: '9464', MEDIAFORGE_METRICS_TOKEN: 'a-scrape-token-of-24chars' });
+    assert.deepEqual(c.metrics, { enabled: false, port: 9464, token: 'a-scrape-token-of-24chars' });
+    assert.throws(() => loadConfig({ MEDIAFORGE_METRICS_TOKEN: 'short' }), /MEDIAFORGE_METRICS_TOKEN="short" is not allowed; expected at least 16 printable characters/);
+    assert.throws(() => loadConfig({ MEDIAFORGE_METRICS_PORT: '70000' }), /MEDIAFORGE_METRICS_PORT/);
+    assert.throws(() => loadConfig({ MEDIAFORGE_METRICS: 'maybe' }), /MEDIAFORGE_METRICS="maybe" is not allowed; expected on or off/);
   });
 
   it('defaultConcurrency is at least 1', () => {

@@ -77,6 +77,11 @@ export interface Config {
   rateLimit: { perMinute: number };
   /** `open`: POST /v1/auth/register creates accounts; `off`: users join by invitation only (docs/login.md). */
   registration: 'open' | 'off';
+  /**
+   * GET /metrics (on unless MEDIAFORGE_METRICS=off); a worker process's own metrics port
+   * (null: none); the bearer token the endpoint then needs (null: none). docs/operations.md#observability.
+   */
+  metrics: { enabled: boolean; port: number | null; token: string | null };
   ffmpegPath: string | null;
   ffprobePath: string | null;
 }
@@ -166,6 +171,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
     },
     rateLimit: { perMinute: read(src, 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE', int(0, 1_000_000), 100) },
     registration: read(src, 'MEDIAFORGE_REGISTRATION', str(/^(open|off)$/, 'open or off'), 'off') as 'open' | 'off',
+    metrics: {
+      enabled: read(src, 'MEDIAFORGE_METRICS', onOff, true),
+      port: read<number | null>(src, 'MEDIAFORGE_METRICS_PORT', int(0, 65_535), null),
+      token: optional(src, 'MEDIAFORGE_METRICS_TOKEN', str(/^[\x21-\x7e]{16,256}$/, 'at least 16 printable characters, no spaces')),
+    },
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
   };

@@ -24,6 +24,7 @@ import type { Worker } from '../worker/worker.js';
 import { buildApi, createMediaRunner, listen, startRetentionSweeper, startWorker, StartupError, type Backends, type FfmpegInfo } from './compose.js';
 import type { Config, DistributedConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { createMetrics, readinessOf, startMetricsServer } from './observability.js';
 import { openEventPublisher } from './broker-events.js';
 import { configuredLinkBase } from './webhooks.js';
 
@@ -148,7 +149,8 @@ export async function startApiProcess(config: Config, d: DistributedConfig, opts
     const directDownloads = d.storage.kind === 's3' && d.storage.downloads === 'redirect' ? { ttlSeconds: d.storage.downloadTtlSeconds } : undefined;
     limiterRedis = await openRateLimiter(config, d, logger);
     const rateLimitShared = limiterRedis && d.redis ? { redis: limiterRedis, keyPrefix: `${d.redis.prefix}:${d.queueName}:ratelimit:` } : undefined;
-    const { app, adminKey } = await buildApi(config, backends, { logger, runner: null, directUploads: d.directUploads, directDownloads, rateLimitShared });
+    const metrics = createMetrics(config, backends.db);
+    const { app, adminKey } = await buildApi(config, backends, { logger, runner: null, directUploads: d.directUploads, directDownloads, rateLimitShared, metrics });
     let url = `http://${config.host}:${config.port}`;
     if (opts.listen !== false) url = await listen(app, config);
     else await app.ready();
@@ -197,6 +199,8 @@ export interface WorkerProcess {
   id: string;
   ffmpeg: FfmpegInfo;
   describe: Record<string, string>;
+  /** The metrics server's address (MEDIAFORGE_METRICS_PORT), or null. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -213,10 +217,16 @@ export async function startWorkerProcess(
   }
   const id = processId('worker');
   const backends = await openBackends(d, { owner: id, leaseMs: config.worker.leaseMs, logger, publishEvents: true, emails: config.email.smtpUrl !== null });
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> = null;
   try {
+    const metrics = createMetrics(config, backends.db);
+    // Listening first: a port in use stops the start before any job is claimed.
+    let started: Worker | null = null;
+    metricsServer = await startMetricsServer(config, { metrics, token: config.metrics.token, ready: readinessOf(backends, () => started?.draining ?? false) }, logger);
     const { worker, webhooks, broker, emails } = await startWorker(config, backends, {
-      logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined, linkBase: configuredLinkBase(config, logger),
+      logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined, linkBase: configuredLinkBase(config, logger), metrics,
     });
+    started = worker;
     const sweeper = startRetentionSweeper(config, backends, { logger, id });
     let closing: Promise<void> | null = null;
     return {
@@ -224,17 +234,21 @@ export async function startWorkerProcess(
       id,
       ffmpeg,
       describe: backends.describe,
+      metricsUrl: metricsServer?.url ?? null,
       close: () =>
         (closing ??= (async () => {
           await webhooks.stop();
           await broker?.stop();
           await emails?.stop();
+          // /readyz answers 503 (draining) while the running jobs finish.
           await worker.stop();
           await sweeper.stop();
+          await metricsServer?.close();
           await backends.close();
         })()),
     };
   } catch (err) {
+    await metricsServer?.close();
     await backends.close();
     throw err;
   }

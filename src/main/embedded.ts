@@ -14,6 +14,7 @@ import { buildApi, createMediaRunner, listen, startRetentionSweeper, startWorker
 import type { RetentionSweeper } from '../services/retention-sweeper.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './observability.js';
 
 export { StartupError } from './compose.js';
 
@@ -60,11 +61,14 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   };
 
   const apiPorts: number[] = config.port ? [config.port] : [];
-  const { app, adminKey } = await buildApi(config, backends, { logger, runner, apiPorts });
+  // One registry for the API and the worker of this process: GET /metrics shows both.
+  const metrics = createMetrics(config, db);
+  let worker: Worker | null = null;
+  const { app, adminKey } = await buildApi(config, backends, { logger, runner, apiPorts, metrics, draining: () => worker?.draining ?? false });
   // Webhook payloads carry the same links the API's answers do.
   const linkBase = () => app.linkBase ?? (config.publicUrl ?? `http://${config.host}:${apiPorts[apiPorts.length - 1] ?? config.port}`).replace(/\/+$/, '');
-  const started = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts, linkBase }) : null;
-  const worker = started?.worker ?? null;
+  const started = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts, linkBase, metrics }) : null;
+  worker = started?.worker ?? null;
   const sweeper = config.worker.enabled ? startRetentionSweeper(config, backends, { logger, id: workerId }) : null;
 
   let url = `http://${config.host}:${config.port}`;

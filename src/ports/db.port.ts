@@ -124,6 +124,13 @@ export interface JobRepository {
   recoverExpired(fence: Fence, write: JobWrite): Promise<boolean>;
   /** What one account holds and runs now (its quotas are checked against this). */
   accountUsage(accountId: string): Promise<AccountUsage>;
+  /** Jobs queued per route and jobs running, over every account (the metrics' gauges; a system call). */
+  activeCounts(): Promise<ActiveCounts>;
+}
+
+export interface ActiveCounts {
+  queued: Partial<Record<Route, number>>;
+  running: number;
 }
 
 export interface ClaimNext {

@@ -10,6 +10,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { Database, Fence } from '../ports/db.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { MediaRunner } from '../ports/media-runner.port.js';
+import type { JobMetrics } from '../ports/metrics.port.js';
 import type { PageMediaImporter } from '../ports/page-media-importer.port.js';
 import type { UrlFetcher } from '../ports/url-fetcher.port.js';
 import type { CpuTally } from './cpu-tally.js';
@@ -30,6 +31,8 @@ export interface AttemptDeps {
   pageImporter?: PageMediaImporter | null;
   /** The one door to the queue after a settle (see queue-messages.ts). */
   messages: QueueMessages;
+  /** Where attempts, outputs and ffmpeg runs are counted (src/worker/attempt-metrics.ts); absent: nowhere. */
+  metrics?: JobMetrics;
 }
 
 /** The worker's settings an attempt needs. */

@@ -10,6 +10,7 @@ import { progressEventDue } from '../domain/webhooks.js';
 import type { Fence } from '../ports/db.port.js';
 import type { AttemptContext, AttemptDeps, AttemptSettings } from './attempt-context.js';
 import { CpuTally, meteredImporter, meteredRunner } from './cpu-tally.js';
+import { attemptMetrics } from './attempt-metrics.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { fetchInput } from './steps/fetch-input.step.js';
 import { probe } from './steps/probe.step.js';
@@ -87,15 +88,19 @@ export class Attempt implements AttemptContext {
       if (e.status === 'canceled') this.abort('canceled');
     });
     this.log.info('attempt started');
-    await this.emit(decideStart(this.job, this.deps.clock.now()).events);
+    const startedAt = this.deps.clock.now();
+    const metrics = attemptMetrics(this.deps.metrics, this.job, startedAt);
+    await this.emit(decideStart(this.job, startedAt).events);
     try {
       await mkdir(this.workDir, { recursive: true });
       await this.produce();
       this.reporter.stop();
-      await settleSuccess(this);
+      const outcome = await settleSuccess(this);
+      metrics?.ended(outcome, this);
     } catch (err) {
       this.reporter.stop();
-      await settleFailure(this, err);
+      const outcome = await settleFailure(this, err);
+      metrics?.ended(outcome, this);
     } finally {
       clearInterval(heartbeat);
       unsubscribe();

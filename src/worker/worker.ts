@@ -47,6 +47,7 @@ export class Worker {
   private scratch = '';
   private readonly running = new Set<Attempt>();
   private stopping = false;
+  private untrackSlots: (() => void) | null = null;
   private readonly messages: QueueMessages;
 
   constructor(private readonly deps: WorkerDeps, private readonly opts: WorkerOptions) {
@@ -57,6 +58,7 @@ export class Worker {
     const { dir, removedStale } = await createScratchRoot(this.opts.tmpRoot);
     this.scratch = dir;
     if (removedStale) this.deps.logger.info({ removedStale }, 'removed scratch folders left by dead workers');
+    this.untrackSlots = this.deps.metrics?.workerSlots({ total: this.opts.concurrency, busy: () => this.running.size }) ?? null;
     this.consumer = this.deps.queue.consume((m) => this.handle(m), { concurrency: this.opts.concurrency, routes: this.opts.routes });
     const sweepEvery = Math.max(500, Math.floor(this.opts.leaseMs / 2));
     this.sweeper = setInterval(() => void this.sweep().catch((err) => this.deps.logger.warn({ err }, 'lease sweep failed')), sweepEvery);
@@ -74,7 +76,13 @@ export class Worker {
     await this.consumer?.close();
     clearTimeout(grace);
     await rm(this.scratch, { recursive: true, force: true }).catch(() => undefined);
+    this.untrackSlots?.();
     this.deps.logger.info({ worker: this.opts.id }, 'worker stopped');
+  }
+
+  /** Stopping: it claims nothing more and lets its running jobs finish (readiness answers 503). */
+  get draining(): boolean {
+    return this.stopping;
   }
 
   /** Jobs whose worker is gone go back to the queue (or fail); then messages that never reached it are sent. */

@@ -37,10 +37,28 @@ export class TcpRelay {
         s.on('error', () => undefined);
       }
       client.pipe(upstream).pipe(client);
+      if (this.frozen) for (const s of [client, upstream]) s.pause();
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
+  }
+
+  private frozen = false;
+
+  /**
+   * A network partition: every connection stays open but nothing passes either way (new ones
+   * are accepted and hang the same), so clients wait instead of seeing a closed socket.
+   * `thaw()` lets the held bytes through again.
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const s of this.sockets) s.pause();
+  }
+
+  thaw(): void {
+    this.frozen = false;
+    for (const s of this.sockets) s.resume();
   }
 
   async down(): Promise<void> {

@@ -3,8 +3,8 @@ import type { GuardedDecision, JobWrite } from '../../domain/job-lifecycle.js';
 import { FINAL_STATUSES, type JobRecord, type JobStatus, type JobUsage, type OutputState } from '../../domain/job.js';
 import { creatorOf, ownerOf, readableOwner, type Principal } from '../../domain/principal.js';
 import { dailyTotals, type UsageDay } from '../../domain/usage.js';
-import type { AccountUsage, ClaimNext, Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
-import { jobRoute } from '../../domain/routes.js';
+import type { AccountUsage, ActiveCounts, ClaimNext, Fence, JobPage, JobRepository, NewJob } from '../../ports/db.port.js';
+import { isRoute, jobRoute } from '../../domain/routes.js';
 import type { OutboxMessage } from '../../domain/outbox.js';
 import { claimFair } from './fair-claim.js';
 import type { Tables } from './schema.js';
@@ -222,5 +222,22 @@ export class SqlJobRepository implements JobRepository {
 
   accountUsage(accountId: string): Promise<AccountUsage> {
     return accountUsage(this.db, accountId);
+  }
+
+  async activeCounts(): Promise<ActiveCounts> {
+    // The (status, route, …) index of the fair claim answers this without reading rows.
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['status', 'route', (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
+      .where('status', 'in', ['queued', 'running'])
+      .groupBy(['status', 'route'])
+      .execute();
+    const counts: ActiveCounts = { queued: {}, running: 0 };
+    for (const r of rows) {
+      const n = Number(r.n);
+      if (r.status === 'running') counts.running += n;
+      else if (isRoute(r.route)) counts.queued[r.route] = (counts.queued[r.route] ?? 0) + n;
+    }
+    return counts;
   }
 }

@@ -7,6 +7,7 @@ import { produceJudged } from '../../pipelines/damage-watch.js';
 import { planRuns } from '../../pipelines/fused.pipeline.js';
 import type { PipelineContext } from '../../pipelines/pipeline.types.js';
 import type { AttemptContext } from '../attempt-context.js';
+import { speedMeteredRunner } from '../attempt-metrics.js';
 import { writeProbe } from './probe.step.js';
 
 interface Input {
@@ -69,7 +70,7 @@ function pipelineContext(a: AttemptContext, input: Input, outputIndex: number, o
     outputIndex,
     inputPath: input.path,
     meta: input.meta,
-    runner: a.deps.runner,
+    runner: speedMeteredRunner(a.deps.runner, a.outputs[outputIndex].spec.type, a.deps.metrics, a.deps.clock),
     blobs: a.deps.blobs,
     workDir: join(a.workDir, String(outputIndex)),
     signal: a.signal,
