@@ -1,6 +1,6 @@
 import type { JobWarning } from './damage.js';
 import { DomainError, ERROR_CODES } from './errors.js';
-import type { JobError, JobEvent, JobRecord, JobStatus, JobUsage, OutputState } from './job.js';
+import type { JobError, JobEvent, JobRecord, JobStatus, JobUsage, OutputState, StoredFile } from './job.js';
 import { dispatchMessage, jobEventMessage, type OutboxMessage } from './outbox.js';
 
 /**
@@ -151,6 +151,12 @@ export function outputsDone(outputs: OutputState[], run: number[], products: Arr
 /** A `job.output.ready` event for each output of the run that is stored, written with the outputs. */
 export function outputsReadyMessages(jobId: string, outputs: OutputState[], run: number[], now: number): OutboxMessage[] {
   return run.filter((i) => outputs[i]?.status === 'succeeded').map((i) => jobEventMessage('job.output.ready', jobId, now, i));
+}
+
+/** An HLS output playable before it is done: it lists its master while running; a `playable` job.output.ready goes with that write. */
+export function outputPlayable(outputs: OutputState[], index: number, master: StoredFile, jobId: string, now: number) {
+  const next = outputs.map((o, i) => (i === index && o.status === 'running' ? { ...o, files: [master] } : o));
+  return { outputs: next, messages: [jobEventMessage('job.output.ready', jobId, now, index, 'playable')] };
 }
 
 /** The outputs of one run failed together with the run's error. */

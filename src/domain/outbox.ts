@@ -1,5 +1,5 @@
 import type { EmailTopic } from './notify.js';
-import type { WebhookEventType } from './webhooks.js';
+import type { OutputPhase, WebhookEventType } from './webhooks.js';
 
 /**
  * What a transition asks to happen once it has committed. The repository writes these to
@@ -17,7 +17,8 @@ export type QueueDispatchMessage = { kind: 'queue.dispatch'; jobId: string };
  * `eventId` is given when the row is written (the same id as the event's broker copy); rows
  * written before it existed get one at the fan-out.
  */
-export type WebhookEventMessage = { kind: 'webhook.event'; type: WebhookEventType; subject: 'job' | 'upload'; id: string; at: number; output?: number; eventId?: string };
+export type WebhookEventMessage = { kind: 'webhook.event'; type: WebhookEventType; subject: 'job' | 'upload'; id: string; at: number; output?: number; phase?: OutputPhase; eventId?: string };
+
 
 /**
  * The same event for the broker (docs/notifications.md#events-on-the-broker), written beside
@@ -34,6 +35,7 @@ export type BrokerEventMessage = {
   id: string;
   at: number;
   output?: number;
+  phase?: OutputPhase;
 };
 
 /**
@@ -60,13 +62,14 @@ export type OutboxKind = OutboxMessage['kind'];
 export const dispatchMessage = (jobId: string): OutboxMessage => ({ kind: 'queue.dispatch', jobId });
 
 /** A job's event for its account's webhooks. */
-export const jobEventMessage = (type: Exclude<WebhookEventType, 'upload.ready'>, jobId: string, at: number, output?: number): OutboxMessage => ({
+export const jobEventMessage = (type: Exclude<WebhookEventType, 'upload.ready'>, jobId: string, at: number, output?: number, phase?: OutputPhase): OutboxMessage => ({
   kind: 'webhook.event',
   type,
   subject: 'job',
   id: jobId,
   at,
   ...(output !== undefined ? { output } : {}),
+  ...(phase === 'playable' ? { phase } : {}),
 });
 
 /** The broker's copy of a webhook event, for the account that owns its subject. */
@@ -79,6 +82,7 @@ export const brokerCopy = (m: WebhookEventMessage & { eventId: string }, account
   id: m.id,
   at: m.at,
   ...(m.output !== undefined ? { output: m.output } : {}),
+  ...(m.phase ? { phase: m.phase } : {}),
 });
 
 export const uploadReadyMessage = (uploadId: string, at: number): OutboxMessage => ({ kind: 'webhook.event', type: 'upload.ready', subject: 'upload', id: uploadId, at });

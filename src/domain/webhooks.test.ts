@@ -15,9 +15,11 @@ describe('webhook events', () => {
     assert.equal(progressEventDue(20_000, 10_000), true);
   });
 
-  it('the body is { type, timestamp, data }, with the output index for job.output.ready', () => {
+  it('the body is { type, timestamp, data }, with the output index and phase for job.output.ready', () => {
     const at = Date.UTC(2026, 0, 1);
     assert.equal(deliveryBody({ type: 'job.succeeded', at, output: null }, { id: 'job_1' }), '{"type":"job.succeeded","timestamp":"2026-01-01T00:00:00.000Z","data":{"id":"job_1"}}');
-    assert.deepEqual(JSON.parse(deliveryBody({ type: 'job.output.ready', at, output: 2 }, {})), { type: 'job.output.ready', timestamp: '2026-01-01T00:00:00.000Z', output: 2, data: {} });
+    assert.deepEqual(JSON.parse(deliveryBody({ type: 'job.output.ready', at, output: 2 }, {})), { type: 'job.output.ready', timestamp: '2026-01-01T00:00:00.000Z', output: 2, phase: 'stored', data: {} });
+    assert.equal(JSON.parse(deliveryBody({ type: 'job.output.ready', at, output: 0, phase: 'playable' }, {})).phase, 'playable');
+    assert.equal(JSON.parse(deliveryBody({ type: 'job.succeeded', at, output: null, phase: 'playable' }, {})).phase, undefined, 'other events have none');
   });
 });

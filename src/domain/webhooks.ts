@@ -4,6 +4,13 @@
  * sender src/services/webhook-sender.ts.
  */
 
+/**
+ * Which `job.output.ready` this is: `playable` when an HLS output first can be played (its
+ * master playlist is stored while the encode goes on), `stored` when the output is complete.
+ * Rows written without one (before 0020, and every other event) are `stored` ones.
+ */
+export type OutputPhase = 'playable' | 'stored';
+
 /** Events an endpoint may subscribe to. */
 export const WEBHOOK_EVENT_TYPES = ['upload.ready', 'job.started', 'job.output.ready', 'job.succeeded', 'job.failed', 'job.canceled', 'job.progress'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -64,8 +71,14 @@ export function subscribes(endpoint: Pick<WebhookEndpoint, 'events'>, type: AnyE
   return type === TEST_EVENT || endpoint.events.includes(type);
 }
 
-/** The body of every delivery, as Standard Webhooks recommends: `{ type, timestamp, data }`; `output` for job.output.ready. */
-export function deliveryBody(event: { type: AnyEventType; at: number; output: number | null }, data: unknown): string {
+/** What the body is made of: `phase` is set on a `playable` job.output.ready only (OutputPhase above). */
+type BodyEvent = { type: AnyEventType; at: number; output: number | null; phase?: OutputPhase | null };
+
+/**
+ * The body of every delivery, as Standard Webhooks recommends: `{ type, timestamp, data }`;
+ * `output` and `phase` (`playable` or `stored`) for job.output.ready.
+ */
+export function deliveryBody(event: BodyEvent, data: unknown): string {
   return JSON.stringify(eventFields(event, data));
 }
 
@@ -74,13 +87,14 @@ export function deliveryBody(event: { type: AnyEventType; at: number; output: nu
  * delivery's body with the event's `id` (the same on every re-send, and the webhook's
  * `webhook-id`) and the `accountId` it belongs to, so a consumer can deduplicate and route.
  */
-export function brokerEventBody(event: { id: string; accountId: string; type: WebhookEventType; at: number; output: number | null }, data: unknown): string {
+export function brokerEventBody(event: BodyEvent & { id: string; accountId: string; type: WebhookEventType }, data: unknown): string {
   return JSON.stringify({ id: event.id, accountId: event.accountId, ...eventFields(event, data) });
 }
 
-const eventFields = (event: { type: AnyEventType; at: number; output: number | null }, data: unknown) => ({
+const eventFields = (event: BodyEvent, data: unknown) => ({
   type: event.type,
   timestamp: new Date(event.at).toISOString(),
   ...(event.output !== null ? { output: event.output } : {}),
+  ...(event.type === 'job.output.ready' ? { phase: event.phase ?? 'stored' } : {}),
   data,
 });

@@ -57,6 +57,9 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
     if (playableAt !== null || !publisher.playable) return;
     await publisher.uploadText(MASTER, buildMasterPlaylist(masterVariants(prep, null), { independentSegments: true }));
     playableAt = ctx.clock.now();
+    // The job lists the master while it runs, and tells (a playable job.output.ready).
+    const master = publisher.files.get(MASTER);
+    if (master && ctx.onPlayable) await ctx.onPlayable(master);
   };
 
   // The poster is a separate, short decode of ~40 sampled frames; it runs beside the encode.

@@ -48,6 +48,11 @@ export interface PipelineContext {
   encoding?: EncodingSettings;
   /** 0…1 within this output. */
   onProgress(fraction: number): void;
+  /**
+   * The output can be played before it is done, from this file (an HLS master playlist whose
+   * every rung has a segment stored): called once, awaited, before the encode goes on.
+   */
+  onPlayable?(file: StoredFile): Promise<void>;
 }
 
 export interface OutputProduct {

@@ -32,6 +32,8 @@ export interface WebhookEventRecord {
   subjectId: string;
   /** The output's index, for job.output.ready. */
   output: number | null;
+  /** 'playable' for the job.output.ready of an HLS output that first can be played; null otherwise (src/domain/webhooks.ts OutputPhase). */
+  phase?: 'playable' | null;
   at: number;
 }
 

@@ -109,7 +109,7 @@ export class BrokerEventRelay {
       this.deps.logger?.debug?.({ event: m.eventId, subject: m.id }, `the ${m.subject} of a broker event no longer exists; nothing to publish`);
       return 'gone';
     }
-    const body = brokerEventBody({ id: m.eventId, accountId: m.accountId, type: m.type, at: m.at, output: m.output ?? null }, data);
+    const body = brokerEventBody({ id: m.eventId, accountId: m.accountId, type: m.type, at: m.at, output: m.output ?? null, phase: m.phase ?? null }, data);
     return { id: m.eventId, type: m.type, accountId: m.accountId, at: m.at, body };
   }
 }

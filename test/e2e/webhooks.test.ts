@@ -80,6 +80,32 @@ describe('e2e: webhooks', () => {
     assert.deepEqual(await deliveries(hook.id, '?status=failed'), []);
   });
 
+  it('an HLS output sends a playable job.output.ready while it runs, with the master listed, then the stored one', async () => {
+    const hook = await create(good.url(), { events: ['job.output.ready', 'job.succeeded'] });
+    const up = await p.api('POST', '/v1/uploads?filename=clip.mp4', await readFile(await media('clip6.mp4')), { 'content-type': 'application/octet-stream' });
+    const job = await p.api('POST', '/v1/jobs', { input: { uploadId: up.body.id }, outputs: [{ type: 'thumbnail', width: 160 }, { type: 'hls', segmentSeconds: 2, storyboard: false }] });
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+    await good.waitFor((r) => r.json?.type === 'job.succeeded' && r.json.data.id === job.body.id, 1, 'job.succeeded');
+    const ready = good.of('job.output.ready').filter((r) => r.json.data.id === job.body.id).map((r) => ({ r, body: WebhookReceiver.verify(r, hook.secret) }));
+    const hls = ready.filter((x) => x.body.output === 1);
+    assert.deepEqual(hls.map((x) => x.body.phase).sort(), ['playable', 'stored'], 'the HLS output tells twice');
+    assert.deepEqual(ready.filter((x) => x.body.output === 0).map((x) => x.body.phase), ['stored'], 'the thumbnail once');
+    const playable = hls.find((x) => x.body.phase === 'playable')!;
+    const stored = hls.find((x) => x.body.phase === 'stored')!;
+    assert.notEqual(playable.r.headers['webhook-id'], stored.r.headers['webhook-id'], 'two events');
+    assert.ok(Date.parse(playable.body.timestamp) <= Date.parse(stored.body.timestamp));
+    const running = playable.body.data.outputs[1];
+    assert.equal(running.status, 'running', 'sent while the output is still encoding');
+    assert.deepEqual(running.files.map((f: { name: string }) => f.name), ['master.m3u8'], 'the master is listed while it runs');
+    const master = await fetch(running.files[0].url);
+    assert.equal(master.status, 200);
+    assert.match(await master.text(), /^#EXTM3U/);
+    assert.equal(stored.body.data.outputs[1].status, 'succeeded');
+    assert.ok(stored.body.data.outputs[1].files.length > 3, 'the stored one lists the package');
+    const shown = (await p.api('GET', `/v1/jobs/${job.body.id}`)).body;
+    assert.equal(shown.outputs[1].files.filter((f: { name: string }) => f.name === 'master.m3u8').length, 1, 'the master once in the final list');
+  });
+
   it('tries a failed delivery again with the same webhook-id, and logs every attempt', async () => {
     flaky.answer = (r) => (r.nth === 1 ? { status: 500, body: 'database is down' } : { status: 204 });
     const hook = await create(flaky.url());

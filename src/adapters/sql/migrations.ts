@@ -239,6 +239,14 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
     '0016_lifecycle': lifecycleMigration(caps),
     // Notify addresses of jobs and accounts, endpoint failure clock (its own file).
     '0017_notify': notifyMigration(caps),
+    // 'playable' on the job.output.ready an HLS output sends when it first can be played; null:
+    // the output is stored (every row before, every other event). Nullable, so a process of the
+    // previous version keeps writing events beside it.
+    '0020_output_phase': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('webhook_events').addColumn('phase', 'text').execute();
+      },
+    },
   };
 }
 

@@ -219,6 +219,8 @@ export interface WebhookEventsTable {
   subject: string;
   subject_id: string;
   output: number | null;
+  /** 0020: 'playable' (job.output.ready of an HLS output that first can be played), else null. */
+  phase?: string | null;
   at: number;
 }
 

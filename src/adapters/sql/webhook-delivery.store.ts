@@ -40,7 +40,7 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
         .map(toEndpoint)
         .filter((e) => subscribes(e, m.type));
       if (!endpoints.length) return 0;
-      const event = { id: m.eventId ?? newId('evt', m.at), accountId: subject.account_id, type: m.type, subject: m.subject, subjectId: m.id, output: m.output ?? null, at: m.at };
+      const event = { id: m.eventId ?? newId('evt', m.at), accountId: subject.account_id, type: m.type, subject: m.subject, subjectId: m.id, output: m.output ?? null, phase: m.phase === 'playable' ? ('playable' as const) : null, at: m.at };
       await trx.insertInto('webhook_events').values(eventRow(event)).execute();
       await trx
         .insertInto('webhook_deliveries')

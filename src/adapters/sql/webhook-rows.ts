@@ -55,11 +55,11 @@ export function endpointRow(e: StoredEndpoint): Omit<WebhookEndpointsTable, 'fai
 }
 
 export function toEvent(row: WebhookEventsTable): WebhookEventRecord {
-  return { id: row.id, accountId: row.account_id, type: row.type as AnyEventType, subject: row.subject as EventSubject, subjectId: row.subject_id, output: num(row.output), at: Number(row.at) };
+  return { id: row.id, accountId: row.account_id, type: row.type as AnyEventType, subject: row.subject as EventSubject, subjectId: row.subject_id, output: num(row.output), phase: row.phase === 'playable' ? 'playable' : null, at: Number(row.at) };
 }
 
 export function eventRow(e: WebhookEventRecord): WebhookEventsTable {
-  return { id: e.id, account_id: e.accountId, type: e.type, subject: e.subject, subject_id: e.subjectId, output: e.output, at: e.at };
+  return { id: e.id, account_id: e.accountId, type: e.type, subject: e.subject, subject_id: e.subjectId, output: e.output, ...(e.phase ? { phase: e.phase } : {}), at: e.at };
 }
 
 function toAttempt(row: Omit<WebhookAttemptsTable, 'id'>): DeliveryAttempt {

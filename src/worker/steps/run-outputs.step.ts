@@ -1,7 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorSummary } from '../../domain/errors.js';
-import { outputsDone, outputsFailed, outputsReadyMessages, outputsRunning, runStage } from '../../domain/job-lifecycle.js';
+import { outputPlayable, outputsDone, outputsFailed, outputsReadyMessages, outputsRunning, runStage } from '../../domain/job-lifecycle.js';
+import type { StoredFile } from '../../domain/job.js';
 import type { MediaMetadata } from '../../domain/media.js';
 import { produceJudged } from '../../pipelines/damage-watch.js';
 import { planRuns } from '../../pipelines/fused.pipeline.js';
@@ -80,5 +81,14 @@ function pipelineContext(a: AttemptContext, input: Input, outputIndex: number, o
     limits: a.settings.limits,
     encoding: a.settings.encoding,
     onProgress,
+    onPlayable: (file) => playable(a, outputIndex, file),
   };
+}
+
+/** An HLS output can be played before it is done: its master is listed and a `playable` job.output.ready written with it. */
+async function playable(a: AttemptContext, outputIndex: number, master: StoredFile): Promise<void> {
+  const now = a.deps.clock.now();
+  const { outputs, messages } = outputPlayable(a.outputs, outputIndex, master, a.job.id, now);
+  a.outputs = outputs;
+  if (!(await a.deps.db.jobs.updateProgress(a.fence, { at: now, outputs, messages }))) throw await a.stale();
 }
