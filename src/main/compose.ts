@@ -220,7 +220,7 @@ export async function startWorker(
   const db = observedDatabase(b.db, opts.metrics ?? null);
   const policy = urlPolicy(config, opts.apiPorts ?? [config.port]);
   // A status change this worker publishes has written its events in the same transaction:
-  // the sender and the broker relay of this process pass at once instead of at their next poll.
+  // the relays of the kinds it wrote (only those) pass at once instead of at their next poll.
   let webhooks: WebhookSender | null = null;
   let broker: BrokerEventRelay | null = null;
   let emails: EmailRelay | null = null;
@@ -228,9 +228,9 @@ export async function startWorker(
     publish: async (event) => {
       await b.events.publish(event);
       if (event.type !== 'status') return;
-      webhooks?.poke();
-      broker?.poke();
-      emails?.poke();
+      if (b.db.outbox.takeWritten('webhook.event', event.jobId)) webhooks?.poke();
+      if (b.db.outbox.takeWritten('broker.event', event.jobId)) broker?.poke();
+      if (b.db.outbox.takeWritten('email.notify', event.jobId)) emails?.poke();
     },
     subscribe: (jobId, listener) => b.events.subscribe(jobId, listener),
     close: () => b.events.close(),

@@ -61,4 +61,11 @@ export interface OutboxRepository extends OutboxWriter {
   forJob(jobId: string): Promise<OutboxRecord[]>;
   /** Unsent rows (for health and metrics). */
   backlog(): Promise<number>;
+  /**
+   * Whether this process has written rows of `kind` about `subjectId` (a job, an upload) since
+   * the last call for them (a rolled-back transaction may count too): after that subject's
+   * change is committed, its relay of that kind has work to start now. Relays poll as well,
+   * for what other processes write.
+   */
+  takeWritten(kind: OutboxKind, subjectId: string): boolean;
 }

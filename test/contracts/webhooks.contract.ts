@@ -108,9 +108,12 @@ export function runWebhooksContract(name: string, make: () => Promise<DbUnderTes
       const claimed = await db.jobs.claim(id, 'w', 40_001, 5000);
       assert.ok(claimed);
       assert.deepEqual(await eventRows('peek', 40_002), [], 'no row: neither endpoint takes job.started');
+      assert.equal(db.outbox.takeWritten('webhook.event', id), false, 'so nothing for this process\'s sender to start');
       // Subscribed from now on: the next transition of the job writes its event.
       await db.webhooks.createEndpoint(c, endpoint(c, ['job.succeeded']));
       assert.equal(await db.jobs.settle({ id, attempt: 1 }, decideSuccess(claimed, { outputs, warnings: [] }, 40_003).write), true);
+      assert.deepEqual([db.outbox.takeWritten('webhook.event', id), db.outbox.takeWritten('webhook.event', id)], [true, false], 'the settle wrote one: told once');
+      assert.equal(db.outbox.takeWritten('webhook.event', 'job_other'), false);
       const rows = await eventRows('peek', 40_004);
       assert.deepEqual(rows.map((r) => (r.message as WebhookEventMessage).type), ['job.succeeded']);
       assert.equal(await fanOutAll(40_005), 0, 'the rows peeked at are leased');

@@ -86,7 +86,9 @@ describe('e2e: webhooks', () => {
     const job = await p.api('POST', '/v1/jobs', { input: { uploadId: up.body.id }, outputs: [{ type: 'thumbnail', width: 160 }, { type: 'hls', segmentSeconds: 2, storyboard: false }] });
     assert.equal(job.status, 202, JSON.stringify(job.body));
     await good.waitFor((r) => r.json?.type === 'job.succeeded' && r.json.data.id === job.body.id, 1, 'job.succeeded');
-    const ready = good.of('job.output.ready').filter((r) => r.json.data.id === job.body.id).map((r) => ({ r, body: WebhookReceiver.verify(r, hook.secret) }));
+    // The receiver also serves the endpoints of the tests before: this endpoint's deliveries are those its secret verifies.
+    const signedBy = (r: Received, secret: string) => { try { return WebhookReceiver.verify(r, secret); } catch { return null; } };
+    const ready = good.of('job.output.ready').filter((r) => r.json.data.id === job.body.id && signedBy(r, hook.secret)).map((r) => ({ r, body: WebhookReceiver.verify(r, hook.secret) }));
     const hls = ready.filter((x) => x.body.output === 1);
     assert.deepEqual(hls.map((x) => x.body.phase).sort(), ['playable', 'stored'], 'the HLS output tells twice');
     assert.deepEqual(ready.filter((x) => x.body.output === 0).map((x) => x.body.phase), ['stored'], 'the thumbnail once');

@@ -15,6 +15,11 @@ export interface OutboxWriteOptions {
   brokerEvents: boolean;
   /** `email.notify` rows for a job's end, when the job or its account has a notify address (src/domain/notify.ts). */
   emails?: boolean;
+  /**
+   * `kind:subject` of the rows this process wrote that no relay has asked about yet
+   * (`takeWritten`), shared by the repositories of one database and their transactions.
+   */
+  written?: Set<string>;
 }
 
 export const WEBHOOK_ROWS_ONLY: OutboxWriteOptions = Object.freeze({ brokerEvents: false, emails: false });
@@ -29,24 +34,37 @@ export const WEBHOOK_ROWS_ONLY: OutboxWriteOptions = Object.freeze({ brokerEvent
  */
 export async function insertOutbox(db: Kysely<Tables>, messages: readonly OutboxMessage[], at: number, opts: OutboxWriteOptions = WEBHOOK_ROWS_ONLY): Promise<void> {
   const plain = messages.filter((m) => m.kind !== 'webhook.event');
+  const mark = (kind: OutboxKind, subject: string, wrote: boolean) => {
+    if (!wrote || !opts.written) return;
+    // Subjects no status change asks about (uploads) must not pile up: forgetting costs a poll's wait.
+    if (opts.written.size >= WRITTEN_CAP) opts.written.clear();
+    opts.written.add(writtenKey(kind, subject));
+  };
   if (plain.length) await db.insertInto('outbox').values(plain.map((m) => outboxRow(m, at))).execute();
+  for (const m of plain) if (m.kind === 'email.notify') mark(m.kind, m.subjectId, true);
   for (const m of messages) {
     if (m.kind !== 'webhook.event') continue;
     const event = { ...m, eventId: m.eventId ?? newId('evt', m.at) };
-    await insertIfSubscribed(db, event, at);
-    if (opts.brokerEvents) await insertBrokerCopy(db, event, at);
-    if (opts.emails && event.subject === 'job' && JOB_EMAIL_TOPICS.includes(event.type as EmailTopic)) await insertJobEmail(db, event, at);
+    mark('webhook.event', m.id, await insertIfSubscribed(db, event, at));
+    if (opts.brokerEvents) mark('broker.event', m.id, await insertBrokerCopy(db, event, at));
+    if (opts.emails && event.subject === 'job' && JOB_EMAIL_TOPICS.includes(event.type as EmailTopic)) mark('email.notify', m.id, await insertJobEmail(db, event, at));
   }
 }
+
+const WRITTEN_CAP = 10_000;
+const writtenKey = (kind: OutboxKind, subject: string) => `${kind}:${subject}`;
+
+/** Rows an INSERT … SELECT wrote. */
+const inserted = (r: { numInsertedOrUpdatedRows?: bigint }) => Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
 
 /**
  * The e-mail row of a job's end, when the job or its account has a notify address, checked in
  * the same statement (as the webhook row's subscription): jobs nobody asked to be told of
  * add no row. The address itself is read when the e-mail is sent.
  */
-async function insertJobEmail(db: Kysely<Tables>, m: WebhookEventMessage, at: number): Promise<void> {
+async function insertJobEmail(db: Kysely<Tables>, m: WebhookEventMessage, at: number): Promise<boolean> {
   const message: EmailNotifyMessage = { kind: 'email.notify', topic: m.type as EmailTopic, subjectId: m.id, at: m.at };
-  await db
+  const [r] = await db
     .insertInto('outbox')
     .columns(['kind', 'job_id', 'payload', 'available_at', 'attempts', 'created_at'])
     .expression((eb) =>
@@ -58,6 +76,7 @@ async function insertJobEmail(db: Kysely<Tables>, m: WebhookEventMessage, at: nu
         .where((w) => w.or([w('jobs.notify_email', 'is not', null), w('accounts.notify_email', 'is not', null)])),
     )
     .execute();
+  return inserted(r);
 }
 
 /** An e-mail to an account (its webhooks failing), written only when the account has a notify address; in the caller's transaction. */
@@ -88,14 +107,15 @@ const outboxRow = (m: OutboxMessage, at: number) => ({
 });
 
 /** The broker row of an event, for its subject's account; none when the subject does not exist (as for the webhook row). */
-async function insertBrokerCopy(db: Kysely<Tables>, m: WebhookEventMessage & { eventId: string }, at: number): Promise<void> {
+async function insertBrokerCopy(db: Kysely<Tables>, m: WebhookEventMessage & { eventId: string }, at: number): Promise<boolean> {
   const owner = await db.selectFrom(m.subject === 'job' ? 'jobs' : 'uploads').select('account_id').where('id', '=', m.id).executeTakeFirst();
   if (owner) await db.insertInto('outbox').values(outboxRow(brokerCopy(m, owner.account_id), at)).execute();
+  return owner !== undefined;
 }
 
-async function insertIfSubscribed(db: Kysely<Tables>, m: WebhookEventMessage, at: number): Promise<void> {
+async function insertIfSubscribed(db: Kysely<Tables>, m: WebhookEventMessage, at: number): Promise<boolean> {
   const subject = m.subject === 'job' ? 'jobs' : 'uploads';
-  await db
+  const [r] = await db
     .insertInto('outbox')
     .columns(['kind', 'job_id', 'payload', 'available_at', 'attempts', 'created_at'])
     .expression((eb) =>
@@ -115,6 +135,7 @@ async function insertIfSubscribed(db: Kysely<Tables>, m: WebhookEventMessage, at
         ),
     )
     .execute();
+  return inserted(r);
 }
 
 const toEntry = (row: Pick<OutboxTable, 'payload' | 'attempts'> & { id: number }): OutboxEntry => ({
@@ -137,6 +158,10 @@ export class SqlOutboxRepository implements OutboxRepository {
 
   add(messages: OutboxMessage[], at: number): Promise<void> {
     return insertOutbox(this.db, messages, at, this.writes);
+  }
+
+  takeWritten(kind: OutboxKind, subjectId: string): boolean {
+    return this.writes.written?.delete(writtenKey(kind, subjectId)) ?? false;
   }
 
   async claimDue(lease: OutboxLease & { kinds: readonly OutboxKind[]; limit: number; freshAfterMs: number }): Promise<OutboxEntry[]> {

@@ -35,7 +35,7 @@ export interface SqlDatabaseOptions {
  * the process wait for it instead of interleaving).
  */
 export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities, opts: SqlDatabaseOptions = {}): Omit<Database, 'close'> {
-  const writes: OutboxWriteOptions = { brokerEvents: opts.brokerEvents ?? false, emails: opts.emails ?? false };
+  const writes: OutboxWriteOptions = { brokerEvents: opts.brokerEvents ?? false, emails: opts.emails ?? false, written: new Set() };
   return {
     jobs: new SqlJobRepository(kysely, writes),
     uploads: new SqlUploadRepository(kysely, writes),
