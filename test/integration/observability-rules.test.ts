@@ -119,3 +119,40 @@ describe('deploy: Kubernetes probes, scrape annotations and the compose profile'
     assert.match(await read('deploy/observability/prometheus.yml'), /port: 9464/);
   });
 });
+
+describe('deploy/observability: the Grafana dashboard and its provisioning', () => {
+  interface Panel { id: number; type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; datasource?: { uid: string }; targets?: Array<{ expr: string }> }
+
+  it('has unique panel ids, panels within 24 columns that do not overlap, a query in every panel', async () => {
+    const d = JSON.parse(await readFile(join(OBS, 'grafana-dashboard.json'), 'utf8')) as { uid: string; panels: Panel[] };
+    assert.equal(d.uid, 'mediaforge');
+    assert.equal(new Set(d.panels.map((p) => p.id)).size, d.panels.length);
+    const cells = new Map<string, string>();
+    for (const p of d.panels) {
+      const g = p.gridPos;
+      assert.ok(g.x >= 0 && g.w > 0 && g.x + g.w <= 24, `${p.title}: within 24 columns`);
+      for (let x = g.x; x < g.x + g.w; x++) {
+        for (let y = g.y; y < g.y + g.h; y++) {
+          const key = `${x},${y}`;
+          assert.ok(!cells.has(key), `"${p.title}" overlaps "${cells.get(key)}"`);
+          cells.set(key, p.title);
+        }
+      }
+      if (p.type === 'row') continue;
+      assert.equal(p.datasource?.uid, '${datasource}', `${p.title}: the datasource variable`);
+      assert.ok((p.targets ?? []).length > 0 && p.targets!.every((t) => t.expr.trim()), `${p.title}: a query`);
+    }
+  });
+
+  it('the panels the alerts point operators to exist, and the provisioned datasource is the default one', async () => {
+    const d = JSON.parse(await readFile(join(OBS, 'grafana-dashboard.json'), 'utf8')) as { panels: Panel[]; templating: { list: Array<{ name: string; current?: { value: string } }> } };
+    const titles = new Set(d.panels.map((p) => p.title));
+    const alerts = await readFile(join(OBS, 'alerts.yml'), 'utf8');
+    const named = [...alerts.matchAll(/dashboard's "([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(named.length >= 2, named.join(', '));
+    for (const t of named) assert.ok(titles.has(t), `alerts.yml names the panel "${t}"`);
+    const ds = await readFile(join(OBS, 'grafana/provisioning/datasources/prometheus.yaml'), 'utf8');
+    const uid = /\n\s+uid: (\S+)/.exec(ds)![1];
+    assert.equal(d.templating.list.find((v) => v.name === 'datasource')?.current?.value, uid);
+  });
+});
