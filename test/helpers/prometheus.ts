@@ -39,7 +39,14 @@ export async function startPrometheus(config: string, files: Record<string, stri
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let spawnError: Error | null = null;
+  const exited = new Promise<void>((resolve) => {
+    child.on('exit', () => resolve());
+    child.on('error', (err) => {
+      spawnError = new Error(`cannot run prometheus (${err.message}): install Debian's prometheus package (.ci/run does)`);
+      resolve();
+    });
+  });
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -47,7 +54,14 @@ export async function startPrometheus(config: string, files: Record<string, stri
     await t.cleanup();
   };
   try {
-    await waitFor(async () => child.exitCode === null && (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)), { timeoutMs: 20_000, intervalMs: 100, what: 'prometheus to be ready' });
+    await waitFor(
+      async () => {
+        if (spawnError) throw spawnError;
+        if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}`);
+        return fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: 'prometheus to be ready' },
+    );
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}:\n${out}`);

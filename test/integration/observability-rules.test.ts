@@ -18,8 +18,9 @@ async function promtool(...args: string[]): Promise<{ code: number; out: string 
     const r = await run('promtool', args, { cwd: OBS });
     return { code: 0, out: r.stdout + r.stderr };
   } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    const e = err as { code?: number | string; stdout?: string; stderr?: string; message: string };
+    if (typeof e.code !== 'number') throw new Error(`cannot run promtool (${e.message}): install Debian's prometheus package (.ci/run does)`);
+    return { code: e.code, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
   }
 }
 
