@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig, loadDistributedConfig } from '../../src/main/config.js';
+import { startApiProcess, startWorkerProcess, type ApiProcess, type WorkerProcess } from '../../src/main/distributed.js';
+import { createLogger } from '../../src/main/logger.js';
+import { dropSchema, freshSchema, PG_URL } from '../contracts/postgres.schema.js';
 import { media } from '../helpers/media.js';
 import { parseExposition } from '../helpers/metrics-text.js';
-import { collectEvents, startTestPlatform, type TestPlatform } from '../helpers/platform.js';
-import { ROOT } from '../helpers/process.js';
+import { collectEvents, startTestPlatform, TEST_KEY, type TestPlatform } from '../helpers/platform.js';
+import { ROOT, TEST_RATE_LIMIT } from '../helpers/process.js';
 import { familyOf, metricNames } from '../helpers/promql-names.js';
 import { startPrometheus, type PrometheusServer } from '../helpers/prometheus.js';
-import { waitFor } from '../helpers/temp.js';
+import { tempDir, waitFor } from '../helpers/temp.js';
 
 // A real Prometheus (Debian's binary) scrapes an embedded platform that ran a job, with the
 // metrics token and the alert rules of deploy/observability; the dashboard's and the rules'
@@ -37,6 +41,32 @@ function dashboardExprs(d: Dashboard): Array<{ where: string; expr: string }> {
   return out;
 }
 
+/** A scrape config every second, with the bearer token from the file `token`, and the alert rules. */
+function scrapeConfig(jobs: Record<string, string>): string {
+  return [
+    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+    `rule_files: [${JSON.stringify(join(OBS, 'alerts.yml'))}]`,
+    'scrape_configs:',
+    ...Object.entries(jobs).flatMap(([name, base]) => [
+      `  - job_name: ${name}`,
+      '    metrics_path: /metrics',
+      '    authorization: { type: Bearer, credentials_file: token }',
+      `    static_configs: [{ targets: [${JSON.stringify(new URL(base).host)}] }]`,
+    ]),
+    '',
+  ].join('\n');
+}
+
+/** Uploads the 1 s clip and runs a frames + thumbnail job to success. */
+async function runOneJob(api: TestPlatform['api'], base: string): Promise<void> {
+  const bytes = await readFile(await media('tiny1.mp4'));
+  const up = await api('POST', '/v1/uploads?filename=tiny.mp4', bytes, { 'content-type': 'application/octet-stream' });
+  const created = await api('POST', '/v1/jobs', { input: { uploadId: up.body.id }, outputs: [{ type: 'frames', fps: 1 }, { type: 'thumbnail', width: 64 }] });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  const events = await collectEvents(base, created.body.id);
+  assert.equal(events.at(-1)?.data.status, 'succeeded');
+}
+
 /** Grafana's variables, as Grafana would fill them in, so Prometheus can run the expression. */
 const substitute = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replaceAll('$route', '.*');
 
@@ -47,27 +77,8 @@ describe('e2e: a real Prometheus scrapes a platform that has run a job', () => {
   let dashboard: Dashboard;
   before(async () => {
     p = await startTestPlatform({ MEDIAFORGE_METRICS_TOKEN: TOKEN });
-    const bytes = await readFile(await media('tiny1.mp4'));
-    const up = await p.api('POST', '/v1/uploads?filename=tiny.mp4', bytes, { 'content-type': 'application/octet-stream' });
-    const created = await p.api('POST', '/v1/jobs', { input: { uploadId: up.body.id }, outputs: [{ type: 'frames', fps: 1 }, { type: 'thumbnail', width: 64 }] });
-    assert.equal(created.status, 202, JSON.stringify(created.body));
-    const events = await collectEvents(p.base, created.body.id);
-    assert.equal(events.at(-1)?.data.status, 'succeeded');
-    const target = new URL(p.base).host;
-    const rules = join(OBS, 'alerts.yml');
-    prom = await startPrometheus(
-      [
-        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-        `rule_files: [${JSON.stringify(rules)}]`,
-        'scrape_configs:',
-        '  - job_name: mediaforge',
-        '    metrics_path: /metrics',
-        '    authorization: { type: Bearer, credentials_file: token }',
-        `    static_configs: [{ targets: [${JSON.stringify(target)}] }]`,
-        '',
-      ].join('\n'),
-      { token: TOKEN },
-    );
+    await runOneJob(p.api, p.base);
+    prom = await startPrometheus(scrapeConfig({ mediaforge: p.base }), { token: TOKEN });
     exposition = await (await fetch(`${p.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     dashboard = JSON.parse(await readFile(join(OBS, 'grafana-dashboard.json'), 'utf8')) as Dashboard;
   });
@@ -137,5 +148,64 @@ describe('e2e: a real Prometheus scrapes a platform that has run a job', () => {
     for (const r of rules) assert.equal(r.health, 'ok', `${r.name}: ${r.lastError}`);
     // A platform that ran its one job is healthy: nothing fires.
     assert.deepEqual(await prom.query('ALERTS{alertstate="firing"}'), []);
+  });
+});
+
+describe('e2e: Prometheus scrapes an API process and a worker process on its MEDIAFORGE_METRICS_PORT, as compose and Kubernetes do', () => {
+  let api: ApiProcess;
+  let worker: WorkerProcess;
+  let prom: PrometheusServer;
+  const schema = freshSchema('mf_scrape');
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    const t = await tempDir('mf-scrape-');
+    cleanup = t.cleanup;
+    const env = {
+      PORT: '0', HOST: '127.0.0.1', MEDIAFORGE_DATA_DIR: t.dir, MEDIAFORGE_API_KEY: TEST_KEY,
+      MEDIAFORGE_SIGNING_SECRET: 'a-test-signing-secret-of-at-least-32-chars',
+      MEDIAFORGE_DATABASE_URL: PG_URL, MEDIAFORGE_DATABASE_SCHEMA: schema, MEDIAFORGE_QUEUE_NAME: `${schema}-jobs`,
+      MEDIAFORGE_WORKER_CONCURRENCY: '2', MEDIAFORGE_SHUTDOWN_GRACE_SECONDS: '1', MEDIAFORGE_RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT,
+      MEDIAFORGE_METRICS_PORT: '0', MEDIAFORGE_METRICS_TOKEN: TOKEN,
+    };
+    const logger = createLogger(process.env.LOG_LEVEL ?? 'silent');
+    api = await startApiProcess(loadConfig({}, { overrides: env }), loadDistributedConfig({}, { overrides: env }), { logger });
+    worker = await startWorkerProcess(loadConfig({}, { overrides: env }), loadDistributedConfig({}, { overrides: env }), { logger });
+    assert.ok(worker.metricsUrl);
+    const call: TestPlatform['api'] = async (method, path, body, headers = {}) => {
+      const isJson = body !== undefined && !(body instanceof Uint8Array);
+      const res = await fetch(`${api.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TEST_KEY}`, ...(isJson ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : isJson ? JSON.stringify(body) : (body as BodyInit),
+      });
+      return { status: res.status, body: await res.json(), headers: res.headers };
+    };
+    await runOneJob(call, api.url);
+    prom = await startPrometheus(scrapeConfig({ 'mediaforge-api': api.url, 'mediaforge-worker': worker.metricsUrl }), { token: TOKEN });
+  });
+  after(async () => {
+    await prom?.stop();
+    await worker?.close();
+    await api?.close();
+    await dropSchema(schema);
+    await cleanup?.();
+  });
+
+  it('counts the job on the worker, the requests on the API, and the busy ratio over the worker slots', async () => {
+    const byJob = await waitFor(
+      async () => {
+        const up = await prom.query('sum by (job) (up)');
+        return up.length === 2 && up.every((s) => s.value[1] === '1') && (await prom.query('sum by (job) (mediaforge_jobs_total{status="succeeded"})'));
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: `both targets up and scraped\n${prom.output()}` },
+    );
+    assert.deepEqual(byJob.map((s) => [s.metric.job, s.value[1]]), [['mediaforge-worker', '1']]);
+    const requests = await prom.query('sum by (job) (http_requests_total{route="/v1/jobs", method="POST"})');
+    assert.deepEqual(requests.map((s) => [s.metric.job, s.value[1]]), [['mediaforge-api', '1']], 'the metrics port does not count its own requests');
+    assert.equal((await prom.query('sum(mediaforge_worker_slots)'))[0].value[1], '2');
+    assert.equal((await prom.query('sum(mediaforge_worker_busy_slots) / sum(mediaforge_worker_slots)'))[0].value[1], '0');
+    // The database gauges: the same value from both processes, hence max in the dashboard.
+    const depth = await prom.query('count by (route) (mediaforge_queue_depth{route="frames"})');
+    assert.equal(depth[0].value[1], '2');
   });
 });
