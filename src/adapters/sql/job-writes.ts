@@ -2,6 +2,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import { claimMessages, type Fence, type JobWrite } from '../../domain/job-lifecycle.js';
 import type { JobRecord, OutputState } from '../../domain/job.js';
 import type { OutboxMessage } from '../../domain/outbox.js';
+import { updateWithOutbox, type JobUpdate } from './one-statement.js';
 import { insertOutbox, WEBHOOK_ROWS_ONLY, type OutboxWriteOptions } from './outbox.repository.js';
 import { toJob } from './rows.js';
 import type { Tables } from './schema.js';
@@ -35,6 +36,25 @@ export async function applyWithMessages(
     await insertOutbox(trx, messages, at, writes);
     return true;
   });
+}
+
+/**
+ * A job's UPDATE and its messages: on PostgreSQL one statement where it can (one-statement.ts),
+ * else the UPDATE and the rows in a transaction (applyWithMessages).
+ */
+export async function applyJobWrite(
+  db: Kysely<Tables>,
+  jobId: string,
+  messages: readonly OutboxMessage[] | undefined,
+  at: number,
+  update: (db: Kysely<Tables>) => JobUpdate,
+  writes: OutboxWriteOptions = WEBHOOK_ROWS_ONLY,
+): Promise<boolean> {
+  if (messages?.length) {
+    const one = await updateWithOutbox(db, jobId, update(db), messages, at, writes);
+    if (one !== null) return one !== false;
+  }
+  return applyWithMessages(db, messages, at, async (trx) => (await update(trx).executeTakeFirst()).numUpdatedRows, writes);
 }
 
 /** The outputs, and the bytes their stored files take (the account's storage use sums it; removed outputs take none). */
@@ -85,7 +105,7 @@ export async function claimById(
   which: 'queued' | 'expired',
   writes: OutboxWriteOptions = WEBHOOK_ROWS_ONLY,
 ): Promise<JobRecord | null> {
-  const update = (trx: Kysely<Tables>) =>
+  const query = (trx: Kysely<Tables>) =>
     trx
       .updateTable('jobs')
       .set((eb) => ({
@@ -100,13 +120,14 @@ export async function claimById(
       .where((eb) =>
         which === 'queued' ? eb.and([eb('status', '=', 'queued'), eb('run_after', '<=', now)]) : eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<', now)]),
       )
-      .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
-      .returningAll()
-      .executeTakeFirst();
+      .where((eb) => eb('attempts', '<', eb.ref('max_attempts')));
+  const update = (trx: Kysely<Tables>) => query(trx).returningAll().executeTakeFirst();
   if (which === 'expired') {
     const row = await update(db);
     return row ? toJob(row) : null;
   }
+  const one = await updateWithOutbox(db, id, query(db), claimMessages(id, now), now, writes);
+  if (one !== null) return one ? toJob(one.row) : null;
   return atomically(db, async (trx) => {
     const row = await update(trx);
     if (!row) return null;

@@ -8,9 +8,10 @@ import { isRoute, jobRoute } from '../../domain/routes.js';
 import type { OutboxMessage } from '../../domain/outbox.js';
 import { claimFair } from './fair-claim.js';
 import type { Tables } from './schema.js';
+import type { JobUpdate } from './one-statement.js';
 import { insertOutbox, WEBHOOK_ROWS_ONLY, type OutboxWriteOptions } from './outbox.repository.js';
 import { toJob } from './rows.js';
-import { applyWithMessages, atomically, claimById, columns, fencedUpdate, outputColumns } from './job-writes.js';
+import { applyJobWrite, atomically, claimById, columns, fencedUpdate, outputColumns } from './job-writes.js';
 import { accountUsage } from './account-usage.js';
 
 /** Only the rows `principal` may read: the one filter of every read made for a user (get, list, usageByDay). */
@@ -29,8 +30,8 @@ export class SqlJobRepository implements JobRepository {
   constructor(private readonly db: Kysely<Tables>, private readonly writes: OutboxWriteOptions = WEBHOOK_ROWS_ONLY) {}
 
   /** Applies one decision's UPDATE and, only when it applied, its messages in the same transaction. */
-  private apply(write: JobWrite, update: (db: Kysely<Tables>) => Promise<bigint>): Promise<boolean> {
-    return applyWithMessages(this.db, write.messages, write.at, update, this.writes);
+  private apply(jobId: string, write: JobWrite, update: (db: Kysely<Tables>) => JobUpdate): Promise<boolean> {
+    return applyJobWrite(this.db, jobId, write.messages, write.at, update, this.writes);
   }
 
   findByIdempotencyKey(principal: Principal, key: string) {
@@ -168,14 +169,12 @@ export class SqlJobRepository implements JobRepository {
     if (patch.stage !== undefined) set.stage = patch.stage;
     if (patch.probe !== undefined) set.probe = JSON.stringify(patch.probe);
     if (patch.outputs !== undefined) Object.assign(set, outputColumns(patch.outputs));
-    return applyWithMessages(this.db, patch.messages, patch.at, async (db) => {
-      const res = await db.updateTable('jobs').set(set).where('id', '=', fence.id).where('attempts', '=', fence.attempt).where('status', '=', 'running').executeTakeFirst();
-      return res.numUpdatedRows;
-    }, this.writes);
+    return applyJobWrite(this.db, fence.id, patch.messages, patch.at, (db) =>
+      db.updateTable('jobs').set(set).where('id', '=', fence.id).where('attempts', '=', fence.attempt).where('status', '=', 'running'), this.writes);
   }
 
   async settle(fence: Fence, write: JobWrite): Promise<boolean> {
-    return this.apply(write, async (db) => (await fencedUpdate(db, fence, write).executeTakeFirst()).numUpdatedRows);
+    return this.apply(fence.id, write, (db) => fencedUpdate(db, fence, write));
   }
 
   async recordCanceledUsage(fence: Fence, usage: JobUsage): Promise<boolean> {
@@ -190,15 +189,14 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async transition(id: string, decision: Pick<GuardedDecision, 'from' | 'unclaimedOnly' | 'write'>): Promise<boolean> {
-    return this.apply(decision.write, async (db) => {
-      let q = db
+    return this.apply(id, decision.write, (db) => {
+      const q = db
         .updateTable('jobs')
         .set(columns(decision.write))
         .where('id', '=', id)
         .where('status', 'in', [...decision.from])
         .where('deleted_at', 'is', null);
-      if (decision.unclaimedOnly) q = q.where('attempts', '=', 0);
-      return (await q.executeTakeFirst()).numUpdatedRows;
+      return decision.unclaimedOnly ? q.where('attempts', '=', 0) : q;
     });
   }
 
@@ -214,10 +212,7 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async recoverExpired(fence: Fence, write: JobWrite): Promise<boolean> {
-    return this.apply(write, async (db) => {
-      const res = await fencedUpdate(db, fence, write).where('lease_expires_at', '<', write.at).executeTakeFirst();
-      return res.numUpdatedRows;
-    });
+    return this.apply(fence.id, write, (db) => fencedUpdate(db, fence, write).where('lease_expires_at', '<', write.at));
   }
 
   accountUsage(accountId: string): Promise<AccountUsage> {

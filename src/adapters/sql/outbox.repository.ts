@@ -20,6 +20,8 @@ export interface OutboxWriteOptions {
    * (`takeWritten`), shared by the repositories of one database and their transactions.
    */
   written?: Set<string>;
+  /** PostgreSQL: a job's write and its rows go as one statement where they can (one-statement.ts). */
+  oneStatement?: boolean;
 }
 
 export const WEBHOOK_ROWS_ONLY: OutboxWriteOptions = Object.freeze({ brokerEvents: false, emails: false });
@@ -34,12 +36,7 @@ export const WEBHOOK_ROWS_ONLY: OutboxWriteOptions = Object.freeze({ brokerEvent
  */
 export async function insertOutbox(db: Kysely<Tables>, messages: readonly OutboxMessage[], at: number, opts: OutboxWriteOptions = WEBHOOK_ROWS_ONLY): Promise<void> {
   const plain = messages.filter((m) => m.kind !== 'webhook.event');
-  const mark = (kind: OutboxKind, subject: string, wrote: boolean) => {
-    if (!wrote || !opts.written) return;
-    // Subjects no status change asks about (uploads) must not pile up: forgetting costs a poll's wait.
-    if (opts.written.size >= WRITTEN_CAP) opts.written.clear();
-    opts.written.add(writtenKey(kind, subject));
-  };
+  const mark = (kind: OutboxKind, subject: string, wrote: boolean) => wrote && markWritten(opts, kind, subject);
   if (plain.length) await db.insertInto('outbox').values(plain.map((m) => outboxRow(m, at))).execute();
   for (const m of plain) if (m.kind === 'email.notify') mark(m.kind, m.subjectId, true);
   for (const m of messages) {
@@ -53,6 +50,14 @@ export async function insertOutbox(db: Kysely<Tables>, messages: readonly Outbox
 
 const WRITTEN_CAP = 10_000;
 const writtenKey = (kind: OutboxKind, subject: string) => `${kind}:${subject}`;
+
+/** Remembers that this process wrote a row of `kind` about `subject` (OutboxRepository.takeWritten). */
+export function markWritten(opts: OutboxWriteOptions, kind: OutboxKind, subject: string): void {
+  if (!opts.written) return;
+  // Subjects no status change asks about (uploads) must not pile up: forgetting costs a poll's wait.
+  if (opts.written.size >= WRITTEN_CAP) opts.written.clear();
+  opts.written.add(writtenKey(kind, subject));
+}
 
 /** Rows an INSERT … SELECT wrote. */
 const inserted = (r: { numInsertedOrUpdatedRows?: bigint }) => Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
@@ -88,12 +93,15 @@ export async function insertAccountEmail(db: Kysely<Tables>, accountId: string, 
     .execute();
 }
 
-/** The columns of one outbox row as a SELECT list, for INSERT … SELECT. Typed casts: PostgreSQL would take untyped parameters in a SELECT list as text. */
-function outboxColumns(m: OutboxMessage, at: number) {
+/**
+ * The columns of one outbox row as a SELECT list, for INSERT … SELECT (`jobId`: a dispatch's
+ * `job_id`). Typed casts: PostgreSQL would take untyped parameters in a SELECT list as text.
+ */
+export function outboxColumns(m: OutboxMessage, at: number, jobId: string | null = null) {
   const bigint = (v: number) => sql<number>`cast(${v} as bigint)`;
   return [
     sql<string>`cast(${m.kind} as text)`.as('kind'),
-    sql<string | null>`cast(null as text)`.as('job_id'),
+    sql<string | null>`cast(${jobId} as text)`.as('job_id'),
     sql<string>`cast(${JSON.stringify(m)} as text)`.as('payload'),
     bigint(at).as('available_at'),
     sql<number>`cast(0 as integer)`.as('attempts'),

@@ -35,7 +35,7 @@ export interface SqlDatabaseOptions {
  * the process wait for it instead of interleaving).
  */
 export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities, opts: SqlDatabaseOptions = {}): Omit<Database, 'close'> {
-  const writes: OutboxWriteOptions = { brokerEvents: opts.brokerEvents ?? false, emails: opts.emails ?? false, written: new Set() };
+  const writes: OutboxWriteOptions = { brokerEvents: opts.brokerEvents ?? false, emails: opts.emails ?? false, written: new Set(), oneStatement: caps.name === 'postgres' };
   return {
     jobs: new SqlJobRepository(kysely, writes),
     uploads: new SqlUploadRepository(kysely, writes),
