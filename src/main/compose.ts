@@ -30,6 +30,7 @@ import { DirectDownloadsService, type DirectDownloadsOptions } from '../services
 import { JobsService } from '../services/jobs.service.js';
 import { LinkSigner } from '../services/links.js';
 import { UploadsService } from '../services/uploads.service.js';
+import { UploadCompletion } from '../services/upload-completion.js';
 import { PresetsService } from '../services/presets.service.js';
 import { RetentionService } from '../services/retention.service.js';
 import { DeletionService } from '../services/deletion.service.js';
@@ -133,7 +134,8 @@ export async function buildApi(
   const presets = new PresetsService({ db, clock });
   const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts, quotas, presets, retention, emailEnabled: config.email.smtpUrl !== null });
   const accounts = new AccountsService({ db, clock, defaultQuotas: config.quotas, defaultRetention: config.retention, emailEnabled: config.email.smtpUrl !== null });
-  const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes, quotas, retention });
+  const completion = new UploadCompletion({ db, jobs });
+  const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes, quotas, retention, completion });
   const directUploads = b.signer && opts.directUploads
     ? new DirectUploadsService({
         db,
@@ -144,6 +146,8 @@ export async function buildApi(
         options: opts.directUploads,
         quotas,
         retention,
+        jobs,
+        completion,
       })
     : undefined;
   // Downloads redirect to presigned GETs only when storage can sign and the switch says so.

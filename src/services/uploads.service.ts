@@ -12,6 +12,8 @@ import type { Database } from '../ports/db.port.js';
 import type { QuotasService } from './quotas.service.js';
 import type { RetentionService } from './retention.service.js';
 import type { Retention } from '../domain/retention.js';
+import type { ProcessSpec } from '../domain/process-spec.js';
+import type { UploadCompletion } from './upload-completion.js';
 
 /** A display name only: never used in a key or a path. */
 export function cleanFilename(name: string | undefined): string {
@@ -26,6 +28,8 @@ export interface UploadMeta {
   filename?: string;
   contentType?: string;
   retention?: Retention;
+  /** What to make of it once stored (checked by JobsService.checkProcess before the body is read). */
+  process?: ProcessSpec;
 }
 
 /** Bytes stored under a new upload id, not yet recorded: commit or discard it. */
@@ -47,6 +51,8 @@ export class UploadsService {
       quotas?: Pick<QuotasService, 'uploadAllowance' | 'tooLarge'>;
       /** When the source is removed (account and configured defaults); absent: kept until deleted. */
       retention?: Pick<RetentionService, 'forUpload'>;
+      /** Makes the upload ready and its `process` job in one transaction; absent: `process` is not taken. */
+      completion?: UploadCompletion;
     },
   ) {}
 
@@ -112,9 +118,18 @@ export class UploadsService {
       createdAt: now,
       ...(this.deps.retention ? await this.deps.retention.forUpload(principal, meta.retention, now) : {}),
     };
-    // Stored and recorded: its upload.ready event goes with the row, in one transaction.
-    await this.deps.db.uploads.create(principal, upload, [uploadReadyMessage(upload.id, upload.createdAt)]);
-    return upload;
+    if (meta.process) upload.process = meta.process;
+    // Stored and recorded: its upload.ready event goes with the row, in one transaction (and its job, when it asks for one).
+    const messages = [uploadReadyMessage(upload.id, upload.createdAt)];
+    if (!this.deps.completion) {
+      await this.deps.db.uploads.create(principal, upload, messages);
+      return upload;
+    }
+    await this.deps.completion.complete(principal, upload, async (tx) => {
+      await tx.uploads.create(principal, upload, messages);
+      return true;
+    });
+    return (await this.deps.db.uploads.get(principal, upload.id)) ?? upload;
   }
 
   async discard(file: ReceivedFile): Promise<void> {
