@@ -8,7 +8,7 @@ import { completeUploadSchema, presignedUploadSchema } from '../services/direct-
 import { accountPaths } from './openapi.accounts.js';
 import { userPaths } from './openapi.users.js';
 import { webhookPaths } from './openapi.webhooks.js';
-import { deleteOperations, presetPaths } from './openapi.lifecycle.js';
+import { deleteOperations, ingestPaths, presetPaths } from './openapi.lifecycle.js';
 import { retentionSchema } from '../domain/retention-spec.js';
 import { UPLOAD_STATUSES } from '../domain/job.js';
 import { processSpecSchema } from '../domain/process-spec.js';
@@ -228,6 +228,7 @@ export function buildOpenApi() {
         },
       },
       ...presetPaths(json, errors, schema),
+      ...ingestPaths(json, errors),
       ...accountPaths(json, errors, schema),
       ...userPaths(json, errors, schema),
       ...webhookPaths(json, errors, schema),

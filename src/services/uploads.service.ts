@@ -8,7 +8,7 @@ import type { Principal } from '../domain/principal.js';
 import { keys } from '../domain/keys.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { Database } from '../ports/db.port.js';
+import type { Database, UnitOfWork } from '../ports/db.port.js';
 import type { QuotasService } from './quotas.service.js';
 import type { RetentionService } from './retention.service.js';
 import type { Retention } from '../domain/retention.js';
@@ -107,6 +107,21 @@ export class UploadsService {
   }
 
   async commit(principal: Principal, file: ReceivedFile, meta: UploadMeta): Promise<UploadRecord> {
+    return (await this.record(principal, file, meta))!;
+  }
+
+  /**
+   * `commit`, only if `claim` (run in the same transaction, before the row is inserted)
+   * says this upload is the first of its kind (a bucket object's, docs/lifecycle.md); null and the
+   * bytes removed when it is not.
+   */
+  async commitOnce(principal: Principal, file: ReceivedFile, meta: UploadMeta, claim: (tx: UnitOfWork) => Promise<boolean>): Promise<UploadRecord | null> {
+    const upload = await this.record(principal, file, meta, claim);
+    if (!upload) await this.discard(file);
+    return upload;
+  }
+
+  private async record(principal: Principal, file: ReceivedFile, meta: UploadMeta, claim?: (tx: UnitOfWork) => Promise<boolean>): Promise<UploadRecord | null> {
     const now = this.deps.clock.now();
     const upload: UploadRecord = {
       id: file.id,
@@ -122,13 +137,16 @@ export class UploadsService {
     // Stored and recorded: its upload.ready event goes with the row, in one transaction (and its job, when it asks for one).
     const messages = [uploadReadyMessage(upload.id, upload.createdAt)];
     if (!this.deps.completion) {
+      if (claim) throw new Error('UploadsService.commitOnce needs the completion dependency');
       await this.deps.db.uploads.create(principal, upload, messages);
       return upload;
     }
-    await this.deps.completion.complete(principal, upload, async (tx) => {
+    const applied = await this.deps.completion.complete(principal, upload, async (tx) => {
+      if (claim && !(await claim(tx))) return false;
       await tx.uploads.create(principal, upload, messages);
       return true;
     });
+    if (!applied) return null;
     return (await this.deps.db.uploads.get(principal, upload.id)) ?? upload;
   }
 
