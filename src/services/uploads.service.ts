@@ -141,11 +141,17 @@ export class UploadsService {
       await this.deps.db.uploads.create(principal, upload, messages);
       return upload;
     }
-    const applied = await this.deps.completion.complete(principal, upload, async (tx) => {
-      if (claim && !(await claim(tx))) return false;
-      await tx.uploads.create(principal, upload, messages);
-      return true;
-    });
+    // Nothing committed (the job could not be written, the database went away): the stored bytes belong to no row, so they go.
+    const applied = await this.deps.completion
+      .complete(principal, upload, async (tx) => {
+        if (claim && !(await claim(tx))) return false;
+        await tx.uploads.create(principal, upload, messages);
+        return true;
+      })
+      .catch(async (err: unknown) => {
+        await this.discard(file).catch(() => undefined);
+        throw err;
+      });
     if (!applied) return null;
     return (await this.deps.db.uploads.get(principal, upload.id)) ?? upload;
   }
