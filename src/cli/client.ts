@@ -21,6 +21,9 @@ export interface ApiUpload {
   id: string;
   size: number;
   sha256: string;
+  /** The job the upload's `process` made (null: none asked, or refused: see processError). */
+  jobId?: string | null;
+  processError?: { code: string; message: string } | null;
 }
 
 /** An SSE event's data: the whole job (`status`), or `{ id, status, progress, stage, etaSeconds }` (`progress`). */
@@ -56,8 +59,8 @@ export class MediaforgeClient {
     return this.json<T>(res);
   }
 
-  /** Streams the file as the raw request body; `onBytes` sees the running total. */
-  async upload(path: string, onBytes?: (sent: number, total: number) => void): Promise<ApiUpload> {
+  /** Streams the file as the raw request body; `onBytes` sees the running total; `process` (docs/lifecycle.md) makes its job on arrival. */
+  async upload(path: string, onBytes?: (sent: number, total: number) => void, process?: Record<string, unknown>): Promise<ApiUpload> {
     const { size } = await stat(path);
     let sent = 0;
     const counter = new Transform({
@@ -70,7 +73,7 @@ export class MediaforgeClient {
     const body = Readable.toWeb(createReadStream(path).pipe(counter)) as unknown as ReadableStream;
     const res = await fetch(`${this.baseUrl}/v1/uploads?filename=${encodeURIComponent(basename(path))}`, {
       method: 'POST',
-      headers: this.headers({ 'content-type': 'application/octet-stream', 'content-length': String(size) }),
+      headers: this.headers({ 'content-type': 'application/octet-stream', 'content-length': String(size), ...(process ? { 'x-mediaforge-process': JSON.stringify(process) } : {}) }),
       body,
       duplex: 'half',
     } as RequestInit);

@@ -8,6 +8,7 @@ import { workerCommand } from './commands/worker.command.js';
 import { jobsCommand } from './commands/jobs.command.js';
 import { startCommand } from './commands/start.command.js';
 import { submitCommand } from './commands/submit.command.js';
+import { watchCommand } from './commands/watch.command.js';
 
 const program = new Command();
 program.name('mediaforge').description('Self-hostable media processing: uploads in; frames, thumbnails and metadata out.');
@@ -63,6 +64,15 @@ connection(
     .option('--out <dir>', 'where to save results', 'mediaforge-results')
     .option('--no-wait', 'print the queued job and return'),
 ).action(submitCommand);
+
+connection(
+  program
+    .command('watch <dir>')
+    .description('watch a folder: each file that has stopped growing is uploaded, processed with the preset and its results saved; a state file in the folder makes a restart skip finished files')
+    .requiredOption('--preset <name>', 'the preset to process every file with (GET /v1/presets)')
+    .option('--out <dir>', 'where to save results (default <dir>/out)')
+    .option('--stable-ms <ms>', 'a file is complete once its size has not changed for this long', '2000'),
+).action(watchCommand);
 
 connection(
   program

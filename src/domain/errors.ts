@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   last_owner: { permanent: true },
   webhook_disabled: { permanent: true },
   presigned_unavailable: { permanent: true },
+  ingest_not_configured: { permanent: true },
+  ingest_unauthorized: { permanent: true },
   preset_not_found: { permanent: true },
   preset_invalid: { permanent: true },
   preset_exists: { permanent: true },

@@ -1,3 +1,4 @@
+import type { ProcessError, ProcessSpec } from './process-spec.js';
 import type { DamagePolicy, JobWarning } from './damage.js';
 import type { ErrorCode } from './errors.js';
 import type { OutputSpec, OutputType } from './job-spec.js';
@@ -123,6 +124,12 @@ export interface UploadRecord {
   sourceExpiresAt?: number | null;
   /** When the source was removed (expired or deleted). */
   removedAt?: number | null;
+  /** What to make of it once complete (docs/lifecycle.md); absent: nothing. */
+  process?: ProcessSpec | null;
+  /** The job `process` made, once the upload is ready (0018). */
+  jobId?: string | null;
+  /** Why `process` made no job at the completion (a quota refused it); the upload stays ready. */
+  processError?: ProcessError | null;
 }
 
 export const UPLOAD_STATUSES = ['pending', 'ready', 'expired', 'deleted'] as const;

@@ -17,6 +17,7 @@ import { metaRoutes } from './routes/meta.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
 import { presetRoutes } from './routes/presets.routes.js';
+import { ingestRoutes } from './routes/ingest.routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -104,6 +105,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await uploadRoutes(app, deps);
   await jobRoutes(app, deps);
   await presetRoutes(app, deps);
+  await ingestRoutes(app, deps);
   await eventRoutes(app, deps);
   await accountRoutes(app, deps);
   await authRoutes(app, deps);

@@ -33,6 +33,8 @@ const STATUS: Record<ErrorCode, number> = {
   last_owner: 409,
   webhook_disabled: 409,
   presigned_unavailable: 400,
+  ingest_not_configured: 404,
+  ingest_unauthorized: 401,
   preset_not_found: 422,
   preset_invalid: 422,
   preset_exists: 409,

@@ -1,3 +1,4 @@
+import type { S3IngestService } from '../services/s3-ingest.service.js';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Principal } from '../domain/principal.js';
@@ -35,6 +36,8 @@ export interface HttpDeps {
   deletion: DeletionService;
   /** Present only when storage can sign URLs (S3); `method: presigned` is refused otherwise. */
   directUploads?: DirectUploadsService;
+  /** Bucket events (POST /v1/ingest/s3-events); absent: the route answers 404 ingest_not_configured. */
+  s3Ingest?: Pick<S3IngestService, 'authenticate' | 'handle'>;
   /** Signed download links: checks them, serves or redirects to the bytes. */
   files: FilesService;
   /** Turns the Authorization header into the request's principal (tests pass their own). */

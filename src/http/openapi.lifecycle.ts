@@ -73,3 +73,26 @@ export function deleteOperations(json: Json, errors: Errors, shapes: { job: z.Zo
     },
   };
 }
+
+const s3IngestResultSchema = z.object({
+  received: z.number().int(),
+  created: z.array(z.object({ bucket: z.string(), key: z.string(), uploadId: z.string(), jobId: z.string().nullable() })),
+  duplicates: z.array(z.object({ bucket: z.string(), key: z.string(), uploadId: z.string() })).describe('Objects (bucket, key, ETag) an earlier event already made an upload of'),
+  ignored: z.number().int().describe('Records that are not ObjectCreated, or outside every configured prefix'),
+  failed: z.array(z.object({ bucket: z.string(), key: z.string(), code: z.string(), message: z.string() })),
+});
+
+/** POST /v1/ingest/s3-events (docs/lifecycle.md "Bucket events"): no API key, the shared secret instead. */
+export function ingestPaths(json: Json, errors: Errors) {
+  return {
+    '/v1/ingest/s3-events': {
+      post: {
+        summary: "S3 event notifications (AWS's JSON, MinIO's webhook target): each ObjectCreated under a configured prefix becomes an upload and a job with the prefix's preset, once per bucket, key and ETag",
+        security: [],
+        description: 'Authorization: Bearer MEDIAFORGE_INGEST_S3_SECRET (401 ingest_unauthorized); 404 ingest_not_configured when bucket events are off.',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { Records: { type: 'array', items: { type: 'object' } } }, required: ['Records'] } } } },
+        responses: { '200': json(s3IngestResultSchema, 'What became of each record'), ...errors(400, 401, 404) },
+      },
+    },
+  };
+}

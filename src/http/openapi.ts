@@ -8,9 +8,10 @@ import { completeUploadSchema, presignedUploadSchema } from '../services/direct-
 import { accountPaths } from './openapi.accounts.js';
 import { userPaths } from './openapi.users.js';
 import { webhookPaths } from './openapi.webhooks.js';
-import { deleteOperations, presetPaths } from './openapi.lifecycle.js';
+import { deleteOperations, ingestPaths, presetPaths } from './openapi.lifecycle.js';
 import { retentionSchema } from '../domain/retention-spec.js';
 import { UPLOAD_STATUSES } from '../domain/job.js';
+import { processSpecSchema } from '../domain/process-spec.js';
 
 /**
  * The OpenAPI document, generated from the same zod schemas that validate requests
@@ -30,6 +31,9 @@ const uploadSchema = z.object({
   retention: retentionSchema.describe('As asked at upload ({}: none); outputsSeconds is the default of its jobs'),
   sourceExpiresAt: z.string().nullable().describe('When the sweeper removes the source (within one sweep period after; held while a queued or running job uses it); null: kept until deleted'),
   removedAt: z.string().nullable().describe('When the source was removed'),
+  process: processSpecSchema.nullable().describe('What the upload asked to be made of it (null: nothing); docs/lifecycle.md'),
+  jobId: z.string().nullable().describe("The job `process` made, once the upload is ready (null before, or without `process`)"),
+  processError: z.object({ code: z.string(), message: z.string() }).nullable().describe('Why `process` made no job at the completion (a quota refused it): the upload is ready, submit a job on it yourself'),
 });
 const presignedTicketSchema = z.object({
   upload: uploadSchema,
@@ -156,17 +160,19 @@ export function buildOpenApi() {
           parameters: [
             { name: 'filename', in: 'query', required: false, schema: { type: 'string' } },
             { name: 'retention', in: 'query', required: false, schema: { type: 'string' }, description: 'JSON of { sourceSeconds?, outputsSeconds? } (multipart: or a `retention` field before the file)' },
+            { name: 'process', in: 'query', required: false, schema: { type: 'string' }, description: 'JSON of { preset | outputs, metadata?, notify? }: a job made on the upload once stored (multipart: or a `process` field before the file)' },
+            { name: 'X-Mediaforge-Process', in: 'header', required: false, schema: { type: 'string' }, description: 'The same JSON as the `process` query parameter' },
           ],
           requestBody: {
             content: {
-              'multipart/form-data': { schema: { type: 'object', properties: { retention: { type: 'string', description: 'JSON, before the file' }, file: { type: 'string', format: 'binary' } } } },
+              'multipart/form-data': { schema: { type: 'object', properties: { retention: { type: 'string', description: 'JSON, before the file' }, process: { type: 'string', description: 'JSON, before the file' }, file: { type: 'string', format: 'binary' } } } },
               'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
               'application/json': { schema: schema(presignedUploadSchema, 'input') },
             },
           },
           responses: {
             '201': { description: 'The stored upload, or (JSON `method: presigned`, S3 storage only) a presigned upload ticket', content: { 'application/json': { schema: { oneOf: [schema(uploadSchema), schema(presignedTicketSchema)] } } } },
-            ...errors(400, 401, 403, 413),
+            ...errors(400, 401, 403, 413, 422),
           },
         },
       },
@@ -222,6 +228,7 @@ export function buildOpenApi() {
         },
       },
       ...presetPaths(json, errors, schema),
+      ...ingestPaths(json, errors),
       ...accountPaths(json, errors, schema),
       ...userPaths(json, errors, schema),
       ...webhookPaths(json, errors, schema),

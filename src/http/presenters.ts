@@ -33,6 +33,9 @@ export function presentUpload(u: UploadRecord) {
     retention: u.retention ?? {},
     sourceExpiresAt: iso(u.sourceExpiresAt ?? null),
     removedAt: iso(u.removedAt ?? null),
+    process: u.process ?? null,
+    jobId: u.jobId ?? null,
+    processError: u.processError ?? null,
   };
 }
 

@@ -30,6 +30,9 @@ import { DirectDownloadsService, type DirectDownloadsOptions } from '../services
 import { JobsService } from '../services/jobs.service.js';
 import { LinkSigner } from '../services/links.js';
 import { UploadsService } from '../services/uploads.service.js';
+import { UploadCompletion } from '../services/upload-completion.js';
+import type { BucketObjectReader } from '../ports/bucket-objects.port.js';
+import { s3IngestService } from './ingest.js';
 import { PresetsService } from '../services/presets.service.js';
 import { RetentionService } from '../services/retention.service.js';
 import { DeletionService } from '../services/deletion.service.js';
@@ -61,13 +64,16 @@ export interface Backends {
   eventPublisher?: EventPublisher;
   /** Present when the blob store can sign URLs (S3): enables presigned direct uploads and downloads. */
   signer?: DirectUploadSigner & DownloadUrlSigner;
+  /** Present with S3 storage: reads the objects bucket events name (POST /v1/ingest/s3-events). */
+  bucketObjects?: BucketObjectReader;
   /** One line per backend for the health endpoint and `doctor`. */
   describe: Record<string, string>;
   /** Closes the adapters (queue, events, blobs, database), in that order. */
   close(): Promise<void>;
 }
 
-export class StartupError extends Error {}
+export { StartupError } from './startup-error.js';
+import { StartupError } from './startup-error.js';
 
 export type FfmpegInfo = BinarySource & { caps: Capabilities };
 
@@ -133,7 +139,8 @@ export async function buildApi(
   const presets = new PresetsService({ db, clock });
   const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts, quotas, presets, retention, emailEnabled: config.email.smtpUrl !== null });
   const accounts = new AccountsService({ db, clock, defaultQuotas: config.quotas, defaultRetention: config.retention, emailEnabled: config.email.smtpUrl !== null });
-  const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes, quotas, retention });
+  const completion = new UploadCompletion({ db, jobs });
+  const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes, quotas, retention, completion });
   const directUploads = b.signer && opts.directUploads
     ? new DirectUploadsService({
         db,
@@ -144,11 +151,14 @@ export async function buildApi(
         options: opts.directUploads,
         quotas,
         retention,
+        jobs,
+        completion,
       })
     : undefined;
   // Downloads redirect to presigned GETs only when storage can sign and the switch says so.
   const downloads = b.signer && opts.directDownloads ? new DirectDownloadsService({ signer: b.signer }, opts.directDownloads) : undefined;
 
+  const s3Ingest = config.ingestS3 ? await s3IngestService(config.ingestS3, b, { db, uploads, jobs, presets, clock }) : undefined;
   const webhooks = webhooksService(config, b, signingSecret, urlPolicy(config, opts.apiPorts ?? [config.port]));
 
   const app = await buildHttpApp({
@@ -161,6 +171,7 @@ export async function buildApi(
     presets,
     deletion: new DeletionService({ db, blobs, clock, retryMs: config.retention.sweepMs, logger: opts.logger }),
     directUploads,
+    s3Ingest,
     files: new FilesService({ blobs, signer, clock, downloads, db }),
     auth,
     signer,

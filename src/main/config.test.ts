@@ -52,6 +52,7 @@ describe('loadConfig: defaults', () => {
       retention: { sourceSeconds: 7 * 86_400, outputsSeconds: null, sweepMs: 300_000 },
       ffmpegPath: null,
       ffprobePath: null,
+      ingestS3: null,
     });
   });
 
@@ -307,5 +308,16 @@ describe('loadConfig: config file', () => {
       const file = write(name, text);
       assertConfigError(() => loadConfig({}, { configFile: file }), file, 'JSON object');
     }
+  });
+});
+
+describe('loadConfig: bucket events', () => {
+  it('reads the secret and prefixes together, and names what is wrong', () => {
+    const ok = loadConfig({}, { overrides: { MEDIAFORGE_INGEST_S3_SECRET: 'x'.repeat(16), MEDIAFORGE_INGEST_S3_PREFIXES: 'media/in/=acc_x:lms-hls' } });
+    assert.deepEqual(ok.ingestS3, { secret: 'x'.repeat(16), prefixes: [{ bucket: 'media', prefix: 'in/', accountId: 'acc_x', preset: 'lms-hls' }] });
+    assert.throws(() => loadConfig({}, { overrides: { MEDIAFORGE_INGEST_S3_PREFIXES: 'media/in/=acc_x:lms-hls' } }), /MEDIAFORGE_INGEST_S3_PREFIXES needs MEDIAFORGE_INGEST_S3_SECRET/);
+    assert.throws(() => loadConfig({}, { overrides: { MEDIAFORGE_INGEST_S3_SECRET: 'x'.repeat(16) } }), /MEDIAFORGE_INGEST_S3_SECRET needs MEDIAFORGE_INGEST_S3_PREFIXES/);
+    assert.throws(() => loadConfig({}, { overrides: { MEDIAFORGE_INGEST_S3_SECRET: 'short', MEDIAFORGE_INGEST_S3_PREFIXES: 'media/in/=acc_x:p' } }), /MEDIAFORGE_INGEST_S3_SECRET="short" is not allowed/);
+    assert.throws(() => loadConfig({}, { overrides: { MEDIAFORGE_INGEST_S3_SECRET: 'x'.repeat(16), MEDIAFORGE_INGEST_S3_PREFIXES: 'media=acc_x' } }), /MEDIAFORGE_INGEST_S3_PREFIXES: "media=acc_x" is not bucket\/prefix=acc_id:preset/);
   });
 });

@@ -6,6 +6,7 @@ import type { AllowEntry } from '../domain/url-policy.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/webhook-schedule.js';
 import { bool, bytes, ConfigError, fileSource, int, keepFor, optional, price, read, readAllowlist, seconds, str, type Source, type Spec } from './config-read.js';
 import { MAX_RETENTION_SECONDS } from '../domain/retention.js';
+import { parseIngestPrefixes, type S3IngestSettings } from '../domain/s3-events.js';
 import { DEFAULT_DISABLE_AFTER_SECONDS, isEmailAddress } from '../domain/notify.js';
 
 export { ConfigError };
@@ -84,6 +85,23 @@ export interface Config {
   metrics: { enabled: boolean; port: number | null; token: string | null };
   ffmpegPath: string | null;
   ffprobePath: string | null;
+  /** Bucket events (docs/lifecycle.md): the sender's shared secret and which prefixes become whose uploads; null: off. */
+  ingestS3: S3IngestSettings | null;
+}
+
+/** MEDIAFORGE_INGEST_S3_SECRET and MEDIAFORGE_INGEST_S3_PREFIXES: both, or neither. */
+function readIngestS3(src: Source): S3IngestSettings | null {
+  const secret = optional(src, 'MEDIAFORGE_INGEST_S3_SECRET', str(/^[\x21-\x7e]{16,256}$/, 'at least 16 printable characters, no spaces'));
+  let prefixes;
+  try {
+    prefixes = parseIngestPrefixes(src.MEDIAFORGE_INGEST_S3_PREFIXES);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: MEDIAFORGE_INGEST_S3_PREFIXES: ${(err as Error).message}`);
+  }
+  if (secret === null && prefixes.length === 0) return null;
+  if (secret === null) throw new ConfigError('invalid configuration: MEDIAFORGE_INGEST_S3_PREFIXES needs MEDIAFORGE_INGEST_S3_SECRET, the bearer token event senders present');
+  if (prefixes.length === 0) throw new ConfigError('invalid configuration: MEDIAFORGE_INGEST_S3_SECRET needs MEDIAFORGE_INGEST_S3_PREFIXES (bucket/prefix=acc_id:preset, comma-separated)');
+  return { secret, prefixes };
 }
 
 const retrySchedule: Spec<number[]> = {
@@ -178,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
     },
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
+    ingestS3: readIngestS3(src),
   };
 }
 

@@ -121,7 +121,7 @@ export async function openBackends(d: DistributedConfig, opts: { owner: string; 
     if (eventPublisher) closers.push(() => eventPublisher.close());
     if (d.eventsBroker) describe.eventsBroker = eventPublisher?.destination ?? 'written to the outbox for the workers to publish';
 
-    return { db, queue, blobs, events, eventPublisher: eventPublisher ?? undefined, signer: s3 ?? undefined, describe, close: closeAll };
+    return { db, queue, blobs, events, eventPublisher: eventPublisher ?? undefined, signer: s3 ?? undefined, bucketObjects: s3 ?? undefined, describe, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

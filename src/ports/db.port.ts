@@ -9,6 +9,7 @@ import type { OutboxRepository, OutboxWriter } from './outbox.port.js';
 import type { OutboxMessage } from '../domain/outbox.js';
 import type { WebhookDeliveryStore, WebhookRepository } from './webhooks.port.js';
 import type { Principal } from '../domain/principal.js';
+import type { ProcessError } from '../domain/process-spec.js';
 import type { InviteRepository, LoginFailureRepository, SessionRepository, UserRepository } from './users.port.js';
 import type { PresetRepository, RetentionRepository } from './lifecycle.port.js';
 
@@ -166,6 +167,8 @@ export interface UploadRepository {
     done: { sha256: string; /** The row's outbox time. */ at?: number; /** Counted from the completion (src/domain/retention.ts sourceExpiry). */ sourceExpiresAt?: number | null },
     messages?: OutboxMessage[],
   ): Promise<boolean>;
+  /** What the upload's `process` came to at its completion: the job it made, or why none was made. Inside the unit of work that made it ready. */
+  setProcessOutcome(principal: Principal, id: string, outcome: { jobId: string } | { processError: ProcessError }): Promise<void>;
   /**
    * The worker's own note on an upload: what probing it found (JSON, as
    * src/pipelines/probe-reuse.ts stores it), or null. System calls, by id.
@@ -216,6 +219,21 @@ export interface UnitOfWork {
   jobs: JobRepository;
   uploads: UploadRepository;
   outbox: OutboxWriter;
+  ingest: IngestObjectRepository;
+}
+
+/** Bucket objects an S3 event made an upload of (docs/lifecycle.md "Bucket events"). */
+export interface IngestObjectRepository {
+  /** The upload an earlier event made of this object (same bucket, key and ETag), or null. */
+  find(object: IngestObject): Promise<{ uploadId: string } | null>;
+  /** Records that `uploadId` is this object's; false when another event recorded it first (the unique key). */
+  claim(object: IngestObject, record: { accountId: string; uploadId: string; at: number }): Promise<boolean>;
+}
+
+export interface IngestObject {
+  bucket: string;
+  key: string;
+  etag: string;
 }
 
 export interface Database {
@@ -236,6 +254,7 @@ export interface Database {
   /** Each account's presets, and retention and deletion (src/ports/lifecycle.port.ts). */
   presets: PresetRepository;
   retention: RetentionRepository;
+  ingest: IngestObjectRepository;
   /**
    * Runs `work` in one transaction: it commits when `work` resolves and rolls back when it
    * rejects. Use only `tx` inside (SQLite has one connection: a call on the outer database

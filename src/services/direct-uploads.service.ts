@@ -15,6 +15,9 @@ import { cleanFilename } from './uploads.service.js';
 import { parseOrThrow } from './validation.js';
 import { retentionSchema } from '../domain/retention-spec.js';
 import type { RetentionService } from './retention.service.js';
+import type { JobsService } from './jobs.service.js';
+import type { UploadCompletion } from './upload-completion.js';
+import { processSpecSchema } from '../domain/process-spec.js';
 
 export const presignedUploadSchema = z
   .object({
@@ -24,6 +27,7 @@ export const presignedUploadSchema = z
     contentType: z.string().min(1).max(255).regex(/^[\x21-\x7e]+(?: *; *[\x21-\x7e]+)*$/, 'a MIME type such as video/mp4'),
     sha256: z.string().regex(/^[0-9a-f]{64}$/i, '64 hexadecimal characters').optional(),
     retention: retentionSchema.optional().describe('How long the source is kept (counted from the completion) and the default for its jobs\' outputs; docs/lifecycle.md'),
+    process: processSpecSchema.optional().describe('What to make of the upload: a job made when `complete` succeeds (docs/lifecycle.md)'),
   })
   .strict();
 
@@ -73,6 +77,10 @@ export class DirectUploadsService {
       options: DirectUploadsOptions;
       quotas?: Pick<QuotasService, 'uploadAllowance' | 'tooLarge'>;
       retention?: Pick<RetentionService, 'forUpload'>;
+      /** `process` checked as a job request (absent: `process` is refused as unknown). */
+      jobs?: Pick<JobsService, 'checkProcess'>;
+      /** Makes the upload ready and its `process` job in one transaction. */
+      completion?: UploadCompletion;
     },
   ) {}
 
@@ -84,6 +92,8 @@ export class DirectUploadsService {
     }
     const allowance = this.deps.quotas ? await this.deps.quotas.uploadAllowance(principal, this.deps.maxUploadBytes) : null;
     if (allowance && req.size > allowance.maxBytes) throw this.deps.quotas!.tooLarge(allowance);
+    if (req.process && !(this.deps.jobs && this.deps.completion)) throw new DomainError('validation_failed', 'this server does not take `process` on uploads', { path: 'process' });
+    const process = req.process && this.deps.jobs ? await this.deps.jobs.checkProcess(principal, req.process, 'process') : undefined;
     const now = clock.now();
     const id = newId('upl', now);
     const key = keys.uploadSource(principal.accountId, id);
@@ -101,6 +111,7 @@ export class DirectUploadsService {
       status: 'pending',
       multipartId,
       expiresAt,
+      ...(process ? { process } : {}),
       // Provisional: the source's time is counted again from the completion.
       ...(this.deps.retention ? await this.deps.retention.forUpload(principal, req.retention, now) : {}),
     };
@@ -150,7 +161,14 @@ export class DirectUploadsService {
     }
     const now = this.deps.clock.now();
     const kept = this.deps.retention ? await this.deps.retention.forUpload(principal, upload.retention, now) : null;
-    await this.deps.db.uploads.markReady(principal, id, { sha256, at: now, ...(kept ? { sourceExpiresAt: kept.sourceExpiresAt } : {}) }, [uploadReadyMessage(id, now)]);
-    return { ...upload, status: 'ready', multipartId: null, sha256, ...(kept ? { sourceExpiresAt: kept.sourceExpiresAt } : {}) };
+    const done = { sha256, at: now, ...(kept ? { sourceExpiresAt: kept.sourceExpiresAt } : {}) };
+    const messages = [uploadReadyMessage(id, now)];
+    if (!this.deps.completion) {
+      await this.deps.db.uploads.markReady(principal, id, done, messages);
+      return { ...upload, status: 'ready', multipartId: null, sha256, ...(kept ? { sourceExpiresAt: kept.sourceExpiresAt } : {}) };
+    }
+    // Two complete calls at once both get here: the guarded pending → ready UPDATE applies for one, and only its transaction makes the job.
+    await this.deps.completion.complete(principal, { ...upload, ...done }, (tx) => tx.uploads.markReady(principal, id, done, messages));
+    return (await this.deps.db.uploads.get(principal, id)) ?? upload;
   }
 }

@@ -7,9 +7,10 @@ import { decideCancel, decideCreate, decideRetryByUser, decideUndispatched } fro
 import { dispatchMessage } from '../domain/outbox.js';
 import type { JobEvent, JobRecord, JobStatus, UploadRecord } from '../domain/job.js';
 import { MAX_OUTPUTS } from '../domain/presets.js';
+import { processJobRequest, processSpecSchema, type ProcessSpec } from '../domain/process-spec.js';
 import type { Principal } from '../domain/principal.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { Database } from '../ports/db.port.js';
+import type { Database, NewJob } from '../ports/db.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
 import { OutboxRelay } from './outbox-relay.js';
@@ -19,6 +20,12 @@ import type { RetentionService } from './retention.service.js';
 import { parseOrThrow } from './validation.js';
 
 export type { JobEvent };
+
+/** A job checked and built, not yet written: its row and the events its creation publishes. */
+export interface PlannedJob {
+  job: NewJob;
+  events: JobEvent[];
+}
 
 /** A job can run from this upload: complete, and its source still stored. */
 function assertUsable(upload: UploadRecord): void {
@@ -77,19 +84,33 @@ export class JobsService {
       const earlier = await this.deps.db.jobs.findByIdempotencyKey(principal, idempotencyKey);
       if (earlier) return this.replay(principal, earlier.job, earlier.requestHash, requestHash);
     }
-    const notifyEmail = request.notify ? checkNotifyEmail(request.notify.email, 'notify.email', this.deps.emailEnabled === true) : null;
+    const notifyEmail = this.notifyEmailOf(request);
     await this.deps.quotas?.assertCanSubmit(principal);
     const outputs = await this.outputsOf(principal, request);
     const upload = request.input.url !== undefined ? null : await this.deps.db.uploads.get(principal, request.input.uploadId!);
     if (!upload && request.input.url === undefined) throw new DomainError('upload_not_found', `no upload with id ${request.input.uploadId}; upload the file first with POST /v1/uploads`, { path: 'input.uploadId' });
     if (upload) assertUsable(upload);
 
+    const planned = await this.plan(principal, request, upload, outputs, notifyEmail);
+    const { job, created, requestHash: earlierHash } = await this.deps.db.jobs.create(principal, planned.job, idempotencyKey ? { key: idempotencyKey, requestHash } : undefined);
+    // Another API process created it with the same key between the lookup above and this insert.
+    if (!created) return this.replay(principal, job, earlierHash, requestHash);
+    await this.dispatch(job);
+    await this.publish(planned.events);
+    return { job, created };
+  }
+
+  private notifyEmailOf(request: Pick<JobRequest, 'notify'>): string | null {
+    return request.notify ? checkNotifyEmail(request.notify.email, 'notify.email', this.deps.emailEnabled === true) : null;
+  }
+
+  /** The row of a new job and the events its creation publishes once committed. */
+  private async plan(principal: Principal, request: JobRequest, upload: UploadRecord | null, outputs: OutputSpec[], notifyEmail: string | null): Promise<PlannedJob> {
     const now = this.deps.clock.now();
     const id = newId('job', now);
     const decision = decideCreate(id, now);
-    const { job, created, requestHash: earlierHash } = await this.deps.db.jobs.create(
-      principal,
-      {
+    return {
+      job: {
         id,
         uploadId: upload?.id ?? '',
         inputUrl: request.input.url ?? null,
@@ -102,13 +123,47 @@ export class JobsService {
         notifyEmail,
         initial: decision.write,
       },
-      idempotencyKey ? { key: idempotencyKey, requestHash } : undefined,
-    );
-    // Another API process created it with the same key between the lookup above and this insert.
-    if (!created) return this.replay(principal, job, earlierHash, requestHash);
-    await this.dispatch(job);
-    await this.publish(decision.events);
-    return { job, created };
+      events: decision.events,
+    };
+  }
+
+  /**
+   * Checks an upload's `process` (docs/lifecycle.md) as a job request is checked, before a
+   * byte of the upload is stored: its schema, its notify address, its preset (422
+   * preset_not_found). Quotas are checked when the job is made, at the completion.
+   */
+  async checkProcess(principal: Principal, raw: unknown, what: string): Promise<ProcessSpec> {
+    const spec = parseOrThrow(processSpecSchema, raw, what);
+    const request = parseOrThrow(jobRequestSchema, processJobRequest(spec, 'upl_check'), what);
+    this.notifyEmailOf(request);
+    await this.outputsOf(principal, request);
+    return spec;
+  }
+
+  /**
+   * The job an upload's `process` makes at its completion, read and checked now (outside the
+   * unit of work that makes the upload ready and inserts this row: src/services/upload-completion.ts).
+   */
+  async planForUpload(principal: Principal, spec: ProcessSpec, upload: UploadRecord): Promise<PlannedJob> {
+    const request = parseOrThrow(jobRequestSchema, processJobRequest(spec, upload.id), 'process');
+    const notifyEmail = this.notifyEmailOf(request);
+    await this.deps.quotas?.assertCanSubmit(principal);
+    const outputs = await this.outputsOf(principal, request);
+    return this.plan(principal, request, upload, outputs, notifyEmail);
+  }
+
+  /**
+   * After the commit of a job made inside another unit of work: hands it to the queue and
+   * publishes its events. A queue that refuses leaves the job failed with queue_unavailable
+   * (retry it), which the caller need not hear about: the upload it came with is stored.
+   */
+  async started(job: JobRecord, events: JobEvent[]): Promise<void> {
+    try {
+      await this.dispatch(job);
+    } catch (err) {
+      if (!(err instanceof DomainError && err.code === 'queue_unavailable')) throw err;
+    }
+    await this.publish(events);
   }
 
   /** A preset's outputs first (checked again now), then the job's own. */

@@ -8,10 +8,12 @@ import type { Principal } from '../domain/principal.js';
 import { keys } from '../domain/keys.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { Database } from '../ports/db.port.js';
+import type { Database, UnitOfWork } from '../ports/db.port.js';
 import type { QuotasService } from './quotas.service.js';
 import type { RetentionService } from './retention.service.js';
 import type { Retention } from '../domain/retention.js';
+import type { ProcessSpec } from '../domain/process-spec.js';
+import type { UploadCompletion } from './upload-completion.js';
 
 /** A display name only: never used in a key or a path. */
 export function cleanFilename(name: string | undefined): string {
@@ -26,6 +28,8 @@ export interface UploadMeta {
   filename?: string;
   contentType?: string;
   retention?: Retention;
+  /** What to make of it once stored (checked by JobsService.checkProcess before the body is read). */
+  process?: ProcessSpec;
 }
 
 /** Bytes stored under a new upload id, not yet recorded: commit or discard it. */
@@ -47,6 +51,8 @@ export class UploadsService {
       quotas?: Pick<QuotasService, 'uploadAllowance' | 'tooLarge'>;
       /** When the source is removed (account and configured defaults); absent: kept until deleted. */
       retention?: Pick<RetentionService, 'forUpload'>;
+      /** Makes the upload ready and its `process` job in one transaction; absent: `process` is not taken. */
+      completion?: UploadCompletion;
     },
   ) {}
 
@@ -101,6 +107,21 @@ export class UploadsService {
   }
 
   async commit(principal: Principal, file: ReceivedFile, meta: UploadMeta): Promise<UploadRecord> {
+    return (await this.record(principal, file, meta))!;
+  }
+
+  /**
+   * `commit`, only if `claim` (run in the same transaction, before the row is inserted)
+   * says this upload is the first of its kind (a bucket object's, docs/lifecycle.md); null and the
+   * bytes removed when it is not.
+   */
+  async commitOnce(principal: Principal, file: ReceivedFile, meta: UploadMeta, claim: (tx: UnitOfWork) => Promise<boolean>): Promise<UploadRecord | null> {
+    const upload = await this.record(principal, file, meta, claim);
+    if (!upload) await this.discard(file);
+    return upload;
+  }
+
+  private async record(principal: Principal, file: ReceivedFile, meta: UploadMeta, claim?: (tx: UnitOfWork) => Promise<boolean>): Promise<UploadRecord | null> {
     const now = this.deps.clock.now();
     const upload: UploadRecord = {
       id: file.id,
@@ -112,9 +133,27 @@ export class UploadsService {
       createdAt: now,
       ...(this.deps.retention ? await this.deps.retention.forUpload(principal, meta.retention, now) : {}),
     };
-    // Stored and recorded: its upload.ready event goes with the row, in one transaction.
-    await this.deps.db.uploads.create(principal, upload, [uploadReadyMessage(upload.id, upload.createdAt)]);
-    return upload;
+    if (meta.process) upload.process = meta.process;
+    // Stored and recorded: its upload.ready event goes with the row, in one transaction (and its job, when it asks for one).
+    const messages = [uploadReadyMessage(upload.id, upload.createdAt)];
+    if (!this.deps.completion) {
+      if (claim) throw new Error('UploadsService.commitOnce needs the completion dependency');
+      await this.deps.db.uploads.create(principal, upload, messages);
+      return upload;
+    }
+    // Nothing committed (the job could not be written, the database went away): the stored bytes belong to no row, so they go.
+    const applied = await this.deps.completion
+      .complete(principal, upload, async (tx) => {
+        if (claim && !(await claim(tx))) return false;
+        await tx.uploads.create(principal, upload, messages);
+        return true;
+      })
+      .catch(async (err: unknown) => {
+        await this.discard(file).catch(() => undefined);
+        throw err;
+      });
+    if (!applied) return null;
+    return (await this.deps.db.uploads.get(principal, upload.id)) ?? upload;
   }
 
   async discard(file: ReceivedFile): Promise<void> {

@@ -10,6 +10,7 @@ import { runWebhooksContract } from './webhooks.contract.js';
 import { runBrokerEventsContract } from './broker-events.contract.js';
 import type { SqlDatabaseOptions } from '../../src/adapters/sql/sql.database.js';
 import { runLifecycleContract } from './lifecycle.contract.js';
+import { runIngestContract } from './ingest.contract.js';
 import { dropSchema, freshSchema, PG_URL } from './postgres.schema.js';
 import { ADMIN } from '../helpers/principals.js';
 
@@ -33,6 +34,7 @@ runUsersContract('postgres', openFresh);
 runWebhooksContract('postgres', openFresh);
 runBrokerEventsContract('postgres', openFresh);
 runLifecycleContract('postgres', openFresh);
+runIngestContract('postgres', openFresh);
 
 describe('postgres migrations', () => {
   const schemas: string[] = [];

@@ -9,6 +9,7 @@ import { runUsageContract } from './usage.contract.js';
 import { runUsersContract } from './users.contract.js';
 import { runWebhooksContract } from './webhooks.contract.js';
 import { runLifecycleContract } from './lifecycle.contract.js';
+import { runIngestContract } from './ingest.contract.js';
 
 /** A fresh database in its own temp dir, for each contract. */
 const openFresh = async (opts: SqlDatabaseOptions = {}) => {
@@ -30,3 +31,4 @@ runUsersContract('sqlite (node-sqlite3-wasm)', openFresh);
 runWebhooksContract('sqlite (node-sqlite3-wasm)', openFresh);
 runBrokerEventsContract('sqlite (node-sqlite3-wasm)', openFresh);
 runLifecycleContract('sqlite (node-sqlite3-wasm)', openFresh);
+runIngestContract('sqlite (node-sqlite3-wasm)', openFresh);

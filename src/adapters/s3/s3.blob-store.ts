@@ -23,6 +23,7 @@ import { DomainError, isDomainError } from '../../domain/errors.js';
 import { assertValidKey } from '../../domain/keys.js';
 import type { BlobStore, ByteRange, DownloadUrlSigner, PresignGetOptions, PutOptions } from '../../ports/blob-store.port.js';
 import type { DirectUploadSigner, PresignedPart } from '../../ports/direct-upload.port.js';
+import type { BucketObjectReader } from '../../ports/bucket-objects.port.js';
 import { byteLimit } from '../fs/fs.blob-store.js';
 import { deleteObjects, isMissing, storageFailed, type S3Failure } from './s3.delete-objects.js';
 
@@ -59,7 +60,7 @@ const MIN_PART = 5 * 1024 * 1024;
  * requires one, because the newer default (CRC32 trailers on every upload) is not
  * understood by every S3-compatible server.
  */
-export class S3BlobStore implements BlobStore, DirectUploadSigner, DownloadUrlSigner {
+export class S3BlobStore implements BlobStore, DirectUploadSigner, DownloadUrlSigner, BucketObjectReader {
   readonly client: S3Client;
   /** Signs URLs for clients; the same client as `client` unless a public endpoint is set. Signing is local: it makes no request. */
   private readonly presignClient: S3Client;
@@ -143,6 +144,17 @@ export class S3BlobStore implements BlobStore, DirectUploadSigner, DownloadUrlSi
     } catch (err) {
       if (isMissing(err)) throw new DomainError('not_found', `no stored file ${key}`);
       throw storageFailed('read', key, err);
+    }
+  }
+
+  /** BucketObjectReader: an object of any bucket these credentials read, its key as the bucket event gave it (not one of our keys). */
+  async open(bucket: string, key: string): Promise<Readable> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return res.Body as Readable;
+    } catch (err) {
+      if (isMissing(err)) throw new DomainError('not_found', `no object ${key} in bucket ${bucket}`);
+      throw storageFailed('read', `${bucket}/${key}`, err);
     }
   }
 

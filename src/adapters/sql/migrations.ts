@@ -8,6 +8,7 @@ import { usersMigration } from './users.migration.js';
 import { webhooksMigration } from './webhooks.migration.js';
 import { lifecycleMigration } from './lifecycle.migration.js';
 import { notifyMigration } from './notify.migration.js';
+import { ingestMigration } from './ingest.migration.js';
 
 /**
  * Numbered migrations (graphile-worker style), applied in order, each once. They are
@@ -239,6 +240,8 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
     '0016_lifecycle': lifecycleMigration(caps),
     // Notify addresses of jobs and accounts, endpoint failure clock (its own file).
     '0017_notify': notifyMigration(caps),
+    // Processing on upload, bucket events (its own file).
+    '0018_ingest': ingestMigration(caps),
     // 'playable' on the job.output.ready an HLS output sends when it first can be played; null:
     // the output is stored (every row before, every other event). Nullable, so a process of the
     // previous version keeps writing events beside it.

@@ -36,6 +36,14 @@ export function toJob(row: JobsTable): JobRecord {
 }
 
 /** The retention an upload was made with; unreadable or absent (before 0016): none asked for. */
+function jsonOr(text: string, fallback: unknown): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return fallback;
+  }
+}
+
 function retentionOf(text: string | null | undefined): UploadRecord['retention'] {
   try {
     const r = JSON.parse(text ?? '{}') as UploadRecord['retention'];
@@ -60,6 +68,9 @@ export function toUpload(row: UploadsTable): UploadRecord {
   if (retention && Object.keys(retention).length > 0) upload.retention = retention;
   if (row.source_expires_at != null) upload.sourceExpiresAt = Number(row.source_expires_at);
   if (row.removed_at != null) upload.removedAt = Number(row.removed_at);
+  if (row.process) upload.process = jsonOr(row.process, null) as UploadRecord['process'];
+  if (row.job_id) upload.jobId = row.job_id;
+  if (row.process_error) upload.processError = jsonOr(row.process_error, null) as UploadRecord['processError'];
   if (row.status === 'pending') {
     upload.status = 'pending';
     upload.multipartId = row.multipart_id ?? null;

@@ -72,6 +72,20 @@ export interface UploadsTable {
   retention: string;
   source_expires_at: number | null;
   removed_at: number | null;
+  /** 0018: the `process` spec (JSON, null: none), the job it made, why none was made (JSON {code, message}). */
+  process: string | null;
+  job_id: string | null;
+  process_error: string | null;
+}
+
+/** 0018: bucket objects an S3 event made an upload of (one per bucket, key and ETag). */
+export interface IngestObjectsTable {
+  bucket: string;
+  object_key: string;
+  etag: string;
+  account_id: string;
+  upload_id: string;
+  created_at: number;
 }
 
 /** 0010. */
@@ -300,4 +314,5 @@ export interface Tables {
   presets: PresetsTable;
   storage_deletions: StorageDeletionsTable;
   leases: LeasesTable;
+  ingest_objects: IngestObjectsTable;
 }

@@ -10,6 +10,7 @@ import { SqlWebhookRepository } from './webhook.repository.js';
 import { SqlAccountRepository, SqlApiKeyRepository } from './account.repository.js';
 import { SqlPresetRepository } from './preset.repository.js';
 import { SqlRetentionRepository } from './retention.repository.js';
+import { SqlIngestObjectRepository } from './ingest-object.repository.js';
 import { SqlInviteRepository, SqlLoginFailureRepository, SqlSessionRepository, SqlUserRepository } from './user.repository.js';
 
 export interface SqlDatabaseOptions {
@@ -50,9 +51,10 @@ export function sqlDatabase(kysely: Kysely<Tables>, caps: DialectCapabilities, o
     webhookDeliveries: new SqlWebhookDeliveryStore(kysely, caps, writes),
     presets: new SqlPresetRepository(kysely),
     retention: new SqlRetentionRepository(kysely),
+    ingest: new SqlIngestObjectRepository(kysely),
     transaction: <T>(work: (tx: UnitOfWork) => Promise<T>) =>
       kysely.transaction().execute((trx) =>
-        work({ jobs: new SqlJobRepository(trx, writes), uploads: new SqlUploadRepository(trx, writes), outbox: new SqlOutboxRepository(trx, caps, writes) }),
+        work({ jobs: new SqlJobRepository(trx, writes), uploads: new SqlUploadRepository(trx, writes), outbox: new SqlOutboxRepository(trx, caps, writes), ingest: new SqlIngestObjectRepository(trx) }),
       ),
   };
 }

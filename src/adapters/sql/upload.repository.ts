@@ -5,6 +5,7 @@ import type { UploadRepository } from '../../ports/db.port.js';
 import type { Tables } from './schema.js';
 import { toUpload } from './rows.js';
 import type { OutboxMessage } from '../../domain/outbox.js';
+import type { ProcessError } from '../../domain/process-spec.js';
 import { applyWithMessages, atomically } from './job-writes.js';
 import { insertOutbox, WEBHOOK_ROWS_ONLY, type OutboxWriteOptions } from './outbox.repository.js';
 
@@ -35,6 +36,9 @@ export class SqlUploadRepository implements UploadRepository {
         retention: JSON.stringify(u.retention ?? {}),
         source_expires_at: u.sourceExpiresAt ?? null,
         removed_at: null,
+        process: u.process ? JSON.stringify(u.process) : null,
+        job_id: null,
+        process_error: null,
       })
       .execute();
   }
@@ -49,6 +53,15 @@ export class SqlUploadRepository implements UploadRepository {
       if (owner !== null) q = q.where('account_id', '=', owner);
       return (await q.executeTakeFirst()).numUpdatedRows;
     }, this.writes);
+  }
+  async setProcessOutcome(principal: Principal, id: string, outcome: { jobId: string } | { processError: ProcessError }): Promise<void> {
+    let q = this.db
+      .updateTable('uploads')
+      .set('jobId' in outcome ? { job_id: outcome.jobId, process_error: null } : { process_error: JSON.stringify(outcome.processError) })
+      .where('id', '=', id);
+    const owner = readableOwner(principal);
+    if (owner !== null) q = q.where('account_id', '=', owner);
+    await q.execute();
   }
   async get(principal: Principal, id: string): Promise<UploadRecord | null> {
     let q = this.db.selectFrom('uploads').selectAll().where('id', '=', id);

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { DomainError } from '../../domain/errors.js';
 import type { UploadRecord } from '../../domain/job.js';
-import type { ReceivedFile } from '../../services/uploads.service.js';
+import type { ReceivedFile, UploadMeta } from '../../services/uploads.service.js';
+import type { ProcessSpec } from '../../domain/process-spec.js';
 import { parseRetention } from '../../services/retention.service.js';
 import type { Retention } from '../../domain/retention.js';
 import { guardUploadBody, multipartError } from '../upload-body.js';
@@ -39,15 +40,19 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
       throw new DomainError('unsupported_media_type', 'send the file as multipart/form-data (field `file`) or as a raw body such as application/octet-stream, not as JSON');
     }
     const principal = principalOf(request);
-    const query = request.query as { filename?: string; retention?: string };
+    const query = request.query as { filename?: string; retention?: string; process?: string };
     // Checked before a byte is stored: a bad retention refuses the upload, it does not keep it forever.
     const retention = parseRetention(query.retention, 'retention query parameter');
+    // And so is `process`: an upload that could not make its job is refused, not stored without one.
+    const header = request.headers['x-mediaforge-process'];
+    const processText = query.process ?? (typeof header === 'string' ? header : undefined);
+    const process = processText === undefined ? undefined : await deps.jobs.checkProcess(principal, parseJsonText(processText, query.process !== undefined ? 'process query parameter' : 'X-Mediaforge-Process header'), 'process');
     const release = slots.acquire(principal.keyId);
     const guard = guardUploadBody(request, { idleMs: deps.uploadIdleMs });
     try {
       const upload = request.isMultipart()
-        ? await receiveMultipart(request, deps, guard.signal, retention)
-        : await deps.uploads.create(principal, request.body as Readable, { filename: query.filename, contentType: request.headers['content-type'], retention }, { signal: guard.signal });
+        ? await receiveMultipart(request, deps, guard.signal, { retention, process })
+        : await deps.uploads.create(principal, request.body as Readable, { filename: query.filename, contentType: request.headers['content-type'], retention, process }, { signal: guard.signal });
       return reply.status(201).send(presentUpload(upload));
     } finally {
       guard.release();
@@ -84,32 +89,49 @@ function isPresignedRequest(body: unknown): body is { method: 'presigned' } {
  * The one `file` part of a multipart body. A second file part, a body cut inside a part or
  * without a boundary is refused with a 400 naming the problem; what was stored is removed.
  */
-async function receiveMultipart(request: FastifyRequest, deps: HttpDeps, signal: AbortSignal, fromQuery: Retention | undefined): Promise<UploadRecord> {
+async function receiveMultipart(request: FastifyRequest, deps: HttpDeps, signal: AbortSignal, fromQuery: { retention?: Retention; process?: ProcessSpec }): Promise<UploadRecord> {
   let received: ReceivedFile | null = null;
-  let meta: { filename: string; contentType: string; retention?: Retention } | null = null;
+  let meta: UploadMeta | null = null;
+  const principal = principalOf(request);
   try {
     for await (const part of request.files({ limits: { fileSize: deps.maxUploadBytes + 1, files: 1, fields: 10, parts: 20 } })) {
       if (part.fieldname !== 'file') {
         part.file.resume();
         throw new DomainError('upload_missing_file', `send the media as a multipart field named \`file\` (got a file in \`${part.fieldname.slice(0, 64)}\`)`);
       }
-      // A `retention` field sent before the file (JSON), else the query parameter's.
-      const field = part.fields.retention;
-      const value = field && !Array.isArray(field) && field.type === 'field' ? field.value : undefined;
-      let retention = fromQuery;
+      // `retention` and `process` fields sent before the file (JSON), else the query parameter's.
+      let { retention, process } = fromQuery;
       try {
-        if (value !== undefined) retention = parseRetention(value, 'retention form field');
+        const retentionField = fieldValue(part.fields.retention);
+        if (retentionField !== undefined) retention = parseRetention(retentionField, 'retention form field');
+        const processField = fieldValue(part.fields.process);
+        if (processField !== undefined) process = await deps.jobs.checkProcess(principal, parseJsonText(processField, 'process form field'), 'process');
       } catch (err) {
         part.file.resume();
         throw err;
       }
-      meta = { filename: part.filename, contentType: part.mimetype, retention };
-      received = await deps.uploads.receive(principalOf(request), part.file, { signal });
+      meta = { filename: part.filename, contentType: part.mimetype, retention, process };
+      received = await deps.uploads.receive(principal, part.file, { signal });
     }
   } catch (err) {
     if (received) await deps.uploads.discard(received).catch(() => undefined);
     throw multipartError(err) ?? err;
   }
   if (!received || !meta) throw new DomainError('upload_missing_file', 'send the media as a multipart field named `file`');
-  return deps.uploads.commit(principalOf(request), received, meta);
+  return deps.uploads.commit(principal, received, meta);
+}
+
+function fieldValue(field: unknown): string | undefined {
+  if (!field || Array.isArray(field)) return undefined;
+  const f = field as { type?: string; value?: unknown };
+  return f.type === 'field' && typeof f.value === 'string' ? f.value : undefined;
+}
+
+/** JSON sent as text (a query parameter, a header, a form field), or 400 validation_failed naming where. */
+function parseJsonText(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new DomainError('validation_failed', `the ${where} is not valid JSON (${(err as Error).message}); send the JSON, URL-encoded in a query parameter`, { path: 'process' });
+  }
 }
