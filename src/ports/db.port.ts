@@ -170,10 +170,11 @@ export interface UploadRepository {
   /** What the upload's `process` came to at its completion: the job it made, or why none was made. Inside the unit of work that made it ready. */
   setProcessOutcome(principal: Principal, id: string, outcome: { jobId: string } | { processError: ProcessError }): Promise<void>;
   /**
-   * The worker's own note on an upload: what probing it found (JSON, as
-   * src/pipelines/probe-reuse.ts stores it), or null. System calls, by id.
+   * A job's input, for the worker: the upload and its worker's own note, what probing it found
+   * (JSON, as src/pipelines/probe-reuse.ts stores it, or null when none or unreadable), in one
+   * read. System call, by id.
    */
-  storedProbe(id: string): Promise<unknown>;
+  getInput(id: string): Promise<{ upload: UploadRecord; storedProbe: unknown } | null>;
   saveProbe(id: string, probe: unknown): Promise<void>;
 }
 

@@ -70,16 +70,21 @@ export class SqlUploadRepository implements UploadRepository {
     const row = await q.executeTakeFirst();
     return row ? toUpload(row) : null;
   }
-  async storedProbe(id: string): Promise<unknown> {
-    const row = await this.db.selectFrom('uploads').select('probe').where('id', '=', id).executeTakeFirst();
-    if (!row?.probe) return null;
-    try {
-      return JSON.parse(row.probe) as unknown;
-    } catch {
-      return null; // unreadable: probed again
-    }
+  async getInput(id: string): Promise<{ upload: UploadRecord; storedProbe: unknown } | null> {
+    const row = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? { upload: toUpload(row), storedProbe: parseProbe(row.probe) } : null;
   }
   async saveProbe(id: string, probe: unknown): Promise<void> {
     await this.db.updateTable('uploads').set({ probe: JSON.stringify(probe) }).where('id', '=', id).execute();
+  }
+}
+
+/** A stored probe, or null when there is none or it cannot be read (then the input is probed again). */
+function parseProbe(text: string | null | undefined): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
   }
 }

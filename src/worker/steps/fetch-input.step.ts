@@ -5,7 +5,6 @@ import { DomainError } from '../../domain/errors.js';
 import { downloadingStage, STAGES } from '../../domain/job-lifecycle.js';
 import { importFromUrl } from '../../pipelines/url-import.js';
 import type { AttemptContext } from '../attempt-context.js';
-import { SYSTEM_PRINCIPAL } from '../../domain/principal.js';
 
 export interface FetchedInput {
   /** The blob the outputs read. */
@@ -19,14 +18,14 @@ export interface FetchedInput {
 /** Step 1: the stored input: the job's upload, or its URL downloaded once for all its outputs. */
 export async function fetchInput(a: AttemptContext): Promise<FetchedInput> {
   if (a.job.inputUrl) return importInput(a, a.job.inputUrl);
-  const upload = await a.deps.db.uploads.get(SYSTEM_PRINCIPAL, a.job.uploadId);
-  if (!upload) throw new DomainError('input_invalid', `the upload ${a.job.uploadId} no longer exists`);
+  const input = await a.deps.db.uploads.getInput(a.job.uploadId);
+  if (!input) throw new DomainError('input_invalid', `the upload ${a.job.uploadId} no longer exists`);
+  const { upload } = input;
   // Removed while the job was being submitted (the sweeper and the API raced): say so, do not retry.
   if (upload.status === 'expired') throw new DomainError('upload_expired', `the source of upload ${upload.id} expired under its retention and was removed; upload the file again`);
   if (upload.status === 'deleted') throw new DomainError('upload_deleted', `upload ${upload.id} was deleted; upload the file again`);
   const { db } = a.deps;
-  const stored = await db.uploads.storedProbe(upload.id).catch(() => null);
-  return { key: upload.key, release: async () => undefined, probe: { stored, save: (p) => db.uploads.saveProbe(upload.id, p) } };
+  return { key: upload.key, release: async () => undefined, probe: { stored: input.storedProbe, save: (p) => db.uploads.saveProbe(upload.id, p) } };
 }
 
 async function importInput(a: AttemptContext, url: string): Promise<FetchedInput> {
