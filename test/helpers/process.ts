@@ -19,7 +19,12 @@ export interface ServerProcess {
 }
 
 /** Runs `mediaforge start` as its own process (so it can be SIGKILLed) and waits until it listens. */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+/**
+ * Starts `mediaforge start` and waits for its "running on" line. The wait is generous: on a
+ * loaded 2-core machine a cold start (tsx compiling, migrations) has taken over 30 s. A server
+ * that does not come up is killed, so no orphan keeps the test file from ending.
+ */
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 120_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...CLI, 'start'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', MEDIAFORGE_RATE_LIMIT_PER_MINUTE: TEST_RATE_LIMIT, ...env },
@@ -30,7 +35,10 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in ${timeoutMs / 1000} s:\n${out}`));
+    }, timeoutMs);
     const check = () => {
       const m = /mediaforge is running on (http:\/\/\S+)/.exec(out);
       if (m) {
