@@ -7,6 +7,7 @@ import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/webhook-sc
 import { bool, bytes, ConfigError, fileSource, int, keepFor, optional, price, read, readAllowlist, seconds, str, type Source, type Spec } from './config-read.js';
 import { MAX_RETENTION_SECONDS } from '../domain/retention.js';
 import { DEFAULT_DISABLE_AFTER_SECONDS, isEmailAddress } from '../domain/notify.js';
+import { readTracingConfig, type TracingConfig } from './tracing.js';
 
 export { ConfigError };
 
@@ -82,6 +83,8 @@ export interface Config {
    * (null: none); the bearer token the endpoint then needs (null: none). docs/operations.md#observability.
    */
   metrics: { enabled: boolean; port: number | null; token: string | null };
+  /** Traces over OTLP/HTTP (the standard OTEL_* variables): docs/observability.md#traces. */
+  tracing: TracingConfig;
   ffmpegPath: string | null;
   ffprobePath: string | null;
 }
@@ -176,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       port: read<number | null>(src, 'MEDIAFORGE_METRICS_PORT', int(0, 65_535), null),
       token: optional(src, 'MEDIAFORGE_METRICS_TOKEN', str(/^[\x21-\x7e]{16,256}$/, 'at least 16 printable characters, no spaces')),
     },
+    tracing: readTracingConfig(src),
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
   };

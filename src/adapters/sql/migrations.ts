@@ -239,6 +239,14 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
     '0016_lifecycle': lifecycleMigration(caps),
     // Notify addresses of jobs and accounts, endpoint failure clock (its own file).
     '0017_notify': notifyMigration(caps),
+    '0019_queue_traceparent': {
+      // The trace a db-queue message continues (docs/observability.md#traces): the BullMQ and
+      // RabbitMQ messages carry it in their payload, this queue's rows in a column. Null for
+      // rows written before it (and when nothing is traced): the worker's run starts a trace.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('queue_messages').addColumn('traceparent', 'text').execute();
+      },
+    },
   };
 }
 
