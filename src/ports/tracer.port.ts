@@ -51,6 +51,8 @@ export interface Tracer {
   activate<T>(span: Span, fn: () => T): T;
   /** The active span's ids (for log lines), or null. */
   activeIds(): SpanIds | null;
+  /** The active span as a W3C traceparent (to write into a message), or null. */
+  activeTraceparent(): string | null;
   /** Sends what is buffered; the roots call it at shutdown. */
   shutdown(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export const noopTracer: Tracer = {
   startSpan: () => noopSpan,
   activate: (_span, fn) => fn(),
   activeIds: () => null,
+  activeTraceparent: () => null,
   shutdown: async () => undefined,
 };
 

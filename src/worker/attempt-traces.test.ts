@@ -5,9 +5,11 @@ import { OtelTracer } from '../adapters/otel/otel.tracer.js';
 import { DomainError } from '../domain/errors.js';
 import type { JobRecord } from '../domain/job.js';
 import type { MediaRunner } from '../ports/media-runner.port.js';
+import { AttemptRig } from '../../test/helpers/attempt-rig.js';
 import { runTraced, tracedRunner } from './attempt-traces.js';
+import { settleFailure } from './steps/settle.step.js';
 
-const rig = () => {
+const tracing = () => {
   const exporter = new InMemorySpanExporter();
   const tracer = new OtelTracer({ exporter, serviceName: 'test-worker', serviceVersion: '0' });
   return { tracer, spans: async () => (await tracer.flush(), exporter.getFinishedSpans()) };
@@ -19,7 +21,7 @@ const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('the worker\'s spans', () => {
   it('an ffmpeg run: output type, exit code 0 and speed when it succeeds', async () => {
-    const { tracer, spans } = rig();
+    const { tracer, spans } = tracing();
     const r = tracedRunner(runner(async (_a, o) => (o.onProgress?.({ outTime: 6 } as never), { stderrTail: '' })), 'thumbnail', tracer);
     await r.run(['-i', 'x'], { signal: new AbortController().signal, stallTimeoutMs: 1000 });
     const [s] = await spans();
@@ -31,7 +33,7 @@ describe('the worker\'s spans', () => {
   });
 
   it('an ffmpeg run that fails: its exit code, the error status, and the error goes on to the caller', async () => {
-    const { tracer, spans } = rig();
+    const { tracer, spans } = tracing();
     const r = tracedRunner(runner(async () => Promise.reject(new DomainError('ffmpeg_failed', 'ffmpeg exited with code 187: bad'))), 'frames', tracer);
     await assert.rejects(r.run([], { signal: new AbortController().signal, stallTimeoutMs: 1000 }), /code 187/);
     const [s] = await spans();
@@ -41,7 +43,7 @@ describe('the worker\'s spans', () => {
   });
 
   it('job.run continues its message\'s trace, but not a message sent for another job (the fair claim took a different one)', async () => {
-    const { tracer, spans } = rig();
+    const { tracer, spans } = tracing();
     await runTraced(tracer, { jobId: 'job_a', route: 'thumbnail', traceparent: TP }, job, async () => undefined);
     await runTraced(tracer, { jobId: 'job_other', route: 'thumbnail', traceparent: TP }, job, async () => undefined);
     const [own, foreign] = await spans();
@@ -50,5 +52,24 @@ describe('the worker\'s spans', () => {
     assert.equal(own.attributes['mediaforge.account.id'], 'acc_1');
     assert.notEqual(foreign.spanContext().traceId, TP.split('-')[1]);
     assert.equal(foreign.attributes['mediaforge.queue.message_job_id'], 'job_other');
+  });
+});
+
+describe('a retry continues the trace', () => {
+  it('the retry\'s dispatch in the outbox carries the failed attempt\'s job.run traceparent', async () => {
+    const rig = await AttemptRig.open();
+    try {
+      const { tracer, spans } = tracing();
+      const claimed = await rig.claim((await rig.job({ maxAttempts: 3 })).id);
+      const attempt = rig.attempt(claimed, { tracer });
+      await runTraced(tracer, { jobId: claimed.id, route: 'frames' }, claimed, async () => void (await settleFailure(attempt, new DomainError('ffmpeg_failed', 'ffmpeg exited with code 1'))));
+      const [run] = await spans();
+      const rows = await rig.db.outbox.forJob(claimed.id);
+      const retry = rows.at(-1)!.message;
+      assert.equal(retry.kind, 'queue.dispatch');
+      assert.equal(retry.kind === 'queue.dispatch' && retry.traceparent, `00-${run.spanContext().traceId}-${run.spanContext().spanId}-01`);
+    } finally {
+      await rig.close();
+    }
   });
 });

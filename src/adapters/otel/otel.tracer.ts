@@ -106,6 +106,14 @@ export class OtelTracer implements Tracer {
     await this.provider.forceFlush();
   }
 
+  activeTraceparent(): string | null {
+    const ctx = this.active.getStore();
+    if (!ctx || !trace.getSpan(ctx)) return null;
+    const carrier: Record<string, string> = {};
+    propagator.inject(ctx, carrier, setter);
+    return carrier.traceparent ?? null;
+  }
+
   async shutdown(): Promise<void> {
     await this.provider.shutdown();
   }
