@@ -95,7 +95,7 @@ export class Worker {
       const decision = job && decideLeaseExpiry(job, fence, now);
       if (!decision || !(await this.deps.db.jobs.recoverExpired(fence, decision.write))) continue;
       const { status } = decision.write;
-      this.deps.logger.warn({ job: fence.id, attempt: fence.attempt, status }, 'lease expired; the worker is gone');
+      this.deps.logger.warn({ jobId: fence.id, accountId: job.accountId, attempt: fence.attempt, status }, 'lease expired; the worker is gone');
       if (status === 'queued') await this.messages.send(job);
       await this.emit(decision.events);
     }
