@@ -98,9 +98,10 @@ type Snapshot = Pick<JobRecord, 'id' | 'status' | 'progress' | 'attempts' | 'max
 
 const statusEvent = (jobId: string, status: JobStatus, progress: number, stage: string | null, at: number): JobEvent => ({ jobId, type: 'status', status, progress, stage, at });
 
-export function decideCreate(jobId: string, now: number): Decision {
+/** `traceparent`: the trace the job's queue message continues (the creating request's), if traced. */
+export function decideCreate(jobId: string, now: number, traceparent?: string | null): Decision {
   return {
-    write: { status: 'queued', stage: null, at: now, progress: 0, runAfter: now, messages: [dispatchMessage(jobId)] },
+    write: { status: 'queued', stage: null, at: now, progress: 0, runAfter: now, messages: [dispatchMessage(jobId, traceparent)] },
     events: [statusEvent(jobId, 'queued', 0, null, now)],
   };
 }

@@ -9,7 +9,12 @@ import type { OutputPhase, WebhookEventType } from './webhooks.js';
  * every event for the broker by src/services/broker-event-relay.ts, e-mails by
  * src/services/email-relay.ts.
  */
-export type QueueDispatchMessage = { kind: 'queue.dispatch'; jobId: string };
+/**
+ * `traceparent`: the W3C trace context of the span that wrote it (docs/observability.md#traces),
+ * so the relay's enqueue, and the worker's run after it, continue the request's trace; absent
+ * when nothing was traced.
+ */
+export type QueueDispatchMessage = { kind: 'queue.dispatch'; jobId: string; traceparent?: string };
 
 /**
  * "This happened to job or upload X at `at`": the fan-out makes one delivery per subscribed
@@ -59,7 +64,7 @@ export type OutboxMessage = QueueDispatchMessage | WebhookEventMessage | BrokerE
 export type OutboxKind = OutboxMessage['kind'];
 
 /** "Put job X on the queue": the relay derives the route and the delay from the job when it sends. */
-export const dispatchMessage = (jobId: string): OutboxMessage => ({ kind: 'queue.dispatch', jobId });
+export const dispatchMessage = (jobId: string, traceparent?: string | null): OutboxMessage => ({ kind: 'queue.dispatch', jobId, ...(traceparent ? { traceparent } : {}) });
 
 /** A job's event for its account's webhooks. */
 export const jobEventMessage = (type: Exclude<WebhookEventType, 'upload.ready'>, jobId: string, at: number, output?: number, phase?: OutputPhase): OutboxMessage => ({

@@ -10,6 +10,7 @@ import { errorHandler } from './error-mapping.js';
 import type { HttpDeps } from './http.types.js';
 import { installRateLimit } from './rate-limit.js';
 import { installHttpMetrics, observabilityRoutes } from './observability.js';
+import { installRequestId, installRequestTracing, requestIdOf } from './request-tracing.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { fileRoutes } from './routes/files.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
@@ -50,7 +51,11 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     // SSE streams are long-lived; on shutdown they are closed rather than waited for.
     forceCloseConnections: true,
     routerOptions: { maxParamLength: 512 },
+    // X-Request-Id is honoured when it is safe to log and repeat; otherwise the request gets a new id.
+    genReqId: requestIdOf,
   });
+  installRequestId(app);
+  if (deps.tracer) installRequestTracing(app, deps.tracer);
   await app.register(multipart);
   // Any non-JSON, non-multipart body reaches the route as a stream (raw uploads).
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));

@@ -18,6 +18,7 @@ import type { CostRates } from '../domain/usage.js';
 import type { PresentContext } from './presenters.js';
 import type { RateLimitSettings } from './rate-limit.js';
 import type { Observability } from './observability.js';
+import type { HttpTracer } from './request-tracing.js';
 
 export interface HttpDeps {
   jobs: JobsService;
@@ -59,6 +60,8 @@ export interface HttpDeps {
   health(): Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** GET /metrics, GET /readyz and the HTTP metrics (src/http/observability.ts); absent: none of them. */
   observability?: Observability;
+  /** A span per request (src/http/request-tracing.ts); absent: none. */
+  tracer?: HttpTracer;
 }
 
 /**

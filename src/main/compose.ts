@@ -49,6 +49,7 @@ import { startEmailRelay } from './emails.js';
 import type { EmailRelay } from '../services/email-relay.js';
 import { observedDatabase, readinessOf } from './observability.js';
 import type { Metrics } from '../ports/metrics.port.js';
+import type { Tracer } from '../ports/tracer.port.js';
 
 /**
  * Shared construction for every composition root (embedded, api, worker): given the
@@ -119,6 +120,8 @@ export async function buildApi(
     metrics?: Metrics | null;
     /** True while this process's worker drains at shutdown (embedded): /readyz answers 503. */
     draining?: () => boolean;
+    /** The process's tracer (createTracer); absent: none. */
+    tracer?: Tracer;
   },
 ): Promise<ApiPart> {
   const { queue, blobs, events } = b;
@@ -137,7 +140,7 @@ export async function buildApi(
   const quotas = new QuotasService({ db, clock, defaults: config.quotas });
   const retention = new RetentionService({ db, defaults: config.retention });
   const presets = new PresetsService({ db, clock });
-  const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts, quotas, presets, retention, emailEnabled: config.email.smtpUrl !== null });
+  const jobs = new JobsService({ db, queue, events, clock, defaultMaxAttempts: config.worker.maxAttempts, quotas, presets, retention, emailEnabled: config.email.smtpUrl !== null, tracer: opts.tracer });
   const accounts = new AccountsService({ db, clock, defaultQuotas: config.quotas, defaultRetention: config.retention, emailEnabled: config.email.smtpUrl !== null });
   const completion = new UploadCompletion({ db, jobs });
   const uploads = new UploadsService({ db, blobs, clock, maxUploadBytes: config.limits.maxUploadBytes, quotas, retention, completion });
@@ -184,6 +187,7 @@ export async function buildApi(
     costs: config.costs,
     rateLimit: { perMinute: config.rateLimit.perMinute, shared: opts.rateLimitShared },
     observability: { metrics: opts.metrics ?? null, token: config.metrics.token, ready: readinessOf(b, opts.draining) },
+    tracer: opts.tracer,
     health: async () => {
       const checks: Record<string, string> = {};
       try {
@@ -226,7 +230,7 @@ export async function createPageImporter(config: Config, policy: UrlPolicy, logg
 export async function startWorker(
   config: Config,
   b: Backends,
-  opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string; metrics?: Metrics | null },
+  opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string; metrics?: Metrics | null; tracer?: Tracer },
 ): Promise<{ worker: Worker; webhooks: WebhookSender; broker: BrokerEventRelay | null; emails: EmailRelay | null }> {
   const db = observedDatabase(b.db, opts.metrics ?? null);
   const policy = urlPolicy(config, opts.apiPorts ?? [config.port]);
@@ -248,7 +252,7 @@ export async function startWorker(
   };
   const worker = new Worker(
     {
-      db, queue: b.queue, blobs: b.blobs, runner: opts.runner, events, clock: systemClock, logger: opts.logger, metrics: opts.metrics ?? undefined,
+      db, queue: b.queue, blobs: b.blobs, runner: opts.runner, events, clock: systemClock, logger: opts.logger, metrics: opts.metrics ?? undefined, tracer: opts.tracer,
       fetcher: new GuardedHttpFetcher({ ...policy, maxRedirects: config.urlImport.maxRedirects, connectTimeoutMs: 30_000 }),
       pageImporter: await createPageImporter(config, policy, opts.logger),
     },
@@ -272,7 +276,7 @@ export async function startWorker(
   );
   await worker.start();
   const signingSecret = await ensureSigningSecret(config.dataDir, config.signingSecret);
-  webhooks = startWebhookSender(config, { db }, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase });
+  webhooks = startWebhookSender(config, { db }, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase, tracer: opts.tracer });
   const publisher = b.eventPublisher;
   if (publisher) broker = startBrokerEventRelay({ db: b.db, eventPublisher: publisher }, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase) });
   emails = startEmailRelay(config, b, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase), linkBase: opts.linkBase });

@@ -48,6 +48,7 @@ describe('loadConfig: defaults', () => {
       rateLimit: { perMinute: 100 },
       registration: 'off',
       metrics: { enabled: true, port: null, token: null },
+      tracing: { url: null, protocol: 'http/protobuf', serviceName: null, scheduleDelayMs: null },
       quotas: { storageBytes: null, runningJobs: null, processingMinutesPerMonth: null, uploadBytes: null },
       retention: { sourceSeconds: 7 * 86_400, outputsSeconds: null, sweepMs: 300_000 },
       ffmpegPath: null,

@@ -8,6 +8,7 @@ import { bool, bytes, ConfigError, fileSource, int, keepFor, optional, price, re
 import { MAX_RETENTION_SECONDS } from '../domain/retention.js';
 import { parseIngestPrefixes, type S3IngestSettings } from '../domain/s3-events.js';
 import { DEFAULT_DISABLE_AFTER_SECONDS, isEmailAddress } from '../domain/notify.js';
+import { readTracingConfig, type TracingConfig } from './tracing.js';
 
 export { ConfigError };
 
@@ -83,6 +84,8 @@ export interface Config {
    * (null: none); the bearer token the endpoint then needs (null: none). docs/operations.md#observability.
    */
   metrics: { enabled: boolean; port: number | null; token: string | null };
+  /** Traces over OTLP/HTTP (the standard OTEL_* variables): docs/observability.md#traces. */
+  tracing: TracingConfig;
   ffmpegPath: string | null;
   ffprobePath: string | null;
   /** Bucket events (docs/lifecycle.md): the sender's shared secret and which prefixes become whose uploads; null: off. */
@@ -194,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       port: read<number | null>(src, 'MEDIAFORGE_METRICS_PORT', int(0, 65_535), null),
       token: optional(src, 'MEDIAFORGE_METRICS_TOKEN', str(/^[\x21-\x7e]{16,256}$/, 'at least 16 printable characters, no spaces')),
     },
+    tracing: readTracingConfig(src),
     ffmpegPath: optional(src, 'FFMPEG_PATH', str(/^[^\0]+$/, 'a path to an ffmpeg binary')),
     ffprobePath: optional(src, 'FFPROBE_PATH', str(/^[^\0]+$/, 'a path to an ffprobe binary')),
     ingestS3: readIngestS3(src),

@@ -24,6 +24,8 @@ import type { Worker } from '../worker/worker.js';
 import { buildApi, createMediaRunner, listen, startRetentionSweeper, startWorker, StartupError, type Backends, type FfmpegInfo } from './compose.js';
 import type { Config, DistributedConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { createTracer } from './tracing.js';
+import type { Tracer } from '../ports/tracer.port.js';
 import { createMetrics, readinessOf, startMetricsServer } from './observability.js';
 import { openEventPublisher } from './broker-events.js';
 import { configuredLinkBase } from './webhooks.js';
@@ -137,8 +139,9 @@ export interface ApiProcess {
   close(): Promise<void>;
 }
 
-export async function startApiProcess(config: Config, d: DistributedConfig, opts: { logger?: Logger; listen?: boolean } = {}): Promise<ApiProcess> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+export async function startApiProcess(config: Config, d: DistributedConfig, opts: { logger?: Logger; listen?: boolean; tracer?: Tracer } = {}): Promise<ApiProcess> {
+  const tracer = opts.tracer ?? (await createTracer(config.tracing, 'api'));
+  const logger = opts.logger ?? createLogger(config.logLevel, () => tracer.activeIds());
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   if (!config.signingSecret) {
     logger.warn(`MEDIAFORGE_SIGNING_SECRET is not set: links are signed with ${config.dataDir}/signing.key, so every API process must share that folder or links from one will not open on another`);
@@ -150,7 +153,7 @@ export async function startApiProcess(config: Config, d: DistributedConfig, opts
     limiterRedis = await openRateLimiter(config, d, logger);
     const rateLimitShared = limiterRedis && d.redis ? { redis: limiterRedis, keyPrefix: `${d.redis.prefix}:${d.queueName}:ratelimit:` } : undefined;
     const metrics = createMetrics(config, backends.db);
-    const { app, adminKey } = await buildApi(config, backends, { logger, runner: null, directUploads: d.directUploads, directDownloads, rateLimitShared, metrics });
+    const { app, adminKey } = await buildApi(config, backends, { logger, runner: null, directUploads: d.directUploads, directDownloads, rateLimitShared, metrics, tracer });
     let url = `http://${config.host}:${config.port}`;
     if (opts.listen !== false) url = await listen(app, config);
     else await app.ready();
@@ -166,11 +169,14 @@ export async function startApiProcess(config: Config, d: DistributedConfig, opts
           await app.close();
           limiterRedis?.disconnect();
           await backends.close();
+          // The last spans (this shutdown's requests too) are sent before the process exits.
+          await tracer.shutdown().catch((err) => logger.warn({ err }, 'sending the last traces failed'));
         })()),
     };
   } catch (err) {
     limiterRedis?.disconnect();
     await backends.close();
+    await tracer.shutdown().catch(() => undefined);
     throw err;
   }
 }
@@ -207,9 +213,10 @@ export interface WorkerProcess {
 export async function startWorkerProcess(
   config: Config,
   d: DistributedConfig,
-  opts: { logger?: Logger; concurrency?: number; /** Overrides MEDIAFORGE_WORKER_TYPES; absent and unset: every route. */ routes?: Route[] } = {},
+  opts: { logger?: Logger; tracer?: Tracer; concurrency?: number; /** Overrides MEDIAFORGE_WORKER_TYPES; absent and unset: every route. */ routes?: Route[] } = {},
 ): Promise<WorkerProcess> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const tracer = opts.tracer ?? (await createTracer(config.tracing, 'worker'));
+  const logger = opts.logger ?? createLogger(config.logLevel, () => tracer.activeIds());
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const { runner, ffmpeg } = await createMediaRunner(config);
   if (!config.signingSecret) {
@@ -224,7 +231,7 @@ export async function startWorkerProcess(
     let started: Worker | null = null;
     metricsServer = await startMetricsServer(config, { metrics, token: config.metrics.token, ready: readinessOf(backends, () => started?.draining ?? false) }, logger);
     const { worker, webhooks, broker, emails } = await startWorker(config, backends, {
-      logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined, linkBase: configuredLinkBase(config, logger), metrics,
+      logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined, linkBase: configuredLinkBase(config, logger), metrics, tracer,
     });
     started = worker;
     const sweeper = startRetentionSweeper(config, backends, { logger, id });
@@ -245,11 +252,13 @@ export async function startWorkerProcess(
           await sweeper.stop();
           await metricsServer?.close();
           await backends.close();
+          await tracer.shutdown().catch((err) => logger.warn({ err }, 'sending the last traces failed'));
         })()),
     };
   } catch (err) {
     await metricsServer?.close();
     await backends.close();
+    await tracer.shutdown().catch(() => undefined);
     throw err;
   }
 }

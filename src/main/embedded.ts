@@ -14,6 +14,7 @@ import { buildApi, createMediaRunner, listen, startRetentionSweeper, startWorker
 import type { RetentionSweeper } from '../services/retention-sweeper.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
+import { createTracer } from './tracing.js';
 import { createMetrics } from './observability.js';
 
 export { StartupError } from './compose.js';
@@ -37,7 +38,8 @@ export interface Platform {
  * API and worker in one process. This is the only place that builds adapters for it.
  */
 export async function startEmbedded(config: Config, opts: { logger?: Logger; listen?: boolean; preferNpmFfmpeg?: boolean } = {}): Promise<Platform> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const tracer = await createTracer(config.tracing, 'embedded');
+  const logger = opts.logger ?? createLogger(config.logLevel, () => tracer.activeIds());
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const { runner, ffmpeg } = await createMediaRunner(config, opts.preferNpmFfmpeg);
 
@@ -64,10 +66,10 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   // One registry for the API and the worker of this process: GET /metrics shows both.
   const metrics = createMetrics(config, db);
   let worker: Worker | null = null;
-  const { app, adminKey } = await buildApi(config, backends, { logger, runner, apiPorts, metrics, draining: () => worker?.draining ?? false });
+  const { app, adminKey } = await buildApi(config, backends, { logger, runner, apiPorts, metrics, tracer, draining: () => worker?.draining ?? false });
   // Webhook payloads carry the same links the API's answers do.
   const linkBase = () => app.linkBase ?? (config.publicUrl ?? `http://${config.host}:${apiPorts[apiPorts.length - 1] ?? config.port}`).replace(/\/+$/, '');
-  const started = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts, linkBase, metrics }) : null;
+  const started = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts, linkBase, metrics, tracer }) : null;
   worker = started?.worker ?? null;
   const sweeper = config.worker.enabled ? startRetentionSweeper(config, backends, { logger, id: workerId }) : null;
 
@@ -93,6 +95,7 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
         await sweeper?.stop();
         await app.close();
         await backends.close();
+        await tracer.shutdown().catch((err) => logger.warn({ err }, 'sending the last traces failed'));
       })()),
   };
 }

@@ -1,3 +1,4 @@
+import type { Tracer } from '../ports/tracer.port.js';
 import type { Logger } from 'pino';
 import { GuardedWebhookTransport } from '../adapters/http-fetch/webhook.transport.js';
 import { systemClock } from '../adapters/system-clock.js';
@@ -38,7 +39,7 @@ export function webhooksService(config: Config, b: { db: Database }, signingSecr
 export function startWebhookSender(
   config: Config,
   b: { db: Database },
-  opts: { logger: Logger; id: string; signingSecret: string; importPolicy: UrlPolicy; linkBase: () => string },
+  opts: { logger: Logger; id: string; signingSecret: string; importPolicy: UrlPolicy; linkBase: () => string; tracer?: Tracer },
 ): WebhookSender {
   const sender = new WebhookSender(
     {
@@ -49,6 +50,7 @@ export function startWebhookSender(
       presenter: eventPresenter(config, opts.signingSecret, opts.linkBase),
       schedule: config.webhooks.retrySchedule,
       logger: opts.logger,
+      tracer: opts.tracer,
     },
     { owner: opts.id, disableAfterMs: config.webhooks.disableAfterMs },
   );

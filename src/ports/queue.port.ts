@@ -13,6 +13,11 @@ export interface QueueMessage {
    * enqueue passes it, derived from the job's spec; consumers can take only some routes.
    */
   route: Route;
+  /**
+   * The W3C trace context of the enqueue (docs/observability.md#traces): every adapter carries
+   * it inside the message, so the worker's `job.run` continues the trace. Absent: not traced.
+   */
+  traceparent?: string;
 }
 
 export interface ConsumeOptions {

@@ -13,6 +13,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { Database, NewJob } from '../ports/db.port.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
+import { noopTracer, type Tracer } from '../ports/tracer.port.js';
 import { OutboxRelay } from './outbox-relay.js';
 import type { QuotasService } from './quotas.service.js';
 import type { PresetsService } from './presets.service.js';
@@ -62,16 +63,30 @@ export class JobsService {
       retention?: Pick<RetentionService, 'forJob'>;
       /** This server sends e-mail (MEDIAFORGE_SMTP_URL); absent or false: `notify.email` is refused. */
       emailEnabled?: boolean;
+      /** `job.create` and `job.enqueue` spans (docs/observability.md#traces); absent: none. */
+      tracer?: Tracer;
     },
   ) {
     this.relay = new OutboxRelay(deps);
+    this.tracer = deps.tracer ?? noopTracer;
   }
+
+  private readonly tracer: Tracer;
 
   /** Sends what this service's transitions just committed to the outbox (the workers' relays send what it could not). */
   private readonly relay: OutboxRelay;
 
   /** A job owned by `principal`; its Idempotency-Key replays only that owner's earlier job. */
   async submit(principal: Principal, body: unknown, idempotencyKey?: string): Promise<{ job: JobRecord; created: boolean }> {
+    return this.tracer.inSpan('job.create', { attributes: { 'mediaforge.account.id': principal.accountId } }, async (span) => {
+      const result = await this.create(principal, body, idempotencyKey, span.traceparent());
+      span.setAttributes({ 'mediaforge.job.id': result.job.id, 'mediaforge.job.created': result.created, 'mediaforge.job.outputs': result.job.outputs.length });
+      return result;
+    });
+  }
+
+  /** `traceparent`: the job.create span's, written into the job's queue message. */
+  private async create(principal: Principal, body: unknown, idempotencyKey: string | undefined, traceparent: string | null): Promise<{ job: JobRecord; created: boolean }> {
     const request = parseOrThrow(jobRequestSchema, body, 'job request');
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw new DomainError('validation_failed', 'Idempotency-Key must be 1–255 visible ASCII characters');
@@ -91,7 +106,7 @@ export class JobsService {
     if (!upload && request.input.url === undefined) throw new DomainError('upload_not_found', `no upload with id ${request.input.uploadId}; upload the file first with POST /v1/uploads`, { path: 'input.uploadId' });
     if (upload) assertUsable(upload);
 
-    const planned = await this.plan(principal, request, upload, outputs, notifyEmail);
+    const planned = await this.plan(principal, request, upload, outputs, notifyEmail, traceparent);
     const { job, created, requestHash: earlierHash } = await this.deps.db.jobs.create(principal, planned.job, idempotencyKey ? { key: idempotencyKey, requestHash } : undefined);
     // Another API process created it with the same key between the lookup above and this insert.
     if (!created) return this.replay(principal, job, earlierHash, requestHash);
@@ -105,10 +120,10 @@ export class JobsService {
   }
 
   /** The row of a new job and the events its creation publishes once committed. */
-  private async plan(principal: Principal, request: JobRequest, upload: UploadRecord | null, outputs: OutputSpec[], notifyEmail: string | null): Promise<PlannedJob> {
+  private async plan(principal: Principal, request: JobRequest, upload: UploadRecord | null, outputs: OutputSpec[], notifyEmail: string | null, traceparent: string | null): Promise<PlannedJob> {
     const now = this.deps.clock.now();
     const id = newId('job', now);
-    const decision = decideCreate(id, now);
+    const decision = decideCreate(id, now, traceparent);
     return {
       job: {
         id,
@@ -149,7 +164,8 @@ export class JobsService {
     const notifyEmail = this.notifyEmailOf(request);
     await this.deps.quotas?.assertCanSubmit(principal);
     const outputs = await this.outputsOf(principal, request);
-    return this.plan(principal, request, upload, outputs, notifyEmail);
+    // The job of an upload's completion starts its own trace at its enqueue.
+    return this.plan(principal, request, upload, outputs, notifyEmail, null);
   }
 
   /**

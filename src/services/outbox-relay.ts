@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { OutboxEntry } from '../ports/outbox.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
+import { noopTracer, type Tracer } from '../ports/tracer.port.js';
 import { SYSTEM_PRINCIPAL } from '../domain/principal.js';
 
 export interface OutboxRelayOptions {
@@ -45,7 +46,7 @@ export class OutboxRelay {
   private readonly retryMaxMs: number;
   private readonly keepSentMs: number;
 
-  constructor(private readonly deps: { db: Pick<Database, 'jobs' | 'outbox'>; queue: JobQueue; clock: Clock }, opts: OutboxRelayOptions = {}) {
+  constructor(private readonly deps: { db: Pick<Database, 'jobs' | 'outbox'>; queue: JobQueue; clock: Clock; tracer?: Tracer }, opts: OutboxRelayOptions = {}) {
     this.owner = opts.owner ?? newId('relay', deps.clock.now());
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.graceMs = opts.graceMs ?? 15_000;
@@ -111,7 +112,7 @@ export class OutboxRelay {
     if (job && job.status === 'queued') {
       const delayMs = Math.max(0, job.runAfter - this.deps.clock.now());
       try {
-        await this.deps.queue.enqueue({ jobId, route: jobRoute(job.outputs) }, delayMs > 0 ? { delayMs } : undefined);
+        await this.enqueue(jobId, jobRoute(job.outputs), delayMs, rows);
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         const attempts = Math.max(...rows.map((r) => r.attempts));
@@ -123,5 +124,20 @@ export class OutboxRelay {
     // A failed mark only lets the lease run out: the row is sent once more, a harmless duplicate.
     await this.deps.db.outbox.complete(ids, this.owner, this.deps.clock.now()).catch(() => undefined);
     return null;
+  }
+
+  /**
+   * The enqueue as a `job.enqueue` span continuing the trace its row was written in (the
+   * creating request's, whichever process sends it); the message carries this span's
+   * traceparent for the worker's `job.run`.
+   */
+  private enqueue(jobId: string, route: ReturnType<typeof jobRoute>, delayMs: number, rows: OutboxEntry[]): Promise<void> {
+    const written = rows.map((r) => (r.message.kind === 'queue.dispatch' ? r.message.traceparent : undefined)).filter((t) => t !== undefined).at(-1);
+    const tracer = this.deps.tracer ?? noopTracer;
+    const attributes = { 'mediaforge.job.id': jobId, 'mediaforge.job.route': route, 'messaging.operation.type': 'send', 'mediaforge.queue.delay_ms': delayMs };
+    return tracer.inSpan('job.enqueue', { kind: 'producer', attributes, ...(written ? { parent: written } : {}) }, async (span) => {
+      const traceparent = span.traceparent();
+      await this.deps.queue.enqueue({ jobId, route, ...(traceparent ? { traceparent } : {}) }, delayMs > 0 ? { delayMs } : undefined);
+    });
   }
 }

@@ -12,6 +12,8 @@ import { inAccount } from '../../test/helpers/principals.js';
 import { WebhookSecretBox } from './webhook-secrets.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhooksService } from './webhooks.service.js';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { OtelTracer } from '../adapters/otel/otel.tracer.js';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -200,5 +202,32 @@ describe('webhook sender', () => {
     await run(s);
     assert.deepEqual(transport.to(url).map((c) => c.headers['webhook-signature'].split(' ').length), [2, 1]);
     assert.deepEqual(transport.to(url).map((c) => c.body.type), ['webhook.test', 'webhook.test']);
+  });
+  it('makes each delivery attempt its own webhook.deliver trace: endpoint, event, status, outcome', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new OtelTracer({ exporter, serviceName: 'test-worker', serviceVersion: '0' });
+    const p = account();
+    const url = 'https://traced.example.com/in';
+    const endpointId = await hook(p, url);
+    await succeededJob(p);
+    transport.script = (u) => (u === url ? { status: 503, retryAfter: null, body: 'busy' } : { status: 200, retryAfter: null, body: 'ok' });
+    const s = new WebhookSender(
+      { db, transport, clock, box, schedule, random: () => 0.5, presenter: { job: (j) => ({ id: j.id }), upload: (u) => ({ id: u.id }) }, tracer },
+      { owner: newId('sender') },
+    );
+    senders.push(s);
+    await run(s);
+    await tracer.flush();
+    const spans = exporter.getFinishedSpans().filter((x) => x.attributes['mediaforge.webhook.endpoint_id'] === endpointId);
+    assert.equal(spans.length, 1);
+    const [span] = spans;
+    assert.equal(span.name, 'webhook.deliver');
+    assert.equal(span.parentSpanContext, undefined, 'a trace of its own');
+    assert.equal(span.attributes['mediaforge.webhook.event'], 'job.succeeded');
+    assert.equal(span.attributes['http.response.status_code'], 503);
+    assert.equal(span.attributes['mediaforge.webhook.outcome'], 'pending');
+    assert.equal(span.attributes['mediaforge.account.id'], p.accountId);
+    transport.script = () => ({ status: 200, retryAfter: null, body: 'ok' });
+    await tracer.shutdown();
   });
 });

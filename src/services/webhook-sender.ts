@@ -6,6 +6,7 @@ import { DEFAULT_DISABLE_AFTER_SECONDS } from '../domain/notify.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Database } from '../ports/db.port.js';
 import type { ClaimedDelivery, WebhookTransport } from '../ports/webhooks.port.js';
+import { noopTracer, type Span, type Tracer } from '../ports/tracer.port.js';
 import { subjectData, type EventPresenter } from './event-payload.js';
 import { WebhookFanout } from './webhook-fanout.js';
 import type { WebhookSecretBox } from './webhook-secrets.js';
@@ -63,6 +64,8 @@ export class WebhookSender {
       schedule: readonly number[];
       random?: () => number;
       logger?: Logger;
+      /** Each delivery attempt is a span (`webhook.deliver`); absent: none. */
+      tracer?: Tracer;
     },
     private readonly opts: WebhookSenderOptions,
   ) {
@@ -129,7 +132,7 @@ export class WebhookSender {
       perEndpoint: this.opts.perEndpoint ?? 4,
     });
     for (const c of claimed) {
-      const p: Promise<void> = this.attempt(c)
+      const p: Promise<void> = this.tracedAttempt(c)
         .catch((err: unknown) => this.deps.logger?.warn({ err, delivery: c.id }, 'webhook attempt could not be recorded; its lease runs out and it is tried again'))
         .finally(() => {
           this.inFlight.delete(p);
@@ -145,10 +148,17 @@ export class WebhookSender {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async attempt(c: ClaimedDelivery): Promise<void> {
+  /** One attempt as its own trace: the sender's pass belongs to no request. */
+  private tracedAttempt(c: ClaimedDelivery): Promise<void> {
+    const attributes = { 'mediaforge.webhook.delivery_id': c.id, 'mediaforge.webhook.endpoint_id': c.endpoint.id, 'mediaforge.webhook.event': c.event.type, 'mediaforge.webhook.attempt': c.attempts, 'mediaforge.account.id': c.event.accountId };
+    return (this.deps.tracer ?? noopTracer).inSpan('webhook.deliver', { kind: 'client', parent: null, attributes }, (span) => this.attempt(c, span));
+  }
+
+  private async attempt(c: ClaimedDelivery, span: Span): Promise<void> {
     const at = this.deps.clock.now();
     const sent = await this.send(c, at);
     if (!sent) return;
+    span.setAttributes({ 'http.response.status_code': 'status' in sent.answer ? sent.answer.status : undefined, 'mediaforge.webhook.error': 'error' in sent.answer ? sent.answer.error : undefined });
     const now = this.deps.clock.now();
     const { answer } = sent;
     // A subject that is gone fails the delivery at once: there is nothing to send, now or later.
@@ -161,6 +171,7 @@ export class WebhookSender {
     const endpointHealth = sent.gone ? null : decision.status === 'succeeded' ? ('ok' as const) : ('failing' as const);
     const exhausted = !sent.gone && decision.status === 'failed' && !decision.disableEndpoint;
     const disableFailingAfterMs = this.opts.disableAfterMs ?? DEFAULT_DISABLE_AFTER_SECONDS * 1000;
+    span.setAttributes({ 'mediaforge.webhook.outcome': decision.status });
     if (!(await this.deps.db.webhookDeliveries.settle(c, { attempt, ...decision, endpointHealth, exhausted, disableFailingAfterMs }, now))) return;
     const where = { delivery: c.id, endpoint: c.endpoint.id, event: c.event.type, attempt: c.attempts, status: statusCode, error };
     if (decision.disableEndpoint) this.deps.logger?.warn(where, 'webhook endpoint answered 410 Gone: disabled');

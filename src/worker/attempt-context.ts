@@ -12,6 +12,7 @@ import type { EventBus } from '../ports/events.port.js';
 import type { MediaRunner } from '../ports/media-runner.port.js';
 import type { JobMetrics } from '../ports/metrics.port.js';
 import type { PageMediaImporter } from '../ports/page-media-importer.port.js';
+import type { Tracer } from '../ports/tracer.port.js';
 import type { UrlFetcher } from '../ports/url-fetcher.port.js';
 import type { CpuTally } from './cpu-tally.js';
 import type { ProgressReporter } from './progress-reporter.js';
@@ -33,6 +34,8 @@ export interface AttemptDeps {
   messages: QueueMessages;
   /** Where attempts, outputs and ffmpeg runs are counted (src/worker/attempt-metrics.ts); absent: nowhere. */
   metrics?: JobMetrics;
+  /** Spans of each attempt's work (src/worker/attempt-traces.ts); absent: none. */
+  tracer?: Tracer;
 }
 
 /** The worker's settings an attempt needs. */

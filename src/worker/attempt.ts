@@ -11,6 +11,7 @@ import type { Fence } from '../ports/db.port.js';
 import type { AttemptContext, AttemptDeps, AttemptSettings } from './attempt-context.js';
 import { CpuTally, meteredImporter, meteredRunner } from './cpu-tally.js';
 import { attemptMetrics } from './attempt-metrics.js';
+import { endOnce, tracedBlobs, tracerOf } from './attempt-traces.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { fetchInput } from './steps/fetch-input.step.js';
 import { probe } from './steps/probe.step.js';
@@ -42,12 +43,15 @@ export class Attempt implements AttemptContext {
     this.deps = {
       ...deps,
       runner: meteredRunner(deps.runner, this.cpu),
+      // Each output's runs are traced by type (run-outputs.step.ts); the probe step's are inside `input.probe`.
+      blobs: tracedBlobs(deps.blobs, deps.tracer),
       pageImporter: deps.pageImporter ? meteredImporter(deps.pageImporter, this.cpu) : deps.pageImporter,
     };
     this.fence = { id: job.id, attempt: job.attempts };
     this.progressEventAt = deps.clock.now();
     this.workDir = join(scratch, `${job.id}-${job.attempts}`);
-    this.log = deps.logger.child({ job: job.id, attempt: job.attempts });
+    // Every line about the job names it and its account (the trace's ids come from the logger's mixin).
+    this.log = deps.logger.child({ jobId: job.id, accountId: job.accountId, attempt: job.attempts });
     this.outputs = pendingOutputs(job.outputs);
     this.verdict = new DamageVerdict(job.onDamage);
     this.reporter = new ProgressReporter({
@@ -110,12 +114,21 @@ export class Attempt implements AttemptContext {
 
   /** The steps that make the outputs, on one local copy of the input. */
   private async produce(): Promise<void> {
-    const input = await fetchInput(this);
+    const tracer = tracerOf(this.deps.tracer);
+    // `input.download`: until a local copy of the input is ready (a URL's import, an S3 object's download).
+    const download = endOnce(tracer.startSpan('input.download', { attributes: { 'mediaforge.input.source': this.job.inputUrl ? 'url' : 'upload' } }));
+    const failed = (err: unknown) => {
+      if (!download.ended) download.fail(err);
+      download.end();
+      throw err;
+    };
+    const input = await tracer.activate(download, () => fetchInput(this)).catch(failed);
     try {
       await this.deps.blobs.withLocalFile(input.key, async (inputPath) => {
-        const meta = await probe(this, inputPath, input);
+        download.end();
+        const meta = await tracer.inSpan('input.probe', {}, () => probe(this, inputPath, input));
         await runOutputs(this, inputPath, meta);
-      });
+      }).catch(failed);
     } finally {
       await input.release();
     }

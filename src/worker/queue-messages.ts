@@ -14,7 +14,7 @@ import { OutboxRelay } from '../services/outbox-relay.js';
  */
 export interface QueueMessages {
   /** Sends the outbox rows of a job just written back to `queued`; never throws (a refused row stays, the sweeper resends). */
-  send(job: Pick<JobRecord, 'id'>): Promise<void>;
+  send(job: Pick<JobRecord, 'id' | 'accountId'>): Promise<void>;
   /** The sweeper's part: sends the outbox rows nobody sent (past the grace period or their backoff), then prunes old sent rows. */
   resendUndispatched(): Promise<void>;
 }
@@ -28,7 +28,7 @@ export function queueMessages(
     async send(job) {
       const result = await relay.sendForJob(job.id).catch((err: unknown) => ({ status: 'refused' as const, error: err }));
       if (result.status === 'refused') {
-        deps.logger.warn({ job: job.id, err: result.error }, 'the queue did not take the message; the sweeper sends it again once the queue is back');
+        deps.logger.warn({ jobId: job.id, accountId: job.accountId, err: result.error }, 'the queue did not take the message; the sweeper sends it again once the queue is back');
       }
     },
     async resendUndispatched() {

@@ -9,6 +9,7 @@ import type { AttemptDeps, AttemptSettings } from './attempt-context.js';
 import { queueMessages, type QueueMessages } from './queue-messages.js';
 import { createScratchRoot } from './scratch.js';
 import { SYSTEM_PRINCIPAL } from '../domain/principal.js';
+import { runTraced } from './attempt-traces.js';
 
 /** What the attempts use, plus the queue the loop consumes (the worker builds the attempts' `messages` from it). */
 export interface WorkerDeps extends Omit<AttemptDeps, 'messages'> {
@@ -94,7 +95,7 @@ export class Worker {
       const decision = job && decideLeaseExpiry(job, fence, now);
       if (!decision || !(await this.deps.db.jobs.recoverExpired(fence, decision.write))) continue;
       const { status } = decision.write;
-      this.deps.logger.warn({ job: fence.id, attempt: fence.attempt, status }, 'lease expired; the worker is gone');
+      this.deps.logger.warn({ jobId: fence.id, accountId: job.accountId, attempt: fence.attempt, status }, 'lease expired; the worker is gone');
       if (status === 'queued') await this.messages.send(job);
       await this.emit(decision.events);
     }
@@ -123,7 +124,7 @@ export class Worker {
     const attempt = new Attempt({ ...this.deps, messages: this.messages }, this.opts, claimed.job, this.scratch);
     this.running.add(attempt);
     try {
-      await attempt.run();
+      await runTraced(this.deps.tracer, message, claimed.job, () => attempt.run());
     } finally {
       this.running.delete(attempt);
       // A slot of a limited account is free: a token for its waiting jobs, so they need not wait for a held token's recheck.

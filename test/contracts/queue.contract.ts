@@ -30,6 +30,20 @@ export function runQueueContract(name: string, make: () => Promise<QueueUnderTes
       await waitFor(async () => (await q.a.depth()) === 0, { what: 'ack' });
     });
 
+    it('carries a message\'s traceparent inside it, delayed too, and no traceparent when none was given', async () => {
+      const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const seen = new Map<string, string | undefined>();
+      const c = q.b.consume(async (m) => void seen.set(m.jobId, m.traceparent), { concurrency: 2 });
+      await q.a.enqueue({ jobId: 'job_traced', route: 'frames', traceparent: tp });
+      await q.a.enqueue({ jobId: 'job_traced_later', route: 'frames', traceparent: tp }, { delayMs: 300 });
+      await q.a.enqueue({ jobId: 'job_untraced', route: 'frames' });
+      await waitFor(async () => seen.size === 3, { what: 'three deliveries' });
+      await c.close();
+      assert.equal(seen.get('job_traced'), tp);
+      assert.equal(seen.get('job_traced_later'), tp);
+      assert.equal(seen.get('job_untraced'), undefined);
+    });
+
     it('holds a delayed message until it is due', async () => {
       const seen: Array<{ id: string; at: number }> = [];
       const c = q.a.consume(async (m) => void seen.push({ id: m.jobId, at: Date.now() }), { concurrency: 1 });

@@ -27,7 +27,7 @@ export interface BullmqQueueOptions {
 }
 
 /** What a BullMQ job carries; the route is the queue it sits in. */
-type Payload = { jobId: string };
+type Payload = { jobId: string; /** The enqueue's W3C trace context, when traced. */ traceparent?: string };
 
 /** The BullMQ queue of one route. Routes are a closed list, so this never holds user text. */
 export const routeQueueName = (base: string, route: Route) => `${base}-${route}`;
@@ -129,7 +129,8 @@ export class BullmqJobQueue implements JobQueue {
     let timer: NodeJS.Timeout | undefined;
     // No custom BullMQ job id: the database job id is not unique per message (a job is
     // enqueued again on retry), and BullMQ would silently drop a second add with a kept id.
-    const add = this.queueFor(message.route).add('job', { jobId: message.jobId }, { delay: Math.max(0, opts?.delayMs ?? 0) });
+    const payload: Payload = { jobId: message.jobId, ...(message.traceparent ? { traceparent: message.traceparent } : {}) };
+    const add = this.queueFor(message.route).add('job', payload, { delay: Math.max(0, opts?.delayMs ?? 0) });
     try {
       await Promise.race([
         add,
@@ -191,7 +192,7 @@ export class BullmqJobQueue implements JobQueue {
           active++;
           if (active >= budget && shared) setPaused(true);
           try {
-            await handler({ jobId: job.data.jobId, route });
+            await handler({ jobId: job.data.jobId, route, ...(typeof job.data.traceparent === 'string' ? { traceparent: job.data.traceparent } : {}) });
           } finally {
             active--;
             if (active < budget && shared) setPaused(false);

@@ -33,6 +33,7 @@ interface Claimed {
   id: number;
   jobId: string;
   route: Route;
+  traceparent: string | null;
 }
 
 /**
@@ -63,6 +64,7 @@ export class DbJobQueue implements JobQueue {
         queue: this.opts.queue,
         job_id: message.jobId,
         route: message.route,
+        traceparent: message.traceparent ?? null,
         available_at: now + (opts?.delayMs ?? 0),
         lease_owner: null,
         lease_until: null,
@@ -139,9 +141,9 @@ export class DbJobQueue implements JobQueue {
         .set((eb) => ({ lease_owner: this.opts.owner, lease_until: now + this.leaseMs, deliveries: eb('deliveries', '+', 1) }))
         .from('picked')
         .whereRef('queue_messages.id', '=', 'picked.id')
-        .returning(['queue_messages.id', 'queue_messages.job_id', 'queue_messages.route'])
+        .returning(['queue_messages.id', 'queue_messages.job_id', 'queue_messages.route', 'queue_messages.traceparent'])
         .execute();
-      return rows.map((row) => ({ id: Number(row.id), jobId: row.job_id, route: row.route as Route }));
+      return rows.map((row) => ({ id: Number(row.id), jobId: row.job_id, route: row.route as Route, traceparent: row.traceparent }));
     }
     const one = await this.claimOne(now, routes);
     return one ? [one] : [];
@@ -151,7 +153,7 @@ export class DbJobQueue implements JobQueue {
     return this.db.transaction().execute(async (trx) => {
       const q = trx
       .selectFrom('queue_messages')
-      .select(['id', 'job_id', 'route'])
+      .select(['id', 'job_id', 'route', 'traceparent'])
       .where('queue', '=', this.opts.queue)
       .$if(routes !== null, (w) => w.where('route', 'in', routes!))
       .where('available_at', '<=', now)
@@ -168,7 +170,7 @@ export class DbJobQueue implements JobQueue {
         .where('id', '=', candidate.id)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
         .executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1 ? { id: Number(candidate.id), jobId: candidate.job_id, route: candidate.route as Route } : null;
+      return Number(res.numUpdatedRows) === 1 ? { id: Number(candidate.id), jobId: candidate.job_id, route: candidate.route as Route, traceparent: candidate.traceparent } : null;
     });
   }
 
@@ -201,7 +203,7 @@ export class DbJobQueue implements JobQueue {
       // Renewal alone must not keep a process alive: the handler's own work does that.
       renew.unref();
       try {
-        await handler({ jobId: msg.jobId, route: msg.route });
+        await handler({ jobId: msg.jobId, route: msg.route, ...(msg.traceparent ? { traceparent: msg.traceparent } : {}) });
         await this.db.deleteFrom('queue_messages').where('id', '=', msg.id).where('lease_owner', '=', this.opts.owner).execute();
       } catch {
         // Nack: make it visible again shortly; the database decides whether there is work left.

@@ -7,7 +7,8 @@ import { retryDelay } from './rabbitmq.topology.js';
 export const FAILURES_HEADER = 'x-mediaforge-failures';
 
 /** On the wire: the route is the queue the message sits in. */
-export type Body = { jobId: string };
+/** The message body; `traceparent`: the enqueue's W3C trace context, when traced (handed back as it came). */
+export type Body = { jobId: string; traceparent?: string };
 
 /** What a consumer needs from its queue: names, confirmed publishing, the shared consumer connection. */
 export interface ConsumerContext {
@@ -128,7 +129,7 @@ export function startRabbitmqConsumer(ctx: ConsumerContext, settings: ConsumerSe
     early.unref();
     const work = (async () => {
       try {
-        await handler({ jobId: body.jobId, route });
+        await handler({ jobId: body.jobId, route, ...(typeof body.traceparent === 'string' ? { traceparent: body.traceparent } : {}) });
         ack();
       } catch (err) {
         onError(err as Error);

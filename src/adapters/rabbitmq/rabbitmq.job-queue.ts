@@ -140,7 +140,8 @@ export class RabbitmqJobQueue implements JobQueue {
   }
 
   async enqueue(message: QueueMessage, opts?: { delayMs?: number }): Promise<void> {
-    await this.publishDelayed(this.names.routeQueue(message.route), { jobId: message.jobId }, opts?.delayMs ?? 0);
+    const body: Body = { jobId: message.jobId, ...(message.traceparent ? { traceparent: message.traceparent } : {}) };
+    await this.publishDelayed(this.names.routeQueue(message.route), body, opts?.delayMs ?? 0);
   }
 
   consume(handler: (message: QueueMessage) => Promise<void>, opts: ConsumeOptions): QueueConsumer {

@@ -242,6 +242,14 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
     '0017_notify': notifyMigration(caps),
     // Processing on upload, bucket events (its own file).
     '0018_ingest': ingestMigration(caps),
+    '0019_queue_traceparent': {
+      // The trace a db-queue message continues (docs/observability.md#traces): the BullMQ and
+      // RabbitMQ messages carry it in their payload, this queue's rows in a column. Null for
+      // rows written before it (and when nothing is traced): the worker's run starts a trace.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('queue_messages').addColumn('traceparent', 'text').execute();
+      },
+    },
     // 'playable' on the job.output.ready an HLS output sends when it first can be played; null:
     // the output is stored (every row before, every other event). Nullable, so a process of the
     // previous version keeps writing events beside it.

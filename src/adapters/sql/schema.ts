@@ -121,6 +121,8 @@ export interface QueueMessagesTable {
   job_id: string;
   /** The job's route (src/domain/routes.ts), since migration 0004. */
   route: string;
+  /** The enqueue's W3C trace context (docs/observability.md#traces), since migration 0019; null: not traced. */
+  traceparent: string | null;
   available_at: number;
   lease_owner: string | null;
   lease_until: number | null;

@@ -1,4 +1,5 @@
 import { createLogger } from '../../main/logger.js';
+import { createTracer } from '../../main/tracing.js';
 import { startWorkerProcess } from '../../main/distributed.js';
 import { loadOrExit, onShutdown, startOrExit } from './distributed-run.js';
 import { parseRoutes, type Route } from '../../domain/routes.js';
@@ -23,8 +24,9 @@ export async function workerCommand(opts: { config?: string; concurrency?: strin
     }
   }
   const { config, distributed } = loadOrExit(opts.config);
-  const logger = createLogger(config.logLevel);
-  const w = await startOrExit(() => startWorkerProcess(config, distributed, { logger, concurrency, routes }));
+  const tracer = await startOrExit(() => createTracer(config.tracing, 'worker'));
+  const logger = createLogger(config.logLevel, () => tracer.activeIds());
+  const w = await startOrExit(() => startWorkerProcess(config, distributed, { logger, tracer, concurrency, routes }));
   const types = (routes ?? distributed.workerTypes)?.join(',') ?? 'all';
   console.error(
     `\n  mediaforge worker ${w.id} is running (concurrency ${concurrency ?? config.worker.concurrency}, types ${types}, ffmpeg ${w.ffmpeg.caps.version})\n` +

@@ -9,6 +9,7 @@ import { planRuns } from '../../pipelines/fused.pipeline.js';
 import type { PipelineContext } from '../../pipelines/pipeline.types.js';
 import type { AttemptContext } from '../attempt-context.js';
 import { speedMeteredRunner } from '../attempt-metrics.js';
+import { tracedRunner } from '../attempt-traces.js';
 import { writeProbe } from './probe.step.js';
 
 interface Input {
@@ -71,7 +72,7 @@ function pipelineContext(a: AttemptContext, input: Input, outputIndex: number, o
     outputIndex,
     inputPath: input.path,
     meta: input.meta,
-    runner: speedMeteredRunner(a.deps.runner, a.outputs[outputIndex].spec.type, a.deps.metrics, a.deps.clock),
+    runner: tracedRunner(speedMeteredRunner(a.deps.runner, a.outputs[outputIndex].spec.type, a.deps.metrics, a.deps.clock), a.outputs[outputIndex].spec.type, a.deps.tracer),
     blobs: a.deps.blobs,
     workDir: join(a.workDir, String(outputIndex)),
     signal: a.signal,

@@ -4,6 +4,8 @@ import { keys } from '../../domain/keys.js';
 import { measureUsage, type JobUsage } from '../../domain/usage.js';
 import type { AttemptOutcome } from '../../ports/metrics.port.js';
 import type { AttemptContext } from '../attempt-context.js';
+import { dispatchMessage } from '../../domain/outbox.js';
+import type { JobWrite } from '../../domain/job-lifecycle.js';
 
 /**
  * The job's usage with this attempt's: CPU over every attempt that got here, the input's
@@ -11,6 +13,16 @@ import type { AttemptContext } from '../attempt-context.js';
  */
 function usage(a: AttemptContext, stored = true): JobUsage {
   return measureUsage(a.job.usage, { inputSeconds: a.inputSeconds, cpuSeconds: a.cpu.seconds, outputs: stored ? a.outputs : [] });
+}
+
+/**
+ * A write that puts the job back on the queue (retry, hand-back) with its dispatch carrying
+ * this attempt's `job.run` trace: the next attempt's run continues the same trace.
+ */
+function continuingTrace<W extends JobWrite>(a: AttemptContext, write: W): W {
+  const traceparent = a.deps.tracer?.activeTraceparent();
+  if (!traceparent || !write.messages) return write;
+  return { ...write, messages: write.messages.map((m) => (m.kind === 'queue.dispatch' ? dispatchMessage(m.jobId, traceparent) : m)) };
 }
 
 /**
@@ -35,7 +47,7 @@ export async function settleFailure(a: AttemptContext, err: unknown): Promise<At
   const error = errorSummary(err);
   const now = a.deps.clock.now();
   const decision = decideFailure(a.job, error, { outputs: a.outputs, warnings: a.verdict.warnings, usage: usage(a) }, now, { baseMs: a.settings.retryBaseMs });
-  if (!(await a.deps.db.jobs.settle(a.fence, decision.write))) return discarded(a, 'failure discarded: this attempt is no longer current', error);
+  if (!(await a.deps.db.jobs.settle(a.fence, continuingTrace(a, decision.write)))) return discarded(a, 'failure discarded: this attempt is no longer current', error);
   if (decision.kind === 'requeue') {
     await a.deps.messages.send(a.job);
     a.log.warn({ err: error, delayMs: decision.delayMs }, 'attempt failed; will retry');
@@ -61,7 +73,7 @@ async function settleStop(a: AttemptContext, reason: StopReason): Promise<Attemp
   } else if (step === 'hand-back') {
     const now = a.deps.clock.now();
     const decision = decideHandBack(a.job, now, { usage: usage(a) });
-    if (!(await a.deps.db.jobs.settle(a.fence, decision.write))) return 'lost';
+    if (!(await a.deps.db.jobs.settle(a.fence, continuingTrace(a, decision.write)))) return 'lost';
     await a.deps.messages.send(a.job);
     await a.emit(decision.events);
     a.log.warn('handed back at shutdown');
