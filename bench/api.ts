@@ -31,11 +31,10 @@
  * --store (memory | redis). Services for --store redis: MEDIAFORGE_TEST_PG_URL, MEDIAFORGE_TEST_REDIS_URL.
  */
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Api, cpuTimes, FFMPEG, median, onCleanup, Options, run, runMain, startRole, startServer, table, tempDir } from './lib.js';
+import { Api, FFMPEG, load, median, onCleanup, Options, run, runMain, startRole, startServer, table, tempDir, type LoadRound as Round } from './lib.js';
 
 const opts = new Options();
 const PG_URL = process.env.MEDIAFORGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -135,62 +134,6 @@ async function startSides(store: string, clip: string): Promise<Array<{ side: Si
   await startRole('worker', { ...base, MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '0', MEDIAFORGE_WORKER_CONCURRENCY: '1' }, /mediaforge worker \S+ is running/);
   for (const o of out) o.jobId = await runJob(o.server, o.key);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// Load
-
-interface Round {
-  p50: number;
-  p95: number;
-  rps: number;
-  /** Server CPU milliseconds per request. */
-  cpuMs: number;
-  requests: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-/** `clients` loops of GET `path` for `seconds`; every answer must be 200. */
-async function load(server: Running, path: string, key: string, clients: number, seconds: number): Promise<Round> {
-  const url = new URL(path, server.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: clients });
-  const get = () =>
-    new Promise<number>((resolve, reject) => {
-      const req = request(url, { agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  const latencies: number[] = [];
-  const cpu0 = await cpuTimes(server.pid);
-  const t0 = performance.now();
-  const until = t0 + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < until) {
-        const s = performance.now();
-        const status = await get();
-        if (status !== 200) throw new Error(`GET ${path} answered ${status}: the measurement needs every request served (is the limit reached?)`);
-        latencies.push(performance.now() - s);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu1 = await cpuTimes(server.pid);
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return {
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    rps: latencies.length / elapsed,
-    cpuMs: ((cpu1.self - cpu0.self) * 1000) / latencies.length,
-    requests: latencies.length,
-  };
 }
 
 runMain(async () => {

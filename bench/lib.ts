@@ -5,6 +5,7 @@
  * Everything a script starts (server, ffmpeg, temp dirs) is registered with `onCleanup`
  * and torn down by `runMain`, on success, on error and on SIGINT/SIGTERM.
  */
+import { Agent, request } from 'node:http';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -521,4 +522,58 @@ export function table(rows: string[][], align: ('l' | 'r')[] = []): string {
   const line = (r: string[]) =>
     r.map((cell, c) => ((align[c] ?? (c === 0 ? 'l' : 'r')) === 'l' ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** One round of `load`: latency percentiles, throughput and the server's CPU per request. */
+export interface LoadRound {
+  p50: number;
+  p95: number;
+  rps: number;
+  /** Server CPU milliseconds per request. */
+  cpuMs: number;
+  requests: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** `clients` loops of GET `path` for `seconds`; every answer must be 200. */
+export async function load(server: { url: string; pid: number }, path: string, key: string, clients: number, seconds: number): Promise<LoadRound> {
+  const url = new URL(path, server.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const get = () =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(url, { agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const latencies: number[] = [];
+  const cpu0 = await cpuTimes(server.pid);
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        const s = performance.now();
+        const status = await get();
+        if (status !== 200) throw new Error(`GET ${path} answered ${status}: the measurement needs every request served (is the limit reached?)`);
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu1 = await cpuTimes(server.pid);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    rps: latencies.length / elapsed,
+    cpuMs: ((cpu1.self - cpu0.self) * 1000) / latencies.length,
+    requests: latencies.length,
+  };
 }

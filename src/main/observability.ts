@@ -70,18 +70,30 @@ export function readinessOf(b: { db: Pick<Database, 'apiKeys'>; queue: Pick<JobQ
  */
 export function observedDatabase(db: Database, metrics: (UploadMetrics & WebhookMetrics) | null): Database {
   if (!metrics) return db;
-  const uploads = Object.create(db.uploads) as UploadRepository;
-  uploads.create = async (principal, upload, messages) => {
-    await db.uploads.create(principal, upload, messages);
-    if ((upload.status ?? 'ready') === 'ready') metrics.uploadBytes(upload.size);
+  /** The upload repository `repo`, telling `count` the size of each upload it makes ready. */
+  const counted = (repo: UploadRepository, count: (bytes: number) => void): UploadRepository => {
+    const uploads = Object.create(repo) as UploadRepository;
+    uploads.create = async (principal, upload, messages) => {
+      await repo.create(principal, upload, messages);
+      if ((upload.status ?? 'ready') === 'ready') count(upload.size);
+    };
+    uploads.markReady = async (principal, id, done, messages) => {
+      const applied = await repo.markReady(principal, id, done, messages);
+      if (applied) {
+        const upload = await repo.get(principal, id).catch(() => null);
+        if (upload) count(upload.size);
+      }
+      return applied;
+    };
+    return uploads;
   };
-  uploads.markReady = async (principal, id, done, messages) => {
-    const applied = await db.uploads.markReady(principal, id, done, messages);
-    if (applied) {
-      const upload = await db.uploads.get(principal, id).catch(() => null);
-      if (upload) metrics.uploadBytes(upload.size);
-    }
-    return applied;
+  const uploads = counted(db.uploads, (n) => metrics.uploadBytes(n));
+  // An upload made ready inside a unit of work (processing on upload) counts once it commits.
+  const transaction: Database['transaction'] = async (work) => {
+    const sizes: number[] = [];
+    const result = await db.transaction((tx) => work({ ...tx, uploads: counted(tx.uploads, (n) => sizes.push(n)) }));
+    for (const n of sizes) metrics.uploadBytes(n);
+    return result;
   };
   const deliveries = Object.create(db.webhookDeliveries) as WebhookDeliveryStore;
   deliveries.settle = async (fence, result, now) => {
@@ -89,7 +101,7 @@ export function observedDatabase(db: Database, metrics: (UploadMetrics & Webhook
     if (applied) metrics.webhookDelivery(result.status === 'pending' ? 'retrying' : result.status);
     return applied;
   };
-  return { ...db, uploads, webhookDeliveries: deliveries };
+  return { ...db, uploads, webhookDeliveries: deliveries, transaction };
 }
 
 /** A worker process's /metrics, /readyz and /healthz on MEDIAFORGE_METRICS_PORT (null when unset). */

@@ -17,7 +17,7 @@ for (const [name, open] of [['sqlite', sqliteDb], ['postgres', postgresDb]] as c
       o = await open();
       await o.migrate('0017_notify');
       await o.db.insertInto('queue_messages').values({ queue: 'q', job_id: 'job_old', route: 'thumbnail', available_at: at, lease_owner: null, lease_until: null, deliveries: 0, created_at: at }).execute();
-      assert.deepEqual(await o.migrate(), ['0019_queue_traceparent']);
+      assert.ok((await o.migrate()).includes('0019_queue_traceparent'));
       const queue = new DbJobQueue(o.db, { queue: 'q', owner: 'w1', clock: { now: () => Date.now() }, caps: o.caps, pollMs: 20 });
       await queue.enqueue({ jobId: 'job_new', route: 'thumbnail', traceparent: TP });
       const seen: QueueMessage[] = [];
