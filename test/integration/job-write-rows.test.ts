@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.js';
-import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite.database.js';
 import { newId } from '../../src/domain/ids.js';
 import { decideCreate, decideSuccess, outputsReadyMessages } from '../../src/domain/job-lifecycle.js';
 import type { OutputState } from '../../src/domain/job.js';
@@ -10,9 +7,8 @@ import type { OutboxMessage } from '../../src/domain/outbox.js';
 import type { Principal } from '../../src/domain/principal.js';
 import type { WebhookEventType } from '../../src/domain/webhooks.js';
 import type { Database } from '../../src/ports/db.port.js';
-import { dropSchema, freshSchema, PG_URL } from '../contracts/postgres.schema.js';
+import { emailEngines } from '../helpers/engines.js';
 import { inAccount } from '../helpers/principals.js';
-import { tempDir } from '../helpers/temp.js';
 
 /**
  * A job's writes and the outbox rows they carry, the same on both paths: PostgreSQL writes a
@@ -21,18 +17,7 @@ import { tempDir } from '../helpers/temp.js';
  * conditions (an endpoint subscribing, an address to tell), nothing for a stale write, and
  * what the process remembers it wrote (the relays' wake-ups).
  */
-const engines: Array<[string, () => Promise<{ db: Database; done(): Promise<void> }>]> = [
-  ['sqlite', async () => {
-    const t = await tempDir();
-    const db = await openSqliteDatabase(join(t.dir, 'w.db'), { emails: true });
-    return { db, done: async () => (await db.close(), await t.cleanup()) };
-  }],
-  ['postgres', async () => {
-    const schema = freshSchema();
-    const db = await openPostgresDatabase(PG_URL, { schema, poolSize: 3, emails: true });
-    return { db, done: async () => (await db.close(), await dropSchema(schema)) };
-  }],
-];
+const engines = emailEngines;
 
 const outputs: OutputState[] = [
   { spec: { type: 'thumbnail', format: 'jpg', deinterlace: 'auto' }, status: 'pending', files: [] },

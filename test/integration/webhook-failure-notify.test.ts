@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SmtpMailer } from '../../src/adapters/smtp/smtp.mailer.js';
-import { openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.js';
-import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite.database.js';
 import type { Database } from '../../src/ports/db.port.js';
-import { dropSchema, freshSchema, PG_URL } from '../contracts/postgres.schema.js';
 import { newId } from '../../src/domain/ids.js';
 import { decideCreate } from '../../src/domain/job-lifecycle.js';
 import { jobEventMessage } from '../../src/domain/outbox.js';
@@ -15,9 +11,9 @@ import { EmailRelay } from '../../src/services/email-relay.js';
 import { WebhookSecretBox } from '../../src/services/webhook-secrets.js';
 import { WebhookSender } from '../../src/services/webhook-sender.js';
 import { presentEndpoint, WebhooksService } from '../../src/services/webhooks.service.js';
+import { emailEngines } from '../helpers/engines.js';
 import { inAccount } from '../helpers/principals.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
-import { tempDir } from '../helpers/temp.js';
 
 const S = 1000;
 const H = 3600 * S;
@@ -39,18 +35,7 @@ class StatusTransport implements WebhookTransport {
  * the disable period, tell the account by e-mail: a real SQLite and PostgreSQL database opened
  * with e-mails on, the sender and the e-mail relay on an injected clock, a real SMTP server.
  */
-const engines: Array<[string, () => Promise<{ db: Database; done(): Promise<void> }>]> = [
-  ['sqlite', async () => {
-    const t = await tempDir();
-    const db = await openSqliteDatabase(join(t.dir, 'n.db'), { emails: true });
-    return { db, done: async () => (await db.close(), await t.cleanup()) };
-  }],
-  ['postgres', async () => {
-    const schema = freshSchema();
-    const db = await openPostgresDatabase(PG_URL, { schema, poolSize: 3, emails: true });
-    return { db, done: async () => (await db.close(), await dropSchema(schema)) };
-  }],
-];
+const engines = emailEngines;
 
 for (const [engine, open] of engines) describe(`webhook failures told by e-mail: ${engine}`, () => {
   let opened: { db: Database; done(): Promise<void> };
