@@ -75,19 +75,20 @@ runMain(async () => {
       `${rounds} rounds (order alternates); node ${process.version}, ${os.availableParallelism()} CPUs\n`,
   );
 
+  // --only metrics | traces: the `on` side turns on only that half (where the cost is).
+  const only = opts.raw('only') ?? 'both';
+  // --only none: both sides off (an A/A run: what the bench's own noise is).
+  if (!['both', 'metrics', 'traces', 'none'].includes(only)) throw new Error('--only takes metrics, traces or none');
+  const traces = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'mediaforge-bench' };
   const env = {
     off: { MEDIAFORGE_METRICS: 'off', MEDIAFORGE_WORKER_CONCURRENCY: '1' },
-    on: {
-      MEDIAFORGE_METRICS: 'on',
-      MEDIAFORGE_WORKER_CONCURRENCY: '1',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_SERVICE_NAME: 'mediaforge-bench',
-    },
+    on: { MEDIAFORGE_METRICS: only === 'traces' || only === 'none' ? 'off' : 'on', MEDIAFORGE_WORKER_CONCURRENCY: '1', ...(only === 'metrics' || only === 'none' ? {} : traces) },
   };
   const sides: Side[] = [];
   for (const name of ['off', 'on'] as const) {
-    const server = await startServer(env[name]);
+    // --cpu-prof DIR: a V8 CPU profile of each side's server in DIR/off and DIR/on (where the cost is).
+    const prof = opts.raw('cpu-prof');
+    const server = await startServer(env[name], prof ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', join(prof, name)] } : {});
     const api = new Api({ url: server.url, apiKey: server.apiKey });
     sides.push({ name, server, api, jobId: (await runJob(api, clip)).id });
   }
@@ -95,6 +96,7 @@ runMain(async () => {
   // Prometheus's part: a scrape of the `on` side every second for the whole run.
   let scrapes = 0;
   const scraper = setInterval(() => {
+    if (only === 'traces' || only === 'none') return;
     void fetch(`${on.server.url}/metrics`).then(async (r) => {
       await r.text();
       if (r.ok) scrapes++;
@@ -120,6 +122,7 @@ runMain(async () => {
     }
   }
   clearInterval(scraper);
+  for (const [name, q] of requests) console.error(`${name}: ${q.reduce((n, m) => n + m.requests, 0)} requests measured`);
   const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
   const pairedReq = (k: keyof LoadRound) => median(requests.get('on')!.map((m, i) => m[k] / requests.get('off')![i]![k]));
   const pairedWall = median(walls.get('on')!.map((w, i) => w / walls.get('off')![i]!));
@@ -132,9 +135,9 @@ runMain(async () => {
   console.log(table(rows, ['l', 'r', 'r', 'r', 'r', 'r']));
   const p50 = pairedReq('p50');
   console.log(`\nrequest p50 on ÷ off: ${f(p50)} (target ≤ 1.05: ${p50 <= 1.05 ? 'met' : 'NOT met'}); job wall on ÷ off: ${f(pairedWall, 3)} (target ≤ 1.02: ${pairedWall <= 1.02 ? 'met' : 'NOT met'})`);
-  await on.server.stop();
+  for (const s of sides) await s.server.stop();
   console.log(`traces received: ${receiver.got.requests} exports, ${(receiver.got.bytes / 1024).toFixed(0)} KiB; /metrics scraped ${scrapes} times`);
-  if (receiver.got.requests === 0) throw new Error('the receiver got no traces: the on side did not export (is OTEL_EXPORTER_OTLP_ENDPOINT read?)');
+  if (receiver.got.requests === 0 && (only === 'both' || only === 'traces')) throw new Error('the receiver got no traces: the on side did not export (is OTEL_EXPORTER_OTLP_ENDPOINT read?)');
   console.log(`(1-min load average ${loadStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end, ${os.availableParallelism()} CPUs)`);
   await receiver.close();
 });

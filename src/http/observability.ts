@@ -32,9 +32,10 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 /** Counts every answer under its route template (`/v1/jobs/:id`), never the path it was asked for. */
 export function installHttpMetrics(app: FastifyInstance, metrics: HttpMetrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
     metrics.request({ method: request.method, route, status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+    done();
   });
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /**
  * What the HTTP layer needs of the Tracer port (src/ports/tracer.port.ts, as main passes it):
@@ -52,11 +52,6 @@ export function installRequestTracing(app: FastifyInstance, tracer: HttpTracer):
       attributes: { 'http.request.method': request.method, 'http.route': route ?? undefined, 'mediaforge.request.id': request.id },
     });
     spans.set(request, span);
-    const ids = span.ids();
-    if (ids) {
-      request.log = request.log.child(ids);
-      (reply as FastifyReply & { log: FastifyRequest['log'] }).log = request.log;
-    }
     // The rest of the request (its hooks, the body's read, the handler) runs inside the span:
     // Fastify carries the async context across the body parser.
     tracer.activate(span, done);
@@ -69,6 +64,13 @@ export function installRequestTracing(app: FastifyInstance, tracer: HttpTracer):
     if (status >= 500) span.fail(new Error(`answered ${status}`));
     span.end();
   };
-  app.addHook('onResponse', async (request, reply) => end(request, reply.statusCode));
-  app.addHook('onRequestAbort', async (request) => end(request, 499));
+  // Callback hooks, not async ones: no promise per request for a few synchronous lines.
+  app.addHook('onResponse', (request, reply, done) => {
+    end(request, reply.statusCode);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    end(request, 499);
+    done();
+  });
 }

@@ -18,7 +18,16 @@ const propagator = new W3CTraceContextPropagator();
 const getter = { get: (carrier: Record<string, string>, key: string) => carrier[key], keys: (carrier: Record<string, string>) => Object.keys(carrier) };
 const setter = { set: (carrier: Record<string, string>, key: string, value: string) => void (carrier[key] = value) };
 
-const clean = (a: SpanAttributes | undefined) => (a ? Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean> : undefined);
+/** `a` without its undefined values (a loop: this runs for every span, twice for a request's). */
+function clean(a: SpanAttributes | undefined): Record<string, string | number | boolean> | undefined {
+  if (!a) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const k in a) {
+    const v = a[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
 
 class RecordedSpan implements Span {
   constructor(readonly otel: OtelSpan, readonly context: Context) {}
