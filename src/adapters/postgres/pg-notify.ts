@@ -3,6 +3,14 @@ import type { QueueWaker } from '../db-queue/db.job-queue.js';
 
 type Listener = (payload: string) => void;
 
+/** At most this many notifications in one statement (two parameters each). */
+const MAX_BATCH = 500;
+
+interface Batch {
+  items: Array<[string, string]>;
+  sent: Promise<void>;
+}
+
 /**
  * One dedicated connection for PostgreSQL LISTEN/NOTIFY (a pooled connection cannot
  * listen: the pool hands it to someone else). It reconnects with backoff after the server
@@ -18,6 +26,8 @@ export class PgNotify {
   private attempt = 0;
   /** pg wants one query at a time per client; this chains them. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** The notifications waiting for the query on the wire to end, sent together after it. */
+  private batch: Batch | null = null;
 
   private constructor(private readonly url: string) {}
 
@@ -91,9 +101,31 @@ export class PgNotify {
     };
   }
 
-  /** Sends a notification (delivered to every listener on the server, this one included). */
-  async notify(channel: string, payload: string): Promise<void> {
-    await this.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  /**
+   * Sends a notification (delivered to every listener on the server, this one included).
+   * Notifications sent while an earlier query is on the wire (a job's status and output
+   * events come in bursts) leave together, in order, as one `SELECT pg_notify(…), …`: one
+   * round trip instead of one each. PostgreSQL delivers one transaction's notifications in
+   * the order sent, and folds identical ones on one channel into one (a repeated wake-up or
+   * event says nothing new).
+   */
+  notify(channel: string, payload: string): Promise<void> {
+    if (!this.batch || this.batch.items.length >= MAX_BATCH) {
+      const batch: Batch = { items: [], sent: Promise.resolve() };
+      // Its turn comes when the query before it ends; from then on, later notifications
+      // start the next batch.
+      batch.sent = this.tail.then(() => {
+        if (this.batch === batch) this.batch = null;
+        const client = this.client;
+        if (!client) throw new Error('the PostgreSQL notification connection is down; it reconnects by itself, try again shortly');
+        const list = batch.items.map((_, i) => `pg_notify($${2 * i + 1}, $${2 * i + 2})`).join(', ');
+        return client.query(`SELECT ${list}`, batch.items.flat()).then(() => undefined);
+      });
+      this.tail = batch.sent.catch(() => undefined);
+      this.batch = batch;
+    }
+    this.batch.items.push([channel, payload]);
+    return this.batch.sent;
   }
 
   async close(): Promise<void> {
