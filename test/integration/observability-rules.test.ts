@@ -119,6 +119,25 @@ describe('deploy: Kubernetes probes, scrape annotations and the compose profile'
     assert.match(compose, /MEDIAFORGE_METRICS_PORT: "9464"/);
     assert.match(await read('deploy/observability/prometheus.yml'), /port: 9464/);
   });
+
+  it('docker-compose.yml is valid for Compose with the profile, and the platform sends traces to Jaeger only when told to', async () => {
+    // Debian's docker-compose (.ci/run installs it) parses and resolves the file without a daemon.
+    const compose = async (env: Record<string, string>, ...args: string[]) => {
+      try {
+        const r = await run('docker-compose', ['--profile', 'observability', ...args], { cwd: ROOT, env: { PATH: process.env.PATH, MEDIAFORGE_API_KEY: 'k'.repeat(20), MEDIAFORGE_SIGNING_SECRET: 's'.repeat(40), ...env } });
+        return r.stdout;
+      } catch (err) {
+        const e = err as { code?: number | string; stderr?: string; message: string };
+        if (typeof e.code !== 'number') throw new Error(`cannot run docker-compose (${e.message}): install Debian's docker-compose package (.ci/run does)`);
+        throw new Error(`docker-compose config refused the file: ${e.stderr ?? e.message}`);
+      }
+    };
+    const services = (await compose({}, 'config', '--services')).split('\n').filter(Boolean).sort();
+    for (const s of ['api', 'worker', 'prometheus', 'grafana', 'jaeger']) assert.ok(services.includes(s), services.join(', '));
+    const traced = await compose({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' }, 'config');
+    assert.equal([...traced.matchAll(/OTEL_EXPORTER_OTLP_ENDPOINT: http:\/\/jaeger:4318/g)].length, 3, 'migrate, api and worker get the endpoint');
+    assert.doesNotMatch(await compose({}, 'config'), /OTEL_EXPORTER_OTLP_ENDPOINT: http/);
+  });
 });
 
 describe('deploy/observability: the Grafana dashboard and its provisioning', () => {
