@@ -95,16 +95,20 @@ describe('e2e: webhooks', () => {
     const playable = hls.find((x) => x.body.phase === 'playable')!;
     const stored = hls.find((x) => x.body.phase === 'stored')!;
     assert.notEqual(playable.r.headers['webhook-id'], stored.r.headers['webhook-id'], 'two events');
-    assert.ok(Date.parse(playable.body.timestamp) <= Date.parse(stored.body.timestamp));
+    const shown = (await p.api('GET', `/v1/jobs/${job.body.id}`)).body;
+    // The event happened while the output was still encoding. Its `data` is the job as read
+    // at delivery (fresh links at every attempt, docs/notifications.md): on a quick or loaded
+    // machine the job may have ended by then, so the running state is read from the row the
+    // worker wrote, not from when the receiver got it.
+    assert.ok(Date.parse(playable.body.timestamp) < Date.parse(stored.body.timestamp), 'playable before the output was stored');
+    assert.ok(Date.parse(playable.body.timestamp) < Date.parse(shown.finishedAt), 'playable before the job ended');
     const running = playable.body.data.outputs[1];
-    assert.equal(running.status, 'running', 'sent while the output is still encoding');
-    assert.deepEqual(running.files.map((f: { name: string }) => f.name), ['master.m3u8'], 'the master is listed while it runs');
-    const master = await fetch(running.files[0].url);
+    if (running.status === 'running') assert.deepEqual(running.files.map((f: { name: string }) => f.name), ['master.m3u8'], 'the master is listed while it runs');
+    const master = await fetch(running.files.find((f: { name: string }) => f.name === 'master.m3u8').url);
     assert.equal(master.status, 200);
     assert.match(await master.text(), /^#EXTM3U/);
     assert.equal(stored.body.data.outputs[1].status, 'succeeded');
     assert.ok(stored.body.data.outputs[1].files.length > 3, 'the stored one lists the package');
-    const shown = (await p.api('GET', `/v1/jobs/${job.body.id}`)).body;
     assert.equal(shown.outputs[1].files.filter((f: { name: string }) => f.name === 'master.m3u8').length, 1, 'the master once in the final list');
   });
 
