@@ -85,7 +85,8 @@ runMain(async () => {
     on: { MEDIAFORGE_METRICS: only === 'traces' || only === 'none' ? 'off' : 'on', MEDIAFORGE_WORKER_CONCURRENCY: '1', ...(only === 'metrics' || only === 'none' ? {} : traces) },
   };
   const sides: Side[] = [];
-  for (const name of ['off', 'on'] as const) {
+  // --first on: start the on side first (the start order is a bias of its own: docs/benchmarks.md).
+  for (const name of opts.raw('first') === 'on' ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
     // --cpu-prof DIR: a V8 CPU profile of each side's server in DIR/off and DIR/on (where the cost is).
     const prof = opts.raw('cpu-prof');
     const server = await startServer(env[name], prof ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', join(prof, name)] } : {});
