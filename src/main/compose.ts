@@ -1,22 +1,10 @@
-import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
-import type { Route } from '../domain/routes.js';
-import { GuardedHttpFetcher } from '../adapters/http-fetch/guarded-http.fetcher.js';
-import { effectivePort, hostKey, type UrlPolicy } from '../domain/url-policy.js';
-import { findYtdlp, ytdlpVersion, YtdlpImporter } from '../adapters/ytdlp/ytdlp.importer.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { FfmpegMediaRunner } from '../adapters/ffmpeg-process/ffmpeg.media-runner.js';
 import { buildHttpApp } from '../http/app.js';
 import type { RateLimitSettings } from '../http/rate-limit.js';
-import type { BlobStore, DownloadUrlSigner } from '../ports/blob-store.port.js';
 import { systemClock } from '../adapters/system-clock.js';
-import type { Database } from '../ports/db.port.js';
-import type { DirectUploadSigner } from '../ports/direct-upload.port.js';
-import type { EventPublisher } from '../ports/event-publisher.port.js';
-import type { EventBus } from '../ports/events.port.js';
 import type { Capabilities } from '../ports/media-runner.port.js';
-import type { JobQueue } from '../ports/queue.port.js';
 import { QuotasService } from '../services/quotas.service.js';
 import { AccountsService } from '../services/accounts.service.js';
 import { AuthService } from '../services/auth.service.js';
@@ -31,49 +19,29 @@ import { JobsService } from '../services/jobs.service.js';
 import { LinkSigner } from '../services/links.js';
 import { UploadsService } from '../services/uploads.service.js';
 import { UploadCompletion } from '../services/upload-completion.js';
-import type { BucketObjectReader } from '../ports/bucket-objects.port.js';
 import { s3IngestService } from './ingest.js';
 import { PresetsService } from '../services/presets.service.js';
 import { RetentionService } from '../services/retention.service.js';
 import { DeletionService } from '../services/deletion.service.js';
-import { RetentionSweeper } from '../services/retention-sweeper.js';
-import { Worker } from '../worker/worker.js';
-import type { BrokerEventRelay } from '../services/broker-event-relay.js';
-import type { WebhookSender } from '../services/webhook-sender.js';
 import type { Config } from './config.js';
 import { resolveFfmpegBinaries, type BinarySource } from './ffmpeg-binaries.js';
 import { ensureAdminKey, ensureSigningSecret } from './secrets.js';
-import { startBrokerEventRelay } from './broker-events.js';
-import { eventPresenter, startWebhookSender, webhooksService } from './webhooks.js';
-import { startEmailRelay } from './emails.js';
-import type { EmailRelay } from '../services/email-relay.js';
+import { webhooksService } from './webhooks.js';
+import { urlPolicy } from './compose.worker.js';
+import type { Tracer } from '../ports/tracer.port.js';
 import { observedDatabase, readinessOf } from './observability.js';
 import type { Metrics } from '../ports/metrics.port.js';
-import type { Tracer } from '../ports/tracer.port.js';
 
 /**
  * Shared construction for every composition root (embedded, api, worker): given the
  * adapters a root chose, build the services, the HTTP app and/or the worker. Choosing
  * adapters stays in the roots; this module never reads configuration sources.
  */
-export interface Backends {
-  db: Database;
-  queue: JobQueue;
-  blobs: BlobStore;
-  events: EventBus;
-  /** A worker process's publisher of every event on the broker (docs/notifications.md#events-on-the-broker); absent: none. */
-  eventPublisher?: EventPublisher;
-  /** Present when the blob store can sign URLs (S3): enables presigned direct uploads and downloads. */
-  signer?: DirectUploadSigner & DownloadUrlSigner;
-  /** Present with S3 storage: reads the objects bucket events name (POST /v1/ingest/s3-events). */
-  bucketObjects?: BucketObjectReader;
-  /** One line per backend for the health endpoint and `doctor`. */
-  describe: Record<string, string>;
-  /** Closes the adapters (queue, events, blobs, database), in that order. */
-  close(): Promise<void>;
-}
+export type { Backends } from './backends.js';
+import type { Backends } from './backends.js';
 
 export { StartupError } from './startup-error.js';
+export { createPageImporter, startRetentionSweeper, startWorker, urlPolicy } from './compose.worker.js';
 import { StartupError } from './startup-error.js';
 
 export type FfmpegInfo = BinarySource & { caps: Capabilities };
@@ -202,106 +170,6 @@ export async function buildApi(
     },
   });
   return { app, adminKey };
-}
-
-/**
- * yt-dlp for URLs that answer with a web page or a stream: found on PATH unless
- * MEDIAFORGE_YTDLP names it or is `off`. Absent is fine (those URLs then fail with
- * url_needs_ytdlp); a configured path that does not work stops the start.
- */
-export async function createPageImporter(config: Config, policy: UrlPolicy, logger?: Logger): Promise<YtdlpImporter | null> {
-  const setting = config.urlImport.ytdlp;
-  if (setting === 'off') return null;
-  const cmd = await findYtdlp(setting);
-  const version = cmd ? await ytdlpVersion(cmd).catch(() => null) : null;
-  if (!cmd || !version) {
-    if (setting) throw new StartupError(`MEDIAFORGE_YTDLP=${setting}: no working yt-dlp there (Debian/Ubuntu: apt-get install yt-dlp), or set MEDIAFORGE_YTDLP=off`);
-    logger?.info('yt-dlp not found: URLs of web pages and streams will fail with url_needs_ytdlp (Debian/Ubuntu: apt-get install yt-dlp)');
-    return null;
-  }
-  return new YtdlpImporter(cmd, `yt-dlp ${version} (${cmd.path})`, { ...policy, socketTimeoutMs: 30_000 });
-}
-
-/**
- * A worker process's loop, its webhook sender and, when the backends have an event
- * publisher, the relay of events to the broker. `linkBase` is the base of the download links
- * in event payloads.
- */
-export async function startWorker(
-  config: Config,
-  b: Backends,
-  opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string; metrics?: Metrics | null; tracer?: Tracer },
-): Promise<{ worker: Worker; webhooks: WebhookSender; broker: BrokerEventRelay | null; emails: EmailRelay | null }> {
-  const db = observedDatabase(b.db, opts.metrics ?? null);
-  const policy = urlPolicy(config, opts.apiPorts ?? [config.port]);
-  // A status change this worker publishes has written its events in the same transaction:
-  // the relays of the kinds it wrote (only those) pass at once instead of at their next poll.
-  let webhooks: WebhookSender | null = null;
-  let broker: BrokerEventRelay | null = null;
-  let emails: EmailRelay | null = null;
-  const events: EventBus = {
-    publish: async (event) => {
-      await b.events.publish(event);
-      if (event.type !== 'status') return;
-      if (b.db.outbox.takeWritten('webhook.event', event.jobId)) webhooks?.poke();
-      if (b.db.outbox.takeWritten('broker.event', event.jobId)) broker?.poke();
-      if (b.db.outbox.takeWritten('email.notify', event.jobId)) emails?.poke();
-    },
-    subscribe: (jobId, listener) => b.events.subscribe(jobId, listener),
-    close: () => b.events.close(),
-  };
-  const worker = new Worker(
-    {
-      db, queue: b.queue, blobs: b.blobs, runner: opts.runner, events, clock: systemClock, logger: opts.logger, metrics: opts.metrics ?? undefined, tracer: opts.tracer,
-      fetcher: new GuardedHttpFetcher({ ...policy, maxRedirects: config.urlImport.maxRedirects, connectTimeoutMs: 30_000 }),
-      pageImporter: await createPageImporter(config, policy, opts.logger),
-    },
-    {
-      id: opts.id,
-      concurrency: opts.concurrency ?? config.worker.concurrency,
-      routes: opts.routes,
-      leaseMs: config.worker.leaseMs,
-      heartbeatMs: config.worker.heartbeatMs,
-      stallTimeoutMs: config.worker.stallTimeoutMs,
-      retryBaseMs: config.worker.retryBaseMs,
-      probeTimeoutMs: config.worker.probeTimeoutMs,
-      progressIntervalMs: config.worker.progressIntervalMs,
-      shutdownGraceMs: config.worker.shutdownGraceMs,
-      tmpRoot: join(config.dataDir, 'tmp'),
-      quotas: config.quotas,
-      urlImport: { maxBytes: config.urlImport.maxBytes, timeoutMs: config.urlImport.timeoutMs },
-      limits: { ...config.limits },
-      encoding: { ...config.encoding },
-    },
-  );
-  await worker.start();
-  const signingSecret = await ensureSigningSecret(config.dataDir, config.signingSecret);
-  webhooks = startWebhookSender(config, { db }, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase, tracer: opts.tracer });
-  const publisher = b.eventPublisher;
-  if (publisher) broker = startBrokerEventRelay({ db: b.db, eventPublisher: publisher }, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase) });
-  emails = startEmailRelay(config, b, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase), linkBase: opts.linkBase });
-  return { worker, webhooks, broker, emails };
-}
-
-/**
- * The retention sweeper (docs/lifecycle.md), beside every worker: each process tries every
- * MEDIAFORGE_RETENTION_SWEEP_SECONDS and the one holding the lease sweeps.
- */
-export function startRetentionSweeper(config: Config, b: Pick<Backends, 'db' | 'blobs'>, opts: { logger: Logger; id: string }): RetentionSweeper {
-  const sweeper = new RetentionSweeper({ db: b.db, blobs: b.blobs, clock: systemClock, logger: opts.logger }, { owner: opts.id, periodMs: config.retention.sweepMs });
-  sweeper.start();
-  return sweeper;
-}
-
-/**
- * What URL imports may reach: the operator's allowlist, and never this server's own API —
- * at its listen ports on any address of this machine, or at its public URL. `apiPorts` is
- * read at each check, so a port chosen at listen time (PORT=0) counts once it is pushed.
- */
-export function urlPolicy(config: Config, apiPorts: readonly number[]): UrlPolicy {
-  const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
-  const origins = config.publicUrl ? [{ host: hostKey(new URL(config.publicUrl)), port: effectivePort(new URL(config.publicUrl)) }] : [];
-  return { allowlist: config.urlImport.allowlist, self: { listenPorts: () => apiPorts, addresses, origins } };
 }
 
 /** listen() names the first address; show the loopback one people can click. Pushes the port it got to `apiPorts`. */

@@ -57,6 +57,9 @@ export const bool: Spec<boolean> = {
   allowed: 'true or false',
 };
 
+/** A switch spelled on/off (true/false and the rest of `bool` are taken too). */
+export const onOff: Spec<boolean> = { parse: bool.parse, allowed: 'on or off' };
+
 export function read<T>(src: Source, key: string, spec: Spec<T>, fallback: T): T {
   const raw = src[key];
   if (raw === undefined || raw === '') return fallback;

@@ -11,7 +11,8 @@ import { SqlAccountRepository, SqlApiKeyRepository } from './account.repository.
 import { SqlPresetRepository } from './preset.repository.js';
 import { SqlRetentionRepository } from './retention.repository.js';
 import { SqlIngestObjectRepository } from './ingest-object.repository.js';
-import { SqlInviteRepository, SqlLoginFailureRepository, SqlSessionRepository, SqlUserRepository } from './user.repository.js';
+import { SqlInviteRepository, SqlSessionRepository, SqlUserRepository } from './user.repository.js';
+import { SqlLoginFailureRepository } from './login-failure.repository.js';
 
 export interface SqlDatabaseOptions {
   /**

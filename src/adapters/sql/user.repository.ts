@@ -4,7 +4,6 @@ import { ROLES, type Role, type UserRecord } from '../../domain/users.js';
 import type {
   InviteRecord,
   InviteRepository,
-  LoginFailureRepository,
   RotateResult,
   SessionRecord,
   SessionRepository,
@@ -278,31 +277,5 @@ export class SqlInviteRepository implements InviteRepository {
     if (accountId !== null) q = q.where('account_id', '=', accountId);
     const res = await q.executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
-  }
-}
-
-export class SqlLoginFailureRepository implements LoginFailureRepository {
-  constructor(private readonly db: Kysely<Tables>) {}
-  async record(f: { email: string; address: string; at: number }): Promise<void> {
-    await this.db.insertInto('login_failures').values(f).execute();
-  }
-  async count(email: string, address: string, since: number) {
-    const one = async (column: 'email' | 'address', value: string) => {
-      const row = await this.db
-        .selectFrom('login_failures')
-        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('at').as('oldest')])
-        .where(column, '=', value)
-        .where('at', '>', since)
-        .executeTakeFirstOrThrow();
-      return { count: Number(row.n), oldest: num(row.oldest as number | null) };
-    };
-    const [e, a] = await Promise.all([one('email', email), one('address', address)]);
-    return { email: e, address: a };
-  }
-  async clearEmail(email: string): Promise<void> {
-    await this.db.deleteFrom('login_failures').where('email', '=', email).execute();
-  }
-  async prune(before: number): Promise<void> {
-    await this.db.deleteFrom('login_failures').where('at', '<=', before).execute();
   }
 }
