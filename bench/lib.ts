@@ -292,8 +292,9 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: {
     MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '0',
     ...extraEnv,
   });
-  // nodeArgs: e.g. ['--cpu-prof'] to profile the server (not allowed in NODE_OPTIONS).
-  const child = spawnTracked(process.execPath, [...(opts.nodeArgs ?? []), join(root, 'bin', 'mediaforge.js'), 'start'], {
+  // nodeArgs: e.g. ['--cpu-prof'] to profile the server (not allowed in NODE_OPTIONS); BENCH_CPU_PROF=<dir> does it for every script (<dir>/server/).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(process.env.BENCH_CPU_PROF, 'server')] : [];
+  const child = spawnTracked(process.execPath, [...(opts.nodeArgs ?? prof), join(root, 'bin', 'mediaforge.js'), 'start'], {
     cwd: REPO_DIR,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

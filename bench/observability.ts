@@ -56,7 +56,7 @@ async function runJob(api: Api, clip: string): Promise<{ id: string; wallMs: num
 
 runMain(async () => {
   if (opts.help) {
-    console.log('npx tsx bench/observability.ts [--rounds 10] [--jobs 5] [--seconds 2] [--clients 8] [--warmup 6]');
+    console.log('npx tsx bench/observability.ts [--rounds 10] [--jobs 5] [--seconds 2] [--clients 8] [--warmup 6] [--only metrics|traces|none] [--first on] [--sampler-ratio 0.1] [--cpu-prof DIR]');
     return;
   }
   const rounds = opts.number('rounds', 10, 1);
@@ -72,14 +72,21 @@ runMain(async () => {
   const loadStart = os.loadavg()[0];
   console.log(
     `observability: metrics + traces off ÷ on; per round ${clients} clients × ${seconds} s of GET /v1/jobs/:id and ${jobs} thumbnail jobs per side, ` +
-      `${rounds} rounds (order alternates); node ${process.version}, ${os.availableParallelism()} CPUs\n`,
+      `${rounds} rounds (order alternates); node ${process.version}, ${os.availableParallelism()} CPUs${opts.raw('sampler-ratio') ? `; traces sampled at ${opts.raw('sampler-ratio')}` : ''}\n`,
   );
 
   // --only metrics | traces: the `on` side turns on only that half (where the cost is).
   const only = opts.raw('only') ?? 'both';
   // --only none: both sides off (an A/A run: what the bench's own noise is).
   if (!['both', 'metrics', 'traces', 'none'].includes(only)) throw new Error('--only takes metrics, traces or none');
-  const traces = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'mediaforge-bench' };
+  // --sampler-ratio R: the on side records that share of the traces (parentbased_traceidratio), as a busy deployment would; default every one.
+  const ratio = opts.raw('sampler-ratio');
+  const traces = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_SERVICE_NAME: 'mediaforge-bench',
+    ...(ratio ? { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio } : {}),
+  };
   const env = {
     off: { MEDIAFORGE_METRICS: 'off', MEDIAFORGE_WORKER_CONCURRENCY: '1' },
     on: { MEDIAFORGE_METRICS: only === 'traces' || only === 'none' ? 'off' : 'on', MEDIAFORGE_WORKER_CONCURRENCY: '1', ...(only === 'metrics' || only === 'none' ? {} : traces) },

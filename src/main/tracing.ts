@@ -17,7 +17,16 @@ export interface TracingConfig {
   serviceName: string | null;
   /** OTEL_BSP_SCHEDULE_DELAY: how long spans wait to be sent in a batch (default 5000 ms). */
   scheduleDelayMs: number | null;
+  /** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (the ratio of the `traceidratio` ones). */
+  sampler: { name: SamplerName; ratio: number };
 }
+
+/** The samplers of the OpenTelemetry specification's OTEL_TRACES_SAMPLER that need no extension. */
+export const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
+const SAMPLER_SPEC = str(new RegExp(`^(${SAMPLERS.join('|')})$`), SAMPLERS.join(', '));
+const RATIO_SPEC = { parse: (raw: string) => (/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(raw.trim()) ? Number(raw) : undefined), allowed: 'a number from 0 to 1, such as 0.1' };
 
 const URL_SPEC = str(/^https?:\/\/[^\s]+$/, 'an http(s) URL such as http://otel-collector:4318');
 
@@ -28,7 +37,12 @@ export function readTracingConfig(src: Source): TracingConfig {
     read(src, 'OTEL_EXPORTER_OTLP_PROTOCOL', str(/^http\/(protobuf|json)$/, 'http/protobuf or http/json (grpc is not supported)'), 'http/protobuf')) as TracingConfig['protocol'];
   const disabled = read(src, 'OTEL_SDK_DISABLED', str(/^(true|false)$/, 'true or false'), 'false') === 'true';
   const url = disabled ? null : (traces ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : null));
-  return { url, protocol, scheduleDelayMs: read<number | null>(src, 'OTEL_BSP_SCHEDULE_DELAY', int(1, 3_600_000), null), serviceName: read<string | null>(src, 'OTEL_SERVICE_NAME', str(/^[\x21-\x7e]{1,128}$/, '1–128 visible ASCII characters'), null) };
+  const sampler = {
+    name: read(src, 'OTEL_TRACES_SAMPLER', SAMPLER_SPEC, 'parentbased_always_on') as SamplerName,
+    // The specification's default ratio is 1.0 (every trace), as without the variable.
+    ratio: read(src, 'OTEL_TRACES_SAMPLER_ARG', RATIO_SPEC, 1),
+  };
+  return { url, protocol, sampler, scheduleDelayMs: read<number | null>(src, 'OTEL_BSP_SCHEDULE_DELAY', int(1, 3_600_000), null), serviceName: read<string | null>(src, 'OTEL_SERVICE_NAME', str(/^[\x21-\x7e]{1,128}$/, '1–128 visible ASCII characters'), null) };
 }
 
 function version(): string {
@@ -52,5 +66,6 @@ export async function createTracer(config: TracingConfig, role: 'api' | 'worker'
     serviceName: config.serviceName ?? (role === 'embedded' ? 'mediaforge' : `mediaforge-${role}`),
     serviceVersion: version(),
     scheduledDelayMs: config.scheduleDelayMs ?? undefined,
+    sampler: config.sampler,
   });
 }

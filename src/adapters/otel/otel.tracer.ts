@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { ROOT_CONTEXT, SpanKind as OtelKind, SpanStatusCode, trace, type Context, type Span as OtelSpan, type Tracer as ApiTracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { TRACEPARENT, type Span, type SpanAttributes, type SpanKind, type SpanOptions, type Tracer } from '../../ports/tracer.port.js';
 
@@ -27,6 +27,12 @@ function clean(a: SpanAttributes | undefined): Record<string, string | number | 
     if (v !== undefined) out[k] = v;
   }
   return out;
+}
+
+/** OTEL_TRACES_SAMPLER's sampler by name (validated by the configuration: src/main/tracing.ts). */
+export function samplerOf(s: { name: string; ratio: number }): Sampler {
+  const root = s.name.endsWith('always_off') ? new AlwaysOffSampler() : s.name.endsWith('traceidratio') ? new TraceIdRatioBasedSampler(s.ratio) : new AlwaysOnSampler();
+  return s.name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }
 
 class RecordedSpan implements Span {
@@ -66,8 +72,10 @@ export class OtelTracer implements Tracer {
   private readonly tracer: ApiTracer;
   private readonly active = new AsyncLocalStorage<Context>();
 
-  constructor(opts: { exporter: SpanExporter; serviceName: string; serviceVersion: string; scheduledDelayMs?: number }) {
+  constructor(opts: { exporter: SpanExporter; serviceName: string; serviceVersion: string; scheduledDelayMs?: number; sampler?: { name: string; ratio: number } }) {
     this.provider = new BasicTracerProvider({
+      // Passed, not left to the SDK's own reading of process.env: the configuration file counts too, and a bad value stopped the start.
+      sampler: samplerOf(opts.sampler ?? { name: 'parentbased_always_on', ratio: 1 }),
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName, [ATTR_SERVICE_VERSION]: opts.serviceVersion }),
       spanProcessors: [new BatchSpanProcessor(opts.exporter, opts.scheduledDelayMs ? { scheduledDelayMillis: opts.scheduledDelayMs } : {})],
     });
