@@ -55,7 +55,11 @@ export async function createPageImporter(config: Config, policy: UrlPolicy, logg
 export async function startWorker(
   config: Config,
   b: Backends,
-  opts: { logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string; metrics?: Metrics | null; tracer?: Tracer },
+  opts: {
+    logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string; metrics?: Metrics | null; tracer?: Tracer;
+    /** The relays' poll while idle (IdleBackoff): for a deployment whose writers all poke them (embedded); absent: their plain period. */
+    idlePollMaxMs?: number;
+  },
 ): Promise<{ worker: Worker; webhooks: WebhookSender; broker: BrokerEventRelay | null; emails: EmailRelay | null }> {
   const db = observedDatabase(b.db, opts.metrics ?? null);
   const policy = urlPolicy(config, opts.apiPorts ?? [config.port]);
@@ -101,10 +105,10 @@ export async function startWorker(
   );
   await worker.start();
   const signingSecret = await ensureSigningSecret(config.dataDir, config.signingSecret);
-  webhooks = startWebhookSender(config, { db }, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase, tracer: opts.tracer });
+  webhooks = startWebhookSender(config, { db }, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase, tracer: opts.tracer, idlePollMaxMs: opts.idlePollMaxMs });
   const publisher = b.eventPublisher;
   if (publisher) broker = startBrokerEventRelay({ db: b.db, eventPublisher: publisher }, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase) });
-  emails = startEmailRelay(config, b, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase), linkBase: opts.linkBase });
+  emails = startEmailRelay(config, b, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase), linkBase: opts.linkBase, idlePollMaxMs: opts.idlePollMaxMs });
   return { worker, webhooks, broker, emails };
 }
 

@@ -33,6 +33,15 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/** The db queue's backstop poll in the embedded platform (see startEmbedded). */
+const EMBEDDED_QUEUE_POLL_MS = 5000;
+/**
+ * The relays' (webhooks, e-mail) poll while idle: a status change of the worker pokes them at
+ * once; what the API side writes (a new job's first event, an upload's) waits for the poll,
+ * so it stays short.
+ */
+const EMBEDDED_RELAY_IDLE_MS = 1000;
+
 /**
  * The embedded platform: SQLite + local folder + in-database queue + in-process events,
  * API and worker in one process. This is the only place that builds adapters for it.
@@ -47,7 +56,10 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   const blobs = new FsBlobStore(join(config.dataDir, 'storage'));
   await blobs.sweepPartials();
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  const queue = new DbJobQueue(db.kysely, { queue: 'jobs', owner: workerId, clock: systemClock, caps: sqliteCapabilities, leaseMs: config.worker.leaseMs });
+  // One process writes every message, so an enqueue wakes the consumer at once and a delayed
+  // one is slept until (its due time): the poll is only a backstop. Idle, it was 4 queries a
+  // second of the wasm SQLite, a share of a core (docs/benchmarks.md).
+  const queue = new DbJobQueue(db.kysely, { queue: 'jobs', owner: workerId, clock: systemClock, caps: sqliteCapabilities, leaseMs: config.worker.leaseMs, pollMs: EMBEDDED_QUEUE_POLL_MS });
   const events = new MemoryEventBus();
   const backends: Backends = {
     db,
@@ -69,7 +81,7 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   const { app, adminKey } = await buildApi(config, backends, { logger, runner, apiPorts, metrics, tracer, draining: () => worker?.draining ?? false });
   // Webhook payloads carry the same links the API's answers do.
   const linkBase = () => app.linkBase ?? (config.publicUrl ?? `http://${config.host}:${apiPorts[apiPorts.length - 1] ?? config.port}`).replace(/\/+$/, '');
-  const started = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts, linkBase, metrics, tracer }) : null;
+  const started = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts, linkBase, metrics, tracer, idlePollMaxMs: EMBEDDED_RELAY_IDLE_MS }) : null;
   worker = started?.worker ?? null;
   const sweeper = config.worker.enabled ? startRetentionSweeper(config, backends, { logger, id: workerId }) : null;
 

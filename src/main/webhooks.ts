@@ -39,7 +39,7 @@ export function webhooksService(config: Config, b: { db: Database }, signingSecr
 export function startWebhookSender(
   config: Config,
   b: { db: Database },
-  opts: { logger: Logger; id: string; signingSecret: string; importPolicy: UrlPolicy; linkBase: () => string; tracer?: Tracer },
+  opts: { logger: Logger; id: string; signingSecret: string; importPolicy: UrlPolicy; linkBase: () => string; tracer?: Tracer; idlePollMaxMs?: number },
 ): WebhookSender {
   const sender = new WebhookSender(
     {
@@ -52,7 +52,7 @@ export function startWebhookSender(
       logger: opts.logger,
       tracer: opts.tracer,
     },
-    { owner: opts.id, disableAfterMs: config.webhooks.disableAfterMs },
+    { owner: opts.id, disableAfterMs: config.webhooks.disableAfterMs, idlePollMaxMs: opts.idlePollMaxMs },
   );
   sender.start();
   return sender;

@@ -14,6 +14,8 @@ export interface EmailRelayOptions {
   owner: string;
   /** How often it looks for rows. Default 500 ms; `poke` passes at once. */
   pollMs?: number;
+  /** While passes find nothing, the poll slows down to this (relay-loop.ts IdleBackoff); default `pollMs`. */
+  idlePollMaxMs?: number;
   /** Messages sent per pass, one at a time. Default 20. */
   batch?: number;
   /** How long one message's row is held: longer than the SMTP timeouts of one send. Default 2 min. */
@@ -65,7 +67,7 @@ export class EmailRelay {
     this.loop = new RelayLoop(async () => {
       const pass = await this.tick();
       return pass.sent + pass.failed + pass.retrying > 0;
-    }, { pollMs: opts.pollMs ?? 500, name: 'e-mail relay', logger: deps.logger });
+    }, { pollMs: opts.pollMs ?? 500, idleMaxMs: opts.idlePollMaxMs, name: 'e-mail relay', logger: deps.logger });
   }
 
   start(): void {

@@ -114,6 +114,30 @@ describe('webhook sender', () => {
     await s.stop();
   });
 
+  it('polls less and less while it finds nothing when given idlePollMaxMs, and a poke brings work at once', async () => {
+    const p = account();
+    const url = 'https://idle.example.com/in';
+    await hook(p, url);
+    let passes = 0;
+    const s = new WebhookSender(
+      { db, transport, clock, box, schedule, random: () => 0.5, presenter: { job: (j) => ({ id: j.id }), upload: (u) => ({ id: u.id }) } },
+      { owner: newId('sender'), pollMs: 10, idlePollMaxMs: 2000 },
+    );
+    senders.push(s);
+    const tick = s.tick.bind(s);
+    s.tick = () => (passes++, tick());
+    s.start();
+    await new Promise((r) => setTimeout(r, 400));
+    // At a plain 10 ms period that is ~40 passes; doubling (10, 20, 40, 80, 160, 320 ms), 6.
+    assert.ok(passes <= 8, `${passes} passes in 400 ms idle`);
+    await succeededJob(p);
+    s.poke();
+    // The next poll is ~230 ms away: only the poke can deliver within 150 ms.
+    for (let i = 0; i < 30 && transport.to(url).length < 1; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(transport.to(url).length, 1, 'the poke brought the new event within the base period, not at the slowed poll');
+    await s.stop();
+  });
+
   it('tries a failing delivery again on the schedule, not before, and stops when it is used up', async () => {
     const p = account();
     const url = 'https://fails.example/hook';

@@ -9,6 +9,7 @@ import type { ClaimedDelivery, WebhookTransport } from '../ports/webhooks.port.j
 import { noopTracer, type Span, type Tracer } from '../ports/tracer.port.js';
 import { subjectData, type EventPresenter } from './event-payload.js';
 import { WebhookFanout } from './webhook-fanout.js';
+import { IdleBackoff } from './relay-loop.js';
 import type { WebhookSecretBox } from './webhook-secrets.js';
 import { presentEndpoint } from './webhooks.service.js';
 
@@ -24,6 +25,8 @@ export interface WebhookSenderOptions {
   perEndpoint?: number;
   /** How often it looks for work. Default 250 ms. */
   pollMs?: number;
+  /** While passes find nothing, the poll slows down to this (IdleBackoff); default `pollMs` (no slowing). For deployments whose every writer pokes. */
+  idlePollMaxMs?: number;
   /** The wait for a receiver's whole answer. Default 15 s. */
   timeoutMs?: number;
   /** An endpoint whose every attempt has failed for this long is disabled (MEDIAFORGE_WEBHOOK_DISABLE_AFTER_SECONDS). Default 5 days. */
@@ -53,6 +56,7 @@ export class WebhookSender {
   private again = false;
   private lastPrune = 0;
   private readonly random: () => number;
+  private readonly backoff: IdleBackoff;
 
   constructor(
     private readonly deps: {
@@ -70,10 +74,11 @@ export class WebhookSender {
     private readonly opts: WebhookSenderOptions,
   ) {
     this.random = deps.random ?? Math.random;
+    this.backoff = new IdleBackoff(opts.pollMs ?? 250, opts.idlePollMaxMs);
     this.fanout = new WebhookFanout(deps, { owner: opts.owner });
   }
 
-  /** Passes every `pollMs`, at once after a pass that found work, and whenever `poke` says there is some. */
+  /** Passes every `pollMs` (slower while idle with `idlePollMaxMs`), at once after a pass that found work, and whenever `poke` says there is some. */
   start(): void {
     void this.loop();
   }
@@ -85,6 +90,7 @@ export class WebhookSender {
    */
   poke(): void {
     if (this.stopping) return;
+    this.backoff.reset();
     if (this.passing) {
       this.again = true;
       return;
@@ -106,7 +112,7 @@ export class WebhookSender {
     if (this.stopping) return;
     const now = busy || this.again;
     this.again = false;
-    this.timer = setTimeout(() => void this.loop(), now ? 0 : (this.opts.pollMs ?? 250));
+    this.timer = setTimeout(() => void this.loop(), this.backoff.next(now));
   }
 
   /** Stops taking work; attempts still in flight are cut (their leases run out and another sender tries them again). */

@@ -214,6 +214,8 @@ export class DbJobQueue implements JobQueue {
           .where('lease_owner', '=', this.opts.owner)
           .execute()
           .catch(() => undefined);
+        // Due again in a second: look then, not at the next poll (which may be seconds away).
+        setTimeout(onWake, 1000).unref();
       } finally {
         clearInterval(renew);
       }
