@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { migratePostgres, openPostgresDatabase } from '../../src/adapters/postgres/postgres.database.js';
 import { runDbContract } from './db.contract.js';
+import { runJobTransitionsContract } from './job-transitions.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
 import { runUsageContract } from './usage.contract.js';
 import { runUsersContract } from './users.contract.js';
@@ -28,6 +29,7 @@ const openFresh = async (opts: SqlDatabaseOptions = {}) => {
 };
 
 runDbContract('postgres', openFresh);
+runJobTransitionsContract('postgres', openFresh);
 runOutboxContract('postgres', openFresh);
 runUsageContract('postgres', openFresh);
 runUsersContract('postgres', openFresh);

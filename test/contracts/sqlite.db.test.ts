@@ -4,6 +4,7 @@ import type { SqlDatabaseOptions } from '../../src/adapters/sql/sql.database.js'
 import { runBrokerEventsContract } from './broker-events.contract.js';
 import { tempDir } from '../helpers/temp.js';
 import { runDbContract } from './db.contract.js';
+import { runJobTransitionsContract } from './job-transitions.contract.js';
 import { runOutboxContract } from './outbox.contract.js';
 import { runUsageContract } from './usage.contract.js';
 import { runUsersContract } from './users.contract.js';
@@ -25,6 +26,7 @@ const openFresh = async (opts: SqlDatabaseOptions = {}) => {
 };
 
 runDbContract('sqlite (node-sqlite3-wasm)', openFresh);
+runJobTransitionsContract('sqlite (node-sqlite3-wasm)', openFresh);
 runOutboxContract('sqlite (node-sqlite3-wasm)', openFresh);
 runUsageContract('sqlite (node-sqlite3-wasm)', openFresh);
 runUsersContract('sqlite (node-sqlite3-wasm)', openFresh);
