@@ -42,6 +42,9 @@ declare module 'fastify' {
   }
 }
 
+/** Believe X-Forwarded-For through the first `n` proxies (a hop count; Fastify's typing wants the function). */
+const hops = (n: number) => (_address: string, hop: number) => hop < n;
+
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -53,6 +56,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 512 },
     // X-Request-Id is honoured when it is safe to log and repeat; otherwise the request gets a new id.
     genReqId: requestIdOf,
+    // Behind a load balancer the TCP peer is the balancer: request.ip is the client only when
+    // the operator says which proxies' X-Forwarded-For to believe (MEDIAFORGE_TRUST_PROXY).
+    trustProxy: typeof deps.trustProxy === 'number' ? hops(deps.trustProxy) : (deps.trustProxy ?? false),
   });
   installRequestId(app);
   if (deps.tracer) installRequestTracing(app, deps.tracer);

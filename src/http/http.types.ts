@@ -56,6 +56,8 @@ export interface HttpDeps {
   /** Prices of the jobs' cost figures (null: not set). */
   costs: CostRates;
   /** Requests per minute per key or address (absent or 0: no limit). */
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses (config MEDIAFORGE_TRUST_PROXY). */
+  trustProxy?: false | number | string[];
   rateLimit?: RateLimitSettings;
   health(): Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** GET /metrics, GET /readyz and the HTTP metrics (src/http/observability.ts); absent: none of them. */

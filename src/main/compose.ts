@@ -154,6 +154,7 @@ export async function buildApi(
     maxConcurrentUploads: config.limits.maxConcurrentUploads,
     costs: config.costs,
     rateLimit: { perMinute: config.rateLimit.perMinute, shared: opts.rateLimitShared },
+    trustProxy: config.trustProxy,
     observability: { metrics: opts.metrics ?? null, token: config.metrics.token, ready: readinessOf(b, opts.draining) },
     tracer: opts.tracer,
     health: async () => {

@@ -34,6 +34,7 @@ describe('loadConfig: defaults', () => {
       linkTtlSeconds: 86_400,
       costs: { perCpuHour: null, perGbMonth: null },
       rateLimit: { perMinute: 100 },
+      trustProxy: false,
       registration: 'off',
       metrics: { enabled: true, port: null, token: null },
       tracing: { url: null, protocol: 'http/protobuf', serviceName: null, scheduleDelayMs: null, sampler: { name: 'parentbased_always_on', ratio: 1 } },
@@ -237,5 +238,20 @@ describe('loadConfig: bad values', () => {
 
   it('a value with a newline still gives a one-line message', () => {
     assertConfigError(() => loadConfig({ HOST: 'a\nb' }), 'HOST', '"a\\nb"');
+  });
+});
+
+describe('loadConfig: MEDIAFORGE_TRUST_PROXY', () => {
+  it('is off by default; takes a hop count, or addresses, CIDRs and keywords', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ MEDIAFORGE_TRUST_PROXY: 'off' }).trustProxy, false);
+    assert.equal(loadConfig({ MEDIAFORGE_TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(loadConfig({ MEDIAFORGE_TRUST_PROXY: '10.0.0.0/8, 192.168.1.10,loopback,fd00::/8' }).trustProxy, ['10.0.0.0/8', '192.168.1.10', 'loopback', 'fd00::/8']);
+  });
+
+  it('refuses what could not name a proxy, naming the key and what it takes', () => {
+    for (const bad of ['on', 'true', '10.0.0.0/33', 'proxy.example.com', '99', '10.0.0.1/8/1', '::1/129']) {
+      assertConfigError(() => loadConfig({ MEDIAFORGE_TRUST_PROXY: bad }), 'MEDIAFORGE_TRUST_PROXY', 'number of proxy hops');
+    }
   });
 });

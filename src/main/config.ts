@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Quotas } from '../domain/account.js';
@@ -76,6 +77,13 @@ export interface Config {
   costs: { perCpuHour: number | null; perGbMonth: number | null };
   /** Requests per minute per API key (per address without a valid key); 0: no limit. See docs/rate-limits.md. */
   rateLimit: { perMinute: number };
+  /**
+   * Which peers' X-Forwarded-For is believed (MEDIAFORGE_TRUST_PROXY; docs/operations.md#behind-a-reverse-proxy):
+   * false (the default: the client is the TCP peer), a number of proxy hops, or the proxies'
+   * addresses and CIDRs (and loopback, linklocal, uniquelocal). The client's address keys the
+   * rate limit without a key and the sign-in lockout.
+   */
+  trustProxy: TrustProxy;
   /** `open`: POST /v1/auth/register creates accounts; `off`: users join by invitation only (docs/login.md). */
   registration: 'open' | 'off';
   /**
@@ -115,6 +123,29 @@ const retrySchedule: Spec<number[]> = {
     }
   },
   allowed: `the waits before each attempt, comma-separated, such as ${DEFAULT_RETRY_SCHEDULE} (units ms, s, m, h, d; a bare number is seconds; at most 50 entries of up to 7d)`,
+};
+
+export type TrustProxy = false | number | string[];
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** One trusted proxy: an address, a CIDR (address/prefix), or one of proxy-addr's keywords. */
+function proxyEntry(raw: string): boolean {
+  if (PROXY_KEYWORDS.has(raw)) return true;
+  const [addr, prefix, extra] = raw.split('/');
+  const family = isIP(addr ?? '');
+  if (!family || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+const trustProxySpec: Spec<TrustProxy> = {
+  parse: (raw) => {
+    const v = raw.trim();
+    if (/^(off|false|no|0)$/i.test(v)) return false;
+    if (/^\d{1,2}$/.test(v)) return Number(v) <= 20 ? Number(v) : undefined;
+    const list = v.split(',').map((e) => e.trim()).filter(Boolean);
+    return list.length > 0 && list.every(proxyEntry) ? list : undefined;
+  },
+  allowed: 'off, a number of proxy hops (1–20), or the proxies\' addresses or CIDRs, comma-separated (10.0.0.0/8, 192.168.1.10, loopback, linklocal, uniquelocal)',
 };
 
 export function defaultConcurrency(): number {
@@ -190,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       perGbMonth: read<number | null>(src, 'MEDIAFORGE_COST_PER_GB_MONTH', price, null),
     },
     rateLimit: { perMinute: read(src, 'MEDIAFORGE_RATE_LIMIT_PER_MINUTE', int(0, 1_000_000), 100) },
+    trustProxy: read(src, 'MEDIAFORGE_TRUST_PROXY', trustProxySpec, false),
     registration: read(src, 'MEDIAFORGE_REGISTRATION', str(/^(open|off)$/, 'open or off'), 'off') as 'open' | 'off',
     metrics: {
       enabled: read(src, 'MEDIAFORGE_METRICS', onOff, true),

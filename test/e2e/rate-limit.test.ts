@@ -192,3 +192,34 @@ describe('e2e: MEDIAFORGE_RATE_LIMIT_PER_MINUTE=0 turns the limit off', { timeou
     }
   });
 });
+
+describe('e2e: behind a reverse proxy (MEDIAFORGE_TRUST_PROXY)', { timeout: 120_000 }, () => {
+  let trusting: TestPlatform;
+  let plain: TestPlatform;
+  before(async () => {
+    // The proxy is 127.0.0.5: only its X-Forwarded-For is believed.
+    trusting = await startTestPlatform({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '2', MEDIAFORGE_TRUST_PROXY: '127.0.0.5' });
+    plain = await startTestPlatform({ MEDIAFORGE_RATE_LIMIT_PER_MINUTE: '2' });
+  });
+  after(async () => {
+    await trusting?.stop();
+    await plain?.stop();
+  });
+  const anonymous = (p: TestPlatform, from: string, client?: string) => call(p.base, 'GET', '/v1/jobs', { key: null, from, headers: client ? { 'x-forwarded-for': client } : {} });
+
+  it('counts each client behind the trusted proxy on its own, and believes no one else\'s X-Forwarded-For', async () => {
+    // Two clients behind the proxy: each has its own budget of 2.
+    assert.deepEqual([(await anonymous(trusting, '127.0.0.5', '203.0.113.7')).status, (await anonymous(trusting, '127.0.0.5', '203.0.113.7')).status], [401, 401]);
+    assert.equal((await anonymous(trusting, '127.0.0.5', '203.0.113.7')).status, 429, 'the first client used its budget');
+    assert.equal((await anonymous(trusting, '127.0.0.5', '203.0.113.8')).status, 401, 'the second client behind the same proxy still has its own');
+    // A caller that is not the proxy cannot pick its address with the header: counted as itself.
+    assert.deepEqual([(await anonymous(trusting, '127.0.0.6', '198.51.100.1')).status, (await anonymous(trusting, '127.0.0.6', '198.51.100.2')).status], [401, 401]);
+    assert.equal((await anonymous(trusting, '127.0.0.6', '198.51.100.3')).status, 429, 'a forged header from an untrusted peer changes nothing');
+  });
+
+  it('without the setting, everyone behind a proxy is the proxy (the default: the TCP peer is the client)', async () => {
+    await anonymous(plain, '127.0.0.5', '203.0.113.7');
+    await anonymous(plain, '127.0.0.5', '203.0.113.7');
+    assert.equal((await anonymous(plain, '127.0.0.5', '203.0.113.8')).status, 429);
+  });
+});
