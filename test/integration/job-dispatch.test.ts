@@ -111,7 +111,10 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
   let db: SqliteHandle;
   let queue: SwitchableQueue;
   let worker: Worker;
-  const clock = { now: () => Date.now() };
+  // The test's own time: the grace period and the backoff are read from it, so a slow machine
+  // (a sweep taking longer than the 50 ms grace) cannot make "not yet" true by accident.
+  let nowMs = Date.now();
+  const clock = { now: () => nowMs };
   const outputs = [{ spec: { type: 'thumbnail' as const, format: 'jpg' as const, deinterlace: 'auto' as const }, status: 'pending' as const, files: [] }];
 
   before(async () => {
@@ -140,7 +143,9 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
     await t.cleanup();
   });
 
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const pause = (ms: number) => {
+    nowMs += ms;
+  };
 
   it('a job written without its message (a process died in between) gets one after the grace period, once', async () => {
     const now = clock.now();
@@ -149,7 +154,7 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
     const before = await queue.depth();
     await worker.sweep();
     assert.equal(await queue.depth(), before, 'not within the grace period');
-    await pause(80);
+    pause(80);
     await worker.sweep();
     assert.equal(await queue.depth(), before + 1, 'sent');
     await worker.sweep();
@@ -163,7 +168,7 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
     const { job } = await db.jobs.create(ADMIN, { id, uploadId: 'upl_x', outputs, userMetadata: null, maxAttempts: 3, createdAt: now, initial: decideCreate(id, now).write });
     const before = await queue.depth();
     queue.down = true;
-    await pause(80);
+    pause(80);
     await worker.sweep();
     await worker.sweep();
     const [row] = await db.outbox.forJob(job.id);
@@ -171,7 +176,7 @@ describe('the worker sweeper sends messages that never reached the queue', () =>
     queue.down = false;
     await worker.sweep();
     assert.equal(await queue.depth(), before, 'the backoff (1 s after the first refusal) has not run out');
-    await pause(row.availableAt - clock.now() + 10);
+    pause(row.availableAt - clock.now() + 10);
     await worker.sweep();
     assert.equal(await queue.depth(), before + 1);
     assert.deepEqual((await db.outbox.forJob(job.id)).map((r) => r.sentAt !== null), [true]);
