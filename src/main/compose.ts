@@ -48,6 +48,7 @@ import { eventPresenter, startWebhookSender, webhooksService } from './webhooks.
 import { startEmailRelay } from './emails.js';
 import type { EmailRelay } from '../services/email-relay.js';
 import { observedDatabase, readinessOf } from './observability.js';
+import { tusHttp, type TusBackend } from './tus.js';
 import type { Metrics } from '../ports/metrics.port.js';
 import type { Tracer } from '../ports/tracer.port.js';
 
@@ -67,6 +68,8 @@ export interface Backends {
   signer?: DirectUploadSigner & DownloadUrlSigner;
   /** Present with S3 storage: reads the objects bucket events name (POST /v1/ingest/s3-events). */
   bucketObjects?: BucketObjectReader;
+  /** The tus data store (and its locker across processes): resumable uploads at /v1/uploads/tus; absent: none. */
+  tus?: TusBackend;
   /** One line per backend for the health endpoint and `doctor`. */
   describe: Record<string, string>;
   /** Closes the adapters (queue, events, blobs, database), in that order. */
@@ -164,7 +167,9 @@ export async function buildApi(
   const s3Ingest = config.ingestS3 ? await s3IngestService(config.ingestS3, b, { db, uploads, jobs, presets, clock }) : undefined;
   const webhooks = webhooksService(config, b, signingSecret, urlPolicy(config, opts.apiPorts ?? [config.port]));
 
+  const tus = b.tus ? tusHttp(config, b.tus, { db, blobs, signingSecret, quotas, retention, jobs, completion, logger: opts.logger }) : null;
   const app = await buildHttpApp({
+    tus: tus?.tus,
     jobs,
     accounts,
     login,
@@ -201,6 +206,7 @@ export async function buildApi(
       return { ok: checks.database === 'ok', checks };
     },
   });
+  if (tus) app.addHook('onClose', async () => tus.stop());
   return { app, adminKey };
 }
 
