@@ -27,6 +27,8 @@ export interface PgTusLockerOptions {
 export class PgTusLocker implements Locker {
   /** Release callbacks of the locks this process holds, by upload id. */
   readonly held = new Map<string, RequestRelease>();
+  /** The connections of the locks held now (a pool's end would wait for them forever). */
+  readonly connections = new Set<pg.PoolClient>();
   private stopListening: (() => void) | null = null;
 
   private constructor(
@@ -52,14 +54,21 @@ export class PgTusLocker implements Locker {
     return new PgTusLock(this, id);
   }
 
+  /** Ends every connection, those of locks still held too: their sessions' end releases the locks. */
   async close(): Promise<void> {
     this.stopListening?.();
     await this.notify.close();
+    for (const client of this.connections) client.release(new Error('the tus locker is closing'));
+    this.connections.clear();
+    this.held.clear();
     await this.pool.end();
   }
 }
 
 const keyOf = (id: string) => `mediaforge:tus:${id}`;
+
+/** A held connection that fails (the server restarted, the session was ended) must not crash the process; `unlock` throws it away. */
+const ignore = () => undefined;
 
 class PgTusLock implements Lock {
   private client: pg.PoolClient | null = null;
@@ -68,6 +77,7 @@ class PgTusLock implements Lock {
   async lock(signal: AbortSignal, requestRelease: RequestRelease): Promise<void> {
     const { pool, notify, opts } = this.locker;
     const client = await pool.connect();
+    client.on('error', ignore);
     const deadline = Date.now() + opts.acquireTimeoutMs;
     let askedAt = 0;
     try {
@@ -85,9 +95,11 @@ class PgTusLock implements Lock {
       }
     } catch (err) {
       client.release();
+      client.off('error', ignore);
       throw err;
     }
     this.client = client;
+    this.locker.connections.add(client);
     this.locker.held.set(this.id, requestRelease);
   }
 
@@ -96,6 +108,8 @@ class PgTusLock implements Lock {
     if (!client) throw new Error('Releasing an unlocked lock!');
     this.client = null;
     this.locker.held.delete(this.id);
+    // Ended by close() already: nothing left to release.
+    if (!this.locker.connections.delete(client)) return;
     try {
       await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [keyOf(this.id)]);
       client.release();
@@ -103,6 +117,7 @@ class PgTusLock implements Lock {
       // A connection that cannot unlock is thrown away: its session's end releases the lock.
       client.release(err as Error);
     }
+    client.off('error', ignore);
   }
 }
 
