@@ -92,6 +92,9 @@ export async function openTusBackend(config: Config, d: DistributedConfig): Prom
             region: d.storage.region,
             ...(d.storage.endpoint ? { endpoint: d.storage.endpoint } : {}),
             forcePathStyle: d.storage.forcePathStyle,
+            // As the blob store's client (src/adapters/s3/s3.blob-store.ts): checksums only where S3 requires them, which every S3-compatible store takes.
+            requestChecksumCalculation: 'WHEN_REQUIRED',
+            responseChecksumValidation: 'WHEN_REQUIRED',
           },
         })
       : new FileStore({ directory: join(d.storage.root, '.tus'), expirationPeriodInMilliseconds: config.limits.tusExpiryMs });
