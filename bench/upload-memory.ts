@@ -5,15 +5,19 @@
  *
  *   npx tsx bench/upload-memory.ts
  *   npx tsx bench/upload-memory.ts --sizes 100MiB,1GiB --multipart
+ *   npx tsx bench/upload-memory.ts --sizes 100MiB,1GiB --tus
  *
  * Options (argv or env): --sizes / BENCH_SIZES (default 100MiB,1GiB), --multipart /
- * BENCH_MULTIPART (also upload each file as multipart field `file`, default off),
+ * BENCH_MULTIPART (also upload each file as multipart field `file`, default off), --tus /
+ * BENCH_TUS (also upload each file over tus 1.0 with tus-js-client, 16 MiB PATCHes from a
+ * file stream; docs/tus.md; default off),
  * --interval / BENCH_INTERVAL (RSS sample period in ms, default 100). Linux only
  * (reads /proc/<pid>/status). The generated files are deleted after the run.
  * See bench/README.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Upload } from 'tus-js-client';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -46,15 +50,36 @@ async function generateFile(path: string, size: number): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The file over tus (creation, then PATCHes of `chunkSize` from a file stream): what a resumable client sends. */
+async function uploadTus(server: { url: string; apiKey: string }, path: string, filename: string, size: number): Promise<{ id: string; ms: number }> {
+  const started = performance.now();
+  const url = await new Promise<string>((resolve, reject) => {
+    const upload = new Upload(createReadStream(path, { highWaterMark: 1024 * 1024 }) as unknown as Buffer, {
+      endpoint: `${server.url}/v1/uploads/tus`,
+      headers: { authorization: `Bearer ${server.apiKey}` },
+      chunkSize: 16 * 1024 * 1024,
+      uploadSize: size,
+      metadata: { filename },
+      retryDelays: null,
+      onSuccess: () => resolve(upload.url!),
+      onError: reject,
+    });
+    upload.start();
+  });
+  return { id: new URL(url).pathname.split('/').pop()!, ms: performance.now() - started };
+}
+
 async function main() {
   const opts = new Options();
   if (opts.help) {
-    console.log('usage: npx tsx bench/upload-memory.ts [--sizes 100MiB,1GiB] [--multipart] [--interval 100]');
+    console.log('usage: npx tsx bench/upload-memory.ts [--sizes 100MiB,1GiB] [--multipart] [--tus] [--interval 100]');
     return;
   }
   if (process.platform !== 'linux') throw new Error('this benchmark reads /proc/<pid>/status: Linux only');
   const sizes = (opts.raw('sizes') ?? '100MiB,1GiB').split(',').map(parseSize);
   const multipart = opts.bool('multipart', false);
+  const tus = opts.bool('tus', false);
+  const kinds: Array<'raw' | 'multipart' | 'tus'> = ['raw', ...(multipart ? (['multipart'] as const) : []), ...(tus ? (['tus'] as const) : [])];
   const interval = opts.number('interval', 100, 10);
 
   const os = await import('node:os');
@@ -72,7 +97,7 @@ async function main() {
 
   interface Row {
     size: number;
-    kind: 'raw' | 'multipart';
+    kind: 'raw' | 'multipart' | 'tus';
     peak: number;
     after: number;
     ms: number;
@@ -85,10 +110,11 @@ async function main() {
     const sha256 = await generateFile(path, size);
     console.log(`file: ${label(size)} generated in ${fmtS(performance.now() - t)} (not timed)`);
     try {
-      for (const kind of multipart ? (['raw', 'multipart'] as const) : (['raw'] as const)) {
+      for (const kind of kinds) {
         await sleep(500);
         const sampler = sampleRss(server.pid, interval);
-        const up = kind === 'raw' ? await api.uploadRaw(path, `bench-${size}.bin`) : await api.uploadMultipart(path, `bench-${size}.bin`);
+        const name = `bench-${size}.bin`;
+        const up = kind === 'raw' ? await api.uploadRaw(path, name) : kind === 'multipart' ? await api.uploadMultipart(path, name) : await uploadTus(server, path, name, size);
         const s = await sampler.stop();
         const stored = await api.json('GET', `/v1/uploads/${up.id}`);
         if (stored.size !== size || stored.sha256 !== sha256) {
@@ -122,7 +148,7 @@ async function main() {
   console.log(table(out));
 
   const THRESHOLD = 64 * 1024 ** 2;
-  for (const kind of ['raw', 'multipart'] as const) {
+  for (const kind of kinds) {
     const rs = rows.filter((r) => r.kind === kind).sort((a, b) => a.size - b.size);
     if (rs.length < 2) continue;
     const small = rs[0];

@@ -16,6 +16,7 @@ import { fileRoutes } from './routes/files.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
 import { metaRoutes } from './routes/meta.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
+import { tusRoutes } from './routes/tus.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
 import { presetRoutes } from './routes/presets.routes.js';
 import { ingestRoutes } from './routes/ingest.routes.js';
@@ -114,6 +115,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await metaRoutes(app, deps);
   if (deps.observability) await observabilityRoutes(app, deps.observability);
   await uploadRoutes(app, deps);
+  await tusRoutes(app, deps);
   await jobRoutes(app, deps);
   await presetRoutes(app, deps);
   await ingestRoutes(app, deps);

@@ -19,6 +19,7 @@ import type { PresentContext } from './presenters.js';
 import type { RateLimitSettings } from './rate-limit.js';
 import type { Observability } from './observability.js';
 import type { HttpTracer } from './request-tracing.js';
+import type { TusHttp } from './tus-server.js';
 
 export interface HttpDeps {
   jobs: JobsService;
@@ -37,6 +38,8 @@ export interface HttpDeps {
   deletion: DeletionService;
   /** Present only when storage can sign URLs (S3); `method: presigned` is refused otherwise. */
   directUploads?: DirectUploadsService;
+  /** Resumable uploads over tus (src/http/routes/tus.routes.ts, docs/tus.md); absent: the routes are not there. */
+  tus?: TusHttp;
   /** Bucket events (POST /v1/ingest/s3-events); absent: the route answers 404 ingest_not_configured. */
   s3Ingest?: Pick<S3IngestService, 'authenticate' | 'handle'>;
   /** Signed download links: checks them, serves or redirects to the bytes. */

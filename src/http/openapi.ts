@@ -9,6 +9,7 @@ import { accountPaths } from './openapi.accounts.js';
 import { userPaths } from './openapi.users.js';
 import { webhookPaths } from './openapi.webhooks.js';
 import { deleteOperations, ingestPaths, presetPaths } from './openapi.lifecycle.js';
+import { tusPaths, tusTicketSchema, tusUploadSchema } from './openapi.tus.js';
 import { retentionSchema } from '../domain/retention-spec.js';
 import { UPLOAD_STATUSES } from '../domain/job.js';
 import { processSpecSchema } from '../domain/process-spec.js';
@@ -167,11 +168,14 @@ export function buildOpenApi() {
             content: {
               'multipart/form-data': { schema: { type: 'object', properties: { retention: { type: 'string', description: 'JSON, before the file' }, process: { type: 'string', description: 'JSON, before the file' }, file: { type: 'string', format: 'binary' } } } },
               'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
-              'application/json': { schema: schema(presignedUploadSchema, 'input') },
+              'application/json': { schema: { oneOf: [schema(presignedUploadSchema, 'input'), schema(tusUploadSchema, 'input')] } },
             },
           },
           responses: {
-            '201': { description: 'The stored upload, or (JSON `method: presigned`, S3 storage only) a presigned upload ticket', content: { 'application/json': { schema: { oneOf: [schema(uploadSchema), schema(presignedTicketSchema)] } } } },
+            '201': {
+              description: 'The stored upload; or (JSON `method: presigned`, S3 storage only) a presigned upload ticket; or (JSON `method: tus`) a tus upload URL with a capability token for a browser (docs/tus.md)',
+              content: { 'application/json': { schema: { oneOf: [schema(uploadSchema), schema(presignedTicketSchema), schema(tusTicketSchema(uploadSchema))] } } },
+            },
             ...errors(400, 401, 403, 413, 422),
           },
         },
@@ -227,6 +231,7 @@ export function buildOpenApi() {
           responses: { '200': { description: 'The file' }, '206': { description: 'Part of the file' }, ...errors(403, 404, 410, 416) },
         },
       },
+      ...tusPaths(errors),
       ...presetPaths(json, errors, schema),
       ...ingestPaths(json, errors),
       ...accountPaths(json, errors, schema),

@@ -30,6 +30,7 @@ import { webhooksService } from './webhooks.js';
 import { urlPolicy } from './compose.worker.js';
 import type { Tracer } from '../ports/tracer.port.js';
 import { observedDatabase, readinessOf } from './observability.js';
+import { tusHttp } from './tus.js';
 import type { Metrics } from '../ports/metrics.port.js';
 
 /**
@@ -132,7 +133,9 @@ export async function buildApi(
   const s3Ingest = config.ingestS3 ? await s3IngestService(config.ingestS3, b, { db, uploads, jobs, presets, clock }) : undefined;
   const webhooks = webhooksService(config, b, signingSecret, urlPolicy(config, opts.apiPorts ?? [config.port]));
 
+  const tus = b.tus ? tusHttp(config, b.tus, { db, blobs, signingSecret, quotas, retention, jobs, completion, logger: opts.logger }) : null;
   const app = await buildHttpApp({
+    tus: tus?.tus,
     jobs,
     accounts,
     login,
@@ -170,6 +173,7 @@ export async function buildApi(
       return { ok: checks.database === 'ok', checks };
     },
   });
+  if (tus) app.addHook('onClose', async () => tus.stop());
   return { app, adminKey };
 }
 

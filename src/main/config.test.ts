@@ -26,7 +26,7 @@ describe('loadConfig: defaults', () => {
         probeTimeoutMs: 60_000,
         progressIntervalMs: 500,
       },
-      limits: { maxUploadBytes: 5 * 1024 ** 3, maxDurationSeconds: 4 * 3600, maxPixels: 7680 * 4320, maxFramesPerJob: 10_000, uploadIdleMs: 60_000, maxConcurrentUploads: 8 },
+      limits: { maxUploadBytes: 5 * 1024 ** 3, maxDurationSeconds: 4 * 3600, maxPixels: 7680 * 4320, maxFramesPerJob: 10_000, uploadIdleMs: 60_000, maxConcurrentUploads: 8, tusExpiryMs: 86_400_000 },
       encoding: { preset: 'veryfast', threads: 0, maxFps: 60 },
       urlImport: { allowlist: [], maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5, ytdlp: null },
       webhooks: { allowlist: [], retrySchedule: [0, 5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000], disableAfterMs: 432_000_000 },

@@ -46,6 +46,8 @@ export interface Config {
     uploadIdleMs: number;
     /** Uploads one API key may have in flight at once, per API process. */
     maxConcurrentUploads: number;
+    /** A tus upload left unfinished this long is removed (docs/tus.md). */
+    tusExpiryMs: number;
   };
   /** x264 preset and threads for video encodes; the frame-rate cap of HLS rungs. */
   encoding: { preset: string; threads: number; maxFps: number };
@@ -182,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       maxFramesPerJob: read(src, 'MEDIAFORGE_MAX_FRAMES_PER_JOB', int(1), 10_000),
       uploadIdleMs: read(src, 'MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS', seconds(1, 3600), 60) * 1000,
       maxConcurrentUploads: read(src, 'MEDIAFORGE_MAX_CONCURRENT_UPLOADS', int(1, 10_000), 8),
+      tusExpiryMs: read(src, 'MEDIAFORGE_TUS_EXPIRY_SECONDS', seconds(1, 30 * 86_400), 86_400) * 1000,
     },
     encoding: {
       preset: read(src, 'MEDIAFORGE_ENCODER_PRESET', str(/^(ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow)$/, 'an x264 preset: ultrafast … veryslow'), 'veryfast'),

@@ -21,6 +21,7 @@ import { systemClock } from '../adapters/system-clock.js';
 import type { EventBus } from '../ports/events.port.js';
 import type { JobQueue } from '../ports/queue.port.js';
 import type { Worker } from '../worker/worker.js';
+import { openTusBackend } from './tus.js';
 import { buildApi, createMediaRunner, listen, startRetentionSweeper, startWorker, StartupError, type Backends, type FfmpegInfo } from './compose.js';
 import type { Config, DistributedConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -157,12 +158,14 @@ export async function startApiProcess(config: Config, d: DistributedConfig, opts
   }
   const backends = await openBackends(d, { owner: processId('api'), leaseMs: config.worker.leaseMs, logger, emails: config.email.smtpUrl !== null });
   let limiterRedis: Redis | null = null;
+  let tus: Awaited<ReturnType<typeof openTusBackend>> | null = null;
   try {
+    tus = await openTusBackend(config, d);
     const directDownloads = d.storage.kind === 's3' && d.storage.downloads === 'redirect' ? { ttlSeconds: d.storage.downloadTtlSeconds } : undefined;
     limiterRedis = await openRateLimiter(config, d, logger);
     const rateLimitShared = limiterRedis && d.redis ? { redis: limiterRedis, keyPrefix: `${d.redis.prefix}:${d.queueName}:ratelimit:` } : undefined;
     const metrics = createMetrics(config, backends.db);
-    const { app, adminKey } = await buildApi(config, backends, { logger, runner: null, directUploads: d.directUploads, directDownloads, rateLimitShared, metrics, tracer });
+    const { app, adminKey } = await buildApi(config, { ...backends, tus: tus.backend }, { logger, runner: null, directUploads: d.directUploads, directDownloads, rateLimitShared, metrics, tracer });
     let url = `http://${config.host}:${config.port}`;
     if (opts.listen !== false) url = await listen(app, config);
     else await app.ready();
@@ -177,6 +180,7 @@ export async function startApiProcess(config: Config, d: DistributedConfig, opts
         (closing ??= (async () => {
           await app.close();
           limiterRedis?.disconnect();
+          await tus?.close();
           await backends.close();
           // The last spans (this shutdown's requests too) are sent before the process exits.
           await tracer.shutdown().catch((err) => logger.warn({ err }, 'sending the last traces failed'));
@@ -184,6 +188,7 @@ export async function startApiProcess(config: Config, d: DistributedConfig, opts
     };
   } catch (err) {
     limiterRedis?.disconnect();
+    await tus?.close().catch(() => undefined);
     await backends.close();
     await tracer.shutdown().catch(() => undefined);
     throw err;

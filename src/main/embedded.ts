@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { FileStore } from '@tus/file-store';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
@@ -66,6 +67,8 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
     queue,
     blobs,
     events,
+    // Partial tus uploads wait in their own folder; finished, they move into storage/.
+    tus: { datastore: new FileStore({ directory: join(config.dataDir, 'tus'), expirationPeriodInMilliseconds: config.limits.tusExpiryMs }) },
     describe: { database: 'sqlite', queue: 'db', storage: 'fs', events: 'memory' },
     close: async () => {
       await queue.close();

@@ -32,7 +32,7 @@ export interface PlannedJob {
 function assertUsable(upload: UploadRecord): void {
   const path = { path: 'input.uploadId' };
   if (upload.status === 'pending') {
-    throw new DomainError('upload_incomplete', `upload ${upload.id} is not complete yet; send the file to its presigned URL, then POST /v1/uploads/${upload.id}/complete`, path);
+    throw new DomainError('upload_incomplete', `upload ${upload.id} is not complete yet; send the rest of it (tus: PATCH /v1/uploads/tus/${upload.id}), or PUT it to its presigned URL and POST /v1/uploads/${upload.id}/complete`, path);
   }
   if (upload.status === 'expired') throw new DomainError('upload_expired', `the source of upload ${upload.id} expired under its retention and was removed; upload the file again`, path);
   if (upload.status === 'deleted') throw new DomainError('upload_deleted', `upload ${upload.id} was deleted; upload the file again`, path);

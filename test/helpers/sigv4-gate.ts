@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ListPartsRecorder } from './s3-list-parts.js';
 
 /**
  * s3rver accepts any SigV4 signature (its v4 check is unimplemented), while AWS, R2 and
@@ -24,6 +25,7 @@ export interface GateRequest {
 export async function startSigV4Gate(upstream: string, secretAccessKey: string): Promise<{ endpoint: string; requests: GateRequest[]; stop(): Promise<void> }> {
   const target = new URL(upstream);
   const requests: GateRequest[] = [];
+  const parts = new ListPartsRecorder();
   const server: Server = createServer((req, res) => {
     const seen: GateRequest = {
       method: req.method ?? '',
@@ -42,9 +44,21 @@ export async function startSigV4Gate(upstream: string, secretAccessKey: string):
       req.resume();
       return;
     }
+    if (parts.answer(req, res)) return;
+    const sent = parts.count(req);
     const up = httpRequest(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
       (r) => {
+        parts.observe(req, r.statusCode ?? 502, r.headers, sent());
+        // CreateMultipartUpload: the new id is in the answer's body.
+        if (req.method === 'POST' && /[?&]uploads(=|&|$)/.test(req.url ?? '')) {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => {
+            const id = /<UploadId>([^<]+)<\/UploadId>/.exec(Buffer.concat(chunks).toString())?.[1];
+            if (id) parts.started(id);
+          });
+        }
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);
       },

@@ -10,7 +10,7 @@ import type { Retention } from '../../domain/retention.js';
 import { guardUploadBody, multipartError } from '../upload-body.js';
 import { UploadSlots } from '../upload-slots.js';
 import { presentUpload } from '../presenters.js';
-import { principalOf, type HttpDeps } from '../http.types.js';
+import { baseUrlOf, principalOf, type HttpDeps } from '../http.types.js';
 
 export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
   const slots = new UploadSlots(deps.maxConcurrentUploads);
@@ -19,6 +19,18 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
     if (Number.isFinite(declared) && declared > deps.maxUploadBytes + 64 * 1024) {
       // Refuse before reading a byte when the client told us the size.
       throw new DomainError('upload_too_large', `the file is larger than the limit of ${deps.maxUploadBytes} bytes`, { limitBytes: deps.maxUploadBytes });
+    }
+    if (isJsonRequest(request.body, 'tus')) {
+      if (!deps.tus) throw new DomainError('validation_failed', 'this server has no tus uploads', { path: 'method' });
+      const ticket = await deps.tus.service.createDirect(principalOf(request), request.body);
+      // The URL a browser hands to a tus client as its upload URL: it carries the capability for this one upload.
+      return reply.status(201).send({
+        upload: presentUpload(ticket.upload),
+        method: 'tus',
+        url: `${baseUrlOf(request)}${ticket.path}`,
+        token: ticket.token,
+        expiresAt: new Date(ticket.expiresAt).toISOString(),
+      });
     }
     if (isPresignedRequest(request.body)) {
       if (!deps.directUploads) {
@@ -82,7 +94,12 @@ export async function uploadRoutes(app: FastifyInstance, deps: HttpDeps) {
 
 /** A JSON body asking for a presigned URL (any other JSON is refused below as before). */
 function isPresignedRequest(body: unknown): body is { method: 'presigned' } {
-  return typeof body === 'object' && body !== null && !(body instanceof Readable) && (body as { method?: unknown }).method === 'presigned';
+  return isJsonRequest(body, 'presigned');
+}
+
+/** A JSON body with this `method` (`presigned`, `tus`). */
+function isJsonRequest(body: unknown, method: string): boolean {
+  return typeof body === 'object' && body !== null && !(body instanceof Readable) && (body as { method?: unknown }).method === method;
 }
 
 /**
