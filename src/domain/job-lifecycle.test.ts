@@ -82,7 +82,7 @@ describe('job lifecycle: retry policy', () => {
     const retried = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
       (code) => decideFailure(job({ attempts: 1 }), { code, message: 'm' }, result, 5_000, policy).kind === 'requeue',
     );
-    assert.deepEqual(retried, ['too_many_uploads', 'rate_limited', 'queue_unavailable', 'url_unreachable', 'url_http_error', 'ffmpeg_failed', 'ffmpeg_stalled', 'worker_lost', 'storage_failed', 'internal']);
+    assert.deepEqual(retried, ['too_many_uploads', 'rate_limited', 'queue_unavailable', 'url_unreachable', 'url_http_error', 'upload_locked', 'ffmpeg_failed', 'ffmpeg_stalled', 'worker_lost', 'storage_failed', 'internal']);
     const permanent = decideFailure(job({ attempts: 1 }), { code: 'input_invalid', message: 'not a video' }, result, 5_000, policy);
     assert.equal(permanent.kind, 'fail');
     assert.deepEqual(permanent.write.error, { code: 'input_invalid', message: 'not a video' });

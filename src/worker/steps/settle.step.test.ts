@@ -8,7 +8,7 @@ import { ADMIN } from '../../../test/helpers/principals.js';
 
 /** The codes that retry (with attempts left); every other one fails the job at once. */
 const RETRYABLE: ErrorCode[] = [
-  'too_many_uploads', 'rate_limited', 'queue_unavailable', 'url_unreachable', 'url_http_error', 'ffmpeg_failed', 'ffmpeg_stalled', 'worker_lost', 'storage_failed', 'internal',
+  'too_many_uploads', 'rate_limited', 'queue_unavailable', 'url_unreachable', 'url_http_error', 'upload_locked', 'ffmpeg_failed', 'ffmpeg_stalled', 'worker_lost', 'storage_failed', 'internal',
 ];
 
 describe('settle step', { timeout: 30_000 }, () => {
