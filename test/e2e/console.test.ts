@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, buildConsole, startBrowser } from '../helpers/console.js';
 import { media } from '../helpers/media.js';
-import { startTestPlatform, TEST_KEY, type TestPlatform } from '../helpers/platform.js';
+import { collectEvents, startTestPlatform, TEST_KEY, type TestPlatform } from '../helpers/platform.js';
 
 // Page scripts are strings: tsx names the functions it compiles (`__name(…)`), which the page lacks.
 /** Every status and progress text the first job row shows, recorded in the page as it changes (no polling gaps). */
@@ -36,6 +38,7 @@ describe('e2e: the web console in a real browser', () => {
   let browser: Awaited<ReturnType<typeof startBrowser>>;
   let clip: string;
   let other: string;
+  let otherAccount: string;
   before(async () => {
     const [dir, video] = await Promise.all([buildConsole(), media('clip10.mp4')]);
     clip = video;
@@ -46,6 +49,7 @@ describe('e2e: the web console in a real browser', () => {
     const key = await p.api('POST', `/v1/accounts/${acc.body.id}/keys`, { name: 'other console' });
     assert.equal(key.status, 201, JSON.stringify(key.body));
     other = key.body.key;
+    otherAccount = acc.body.id;
   });
   after(async () => {
     await browser?.close();
@@ -152,6 +156,76 @@ describe('e2e: the web console in a real browser', () => {
     await page.locator('#no-jobs').waitFor();
     assert.equal(await page.locator('li.job').count(), 0);
     await page.screenshot({ path: join(ARTIFACTS, '6-other-account.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('signs in with e-mail and password; pauses and resumes an upload on a slow link, the bytes intact', async () => {
+    const invite = await p.api('POST', `/v1/accounts/${otherAccount}/invites`, { email: 'ann@school.example', role: 'member' });
+    assert.equal(invite.status, 201, JSON.stringify(invite.body));
+    const accepted = await p.api('POST', '/v1/auth/invites/accept', { token: invite.body.token, password: 'a long enough password' }, { authorization: '' });
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+
+    const page = await browser.context.newPage();
+    await page.goto(p.base);
+    await page.getByLabel('e-mail and password').check();
+    await page.getByLabel('E-mail', { exact: true }).fill('ann@school.example');
+    await page.getByLabel('Password', { exact: true }).fill('a long enough password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('ann@school.example').waitFor();
+    assert.match((await page.evaluate('JSON.stringify(sessionStorage)')) as string, /"kind\\?":\\?"user/, 'the credential is in sessionStorage');
+
+    // About 400 kB/s up: the 2.4 MiB clip takes seconds, long enough to pause in the middle.
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 400 * 1024 });
+    const sent: Array<{ method: string; offset: string | undefined }> = [];
+    page.on('request', (r) => r.url().includes('/v1/uploads/tus') && sent.push({ method: r.method(), offset: r.headers()['upload-offset'] }));
+    await page.getByLabel('Drop a video here, or choose a file').setInputFiles(clip);
+    await page.waitForFunction(() => Number.parseInt(document.querySelector('#upload-pct')?.textContent ?? '0') >= 10, undefined, { timeout: 30_000 });
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const pausedAt = Number.parseInt((await page.locator('#upload-pct').textContent()) ?? '');
+    assert.ok(pausedAt < 100, `paused at ${pausedAt} %`);
+    await page.screenshot({ path: join(ARTIFACTS, '7-upload-paused.png'), fullPage: true });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(Number.parseInt((await page.locator('#upload-pct').textContent()) ?? ''), pausedAt, 'nothing is sent while paused');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('#upload-message', { hasText: /Uploaded as upl_/ }).waitFor({ timeout: 30_000 });
+    const uploadId = await page.getByLabel('Upload id').inputValue();
+    // Resumed where the server was: a HEAD for the offset, then a PATCH from there (not from 0).
+    const afterPause = sent.slice(sent.findIndex((r) => r.method === 'PATCH') + 1);
+    assert.ok(afterPause.some((r) => r.method === 'HEAD'), JSON.stringify(sent));
+    assert.ok(afterPause.some((r) => r.method === 'PATCH' && Number(r.offset) > 0), JSON.stringify(sent));
+    const upload = await p.api('GET', `/v1/uploads/${uploadId}`, undefined, { authorization: `Bearer ${other}` });
+    assert.equal(upload.status, 200, JSON.stringify(upload.body));
+    assert.equal(upload.body.sha256, createHash('sha256').update(await readFile(clip)).digest('hex'), 'the resumed upload holds the file');
+    assert.equal((await p.api('GET', `/v1/uploads/${uploadId}`)).status, 404, "the upload is the user's account's, not the admin's");
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key', { exact: true }).waitFor();
+    assert.equal(await page.evaluate('sessionStorage.length'), 0, 'signed out: nothing kept');
+    await page.close();
+  });
+
+  it('retries a failed job from its row and follows it live again', async () => {
+    const up = await p.api('POST', '/v1/uploads?filename=tiny.mp4', await readFile(await media('tiny1.mp4')), { 'content-type': 'application/octet-stream' });
+    // An audio output of a clip without audio fails at once.
+    const created = await p.api('POST', '/v1/jobs', { input: { uploadId: up.body.id }, outputs: [{ type: 'audio', format: 'mp3' }] });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    await collectEvents(p.base, created.body.id);
+    const page = await browser.context.newPage();
+    await page.goto(p.base);
+    await signInWithKey(page, TEST_KEY);
+    const row = page.locator(`li.job[data-job="${created.body.id}"]`);
+    await row.and(page.locator('[data-status="failed"]')).waitFor();
+    assert.match((await row.locator('.error').first().textContent()) ?? '', /\w+: /, 'the error code and message');
+    assert.equal(await page.locator('li.job').first().getAttribute('data-job'), created.body.id, 'the newest job first');
+    await page.evaluate(RECORD_ROW);
+    await row.getByRole('button', { name: `Retry ${created.body.id}` }).click();
+    // Retried: queued again, followed over its event stream until it fails again.
+    await page.waitForFunction(() => (window as unknown as { rowSeen: string[] }).rowSeen.some((s) => s.startsWith('queued') || s.startsWith('running')), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => (window as unknown as { rowSeen: string[] }).rowSeen.at(-1)?.startsWith('failed'), undefined, { timeout: 30_000 });
+    assert.equal(await row.getAttribute('data-status'), 'failed');
+    assert.equal((await p.api('GET', `/v1/jobs/${created.body.id}`)).body.status, 'failed');
     await page.close();
   });
 
