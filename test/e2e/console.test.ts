@@ -229,12 +229,36 @@ describe('e2e: the web console in a real browser', () => {
     await page.close();
   });
 
-  it('the sign-in refuses a wrong key with the API message', async () => {
+  it('cancels a running job from its row', async () => {
+    const up = await p.api('POST', '/v1/uploads?filename=long.mp4', await readFile(await media('long120.mp4')), { 'content-type': 'application/octet-stream' });
+    const created = await p.api('POST', '/v1/jobs', { input: { uploadId: up.body.id }, outputs: [{ type: 'frames', fps: 30, format: 'png' }] });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
     const page = await browser.context.newPage();
     await page.goto(p.base);
-    await page.getByLabel('API key', { exact: true }).fill('mf_not_a_real_key_000000');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInWithKey(page, TEST_KEY);
+    const row = page.locator(`li.job[data-job="${created.body.id}"]`);
+    await row.and(page.locator('[data-status="running"]')).waitFor({ timeout: 30_000 });
+    await page.waitForFunction((id) => Number.parseInt(document.querySelector(`li.job[data-job="${id}"] .pct`)?.textContent ?? '0') > 0, created.body.id, { timeout: 30_000 });
+    await row.getByRole('button', { name: `Cancel ${created.body.id}` }).click();
+    await row.and(page.locator('[data-status="canceled"]')).waitFor({ timeout: 10_000 });
+    assert.equal(await row.getByRole('button', { name: `Retry ${created.body.id}` }).count(), 1, 'a canceled job can be retried');
+    assert.equal((await p.api('GET', `/v1/jobs/${created.body.id}`)).body.status, 'canceled');
+    await page.close();
+  });
+
+  it('the sign-in works from the keyboard alone and refuses a wrong key with the API message', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(p.base);
+    for (let i = 0; i < 6 && (await page.evaluate('document.activeElement && document.activeElement.id')) !== 'api-key'; i++) await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'api-key', 'the key field is reachable with Tab');
+    await page.keyboard.type('mf_not_a_real_key_000000');
+    await page.keyboard.press('Enter');
     assert.match((await page.getByRole('alert').textContent()) ?? '', /unauthorized/);
+    await page.getByLabel('API key', { exact: true }).fill('');
+    await page.getByLabel('API key', { exact: true }).focus();
+    await page.keyboard.type(TEST_KEY);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
     await page.close();
   });
 });
