@@ -280,3 +280,35 @@ describe('e2e: the console not built', () => {
     assert.match(await invite.text(), /password/i);
   });
 });
+
+describe('e2e: the console with more live jobs than a browser has connections', () => {
+  let p: TestPlatform;
+  let browser: Awaited<ReturnType<typeof startBrowser>>;
+  before(async () => {
+    // No worker: every job stays queued, so every row is live.
+    p = await startTestPlatform({ MEDIAFORGE_CONSOLE_DIR: await buildConsole(), MEDIAFORGE_WORKER: 'false' });
+    browser = await startBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await p?.stop();
+  });
+
+  it('eight queued jobs do not take every connection: the list and the buttons still answer', async () => {
+    const up = await p.api('POST', '/v1/uploads?filename=tiny.mp4', await readFile(await media('tiny1.mp4')), { 'content-type': 'application/octet-stream' });
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push((await p.api('POST', '/v1/jobs', { input: { uploadId: up.body.id }, outputs: [{ type: 'thumbnail' }] })).body.id);
+    const page = await browser.context.newPage();
+    await page.goto(p.base);
+    await signInWithKey(page, TEST_KEY);
+    await page.locator('li.job[data-status="queued"]').nth(7).waitFor();
+    // A browser holds 6 connections per origin: with a stream per row, these would wait forever.
+    const last = ids[0];
+    await page.getByRole('button', { name: `Cancel ${last}` }).click();
+    await page.locator(`li.job[data-job="${last}"][data-status="canceled"]`).waitFor({ timeout: 10_000 });
+    await page.getByLabel('Status', { exact: true }).selectOption('canceled');
+    await page.locator('li.job').first().waitFor({ timeout: 10_000 });
+    assert.deepEqual(await page.locator('li.job').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job'))), [last]);
+    await page.close();
+  });
+});

@@ -1,14 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api.js';
-import { readEvents } from './sse.js';
-import type { Job, JobUpdate } from './types.js';
+import { useLiveJob } from './live-job.js';
+import type { Job } from './types.js';
 
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 const LIVE = new Set(['queued', 'running']);
 
 const eta = (s: number | null | undefined) => (s == null ? '' : s >= 90 ? `ETA ${Math.round(s / 60)} min` : `ETA ${Math.round(s)} s`);
 
-/** One job; while it is queued or running its events stream (GET /v1/jobs/{id}/events) keeps it current. */
+/** One job; while it is queued or running, useLiveJob keeps it current (its event stream). */
 function JobRow({ initial }: { initial: Job }) {
   const [job, setJob] = useState<Job>(initial);
   const [error, setError] = useState('');
@@ -16,24 +16,7 @@ function JobRow({ initial }: { initial: Job }) {
   const live = LIVE.has(job.status);
 
   useEffect(() => setJob(initial), [initial]);
-  useEffect(() => {
-    if (!live) return;
-    const abort = new AbortController();
-    readEvents(
-      `/v1/jobs/${job.id}/events`,
-      (e) => {
-        const update = e.data as JobUpdate;
-        if (e.event === 'status' || e.event === 'progress') setJob((j) => ({ ...j, ...update, id: j.id }));
-      },
-      abort.signal,
-    )
-      // The stream ends after the final status: the whole job once more, for its files' links.
-      .then(() => api<Job>('GET', `/v1/jobs/${job.id}`).then(setJob))
-      .catch((err) => {
-        if (!abort.signal.aborted) setError(`live updates stopped: ${err instanceof ApiError ? err.message : err}`);
-      });
-    return () => abort.abort();
-  }, [job.id, live]);
+  useLiveJob(job.id, live, setJob, setError);
 
   const act = async (what: 'cancel' | 'retry') => {
     setError('');
