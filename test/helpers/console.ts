@@ -20,7 +20,7 @@ export function buildConsole(): Promise<string> {
   built ??= (async () => {
     const out = await tempDir('mf-console-build-');
     const { build } = await import('vite');
-    await build({ configFile: join(root, 'web/console/vite.config.ts'), logLevel: 'warn', build: { outDir: out.dir, emptyOutDir: true } });
+    await build({ configFile: join(root, 'web/console/vite.config.ts'), configLoader: 'runner', logLevel: 'warn', build: { outDir: out.dir, emptyOutDir: true } });
     process.once('exit', () => rmSync(out.dir, { recursive: true, force: true }));
     return out.dir;
   })();

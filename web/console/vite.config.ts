@@ -3,7 +3,7 @@ import { defineConfig } from 'vite';
 
 // The web console (docs/console.md): `npm run build` writes it to dist/console, which the API
 // serves at / with its assets under /console/assets/ (src/http/routes/console.routes.ts).
-// CONSOLE_OUT_DIR builds elsewhere (the e2e test builds a fresh copy into a temp dir).
+// Loaded with --configLoader runner: no bundled copy of this file is written into node_modules.
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
@@ -12,9 +12,8 @@ export default defineConfig({
   // Preact's JSX through Vite's own transform (Oxc): no plugin needed.
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   resolve: { alias: { react: 'preact/compat', 'react-dom': 'preact/compat' } },
-  logLevel: process.env.CONSOLE_BUILD_QUIET ? 'warn' : 'info',
   build: {
-    outDir: process.env.CONSOLE_OUT_DIR ?? fileURLToPath(new URL('../../dist/console', import.meta.url)),
+    outDir: fileURLToPath(new URL('../../dist/console', import.meta.url)),
     emptyOutDir: true,
     assetsDir: 'assets',
     // No inlined data: URLs or scripts: the page's CSP allows this origin's files only.
