@@ -125,7 +125,7 @@ export function JobList({ version }: { version: number }) {
         </p>
       )}
       {jobs.length === 0 && !error && <p id="no-jobs">No jobs{status ? ` with status ${status}` : ''}.</p>}
-      <ul class="jobs" aria-live="polite">
+      <ul class="jobs">
         {jobs.map((j) => (
           <JobRow key={j.id} initial={j} />
         ))}

@@ -29,7 +29,8 @@ export function Uploader({ onUploaded }: { onUploaded: (uploadId: string) => voi
       chunkSize: 4 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000],
       metadata: { filename: f.name, filetype: f.type || 'application/octet-stream' },
-      removeFingerprintOnSuccess: true,
+      // Pause and Resume use this Upload object; nothing is left in localStorage for later visits.
+      storeFingerprintForResuming: false,
       // The current credential on every request (a user's token is renewed meanwhile).
       onBeforeRequest: (req) => {
         const c = loadCredential();
@@ -115,7 +116,7 @@ export function Uploader({ onUploaded }: { onUploaded: (uploadId: string) => voi
         <div class="upload-state">
           <span>{file.name}</span>
           <progress id="upload-progress" max={100} value={pct} aria-label={`Upload of ${file.name}`} />
-          <span id="upload-pct" aria-live="polite">
+          <span id="upload-pct">
             {pct} %
           </span>
           <span>
