@@ -109,6 +109,7 @@ describe('e2e: the web console in a real browser', () => {
     await refusal.waitFor();
     assert.match(await refusal.textContent() ?? '', /400 validation_failed/);
     assert.match(await refusal.textContent() ?? '', /outputs\[1\].*exactly one of fps, interval, count or times/);
+    assert.equal(await frames.getAttribute('aria-describedby'), 'job-error', 'the refused output points at the message');
     await page.screenshot({ path: join(ARTIFACTS, '2-job-form-refused.png'), fullPage: true });
 
     await frames.getByLabel('count', { exact: true }).fill('');

@@ -11,13 +11,13 @@ interface Draft {
 
 let nextKey = 1;
 
-function FieldInput({ id, field, value, onChange }: { id: string; field: Field; value: string | boolean | undefined; onChange: (v: string | boolean) => void }) {
+function FieldInput({ id, field, value, invalid, onChange }: { id: string; field: Field; value: string | boolean | undefined; invalid: boolean; onChange: (v: string | boolean) => void }) {
   const hint = [field.description, field.defaultValue !== undefined ? `default: ${JSON.stringify(field.defaultValue)}` : '', field.kind === 'list' ? 'comma-separated' : '', field.kind === 'json' ? 'JSON' : '']
     .filter(Boolean)
     .map((h) => String(h).replace(/\.$/, ''))
     .join('. ');
   const hintId = `${id}-hint`;
-  const common = { id, name: field.name, 'aria-describedby': hint ? hintId : undefined };
+  const common = { id, name: field.name, 'aria-describedby': [hint ? hintId : '', invalid ? 'job-error' : ''].filter(Boolean).join(' ') || undefined, 'aria-invalid': invalid || undefined };
   let input;
   if (field.kind === 'checkbox') {
     const checked = value === undefined ? field.defaultValue === true : value === true;
@@ -70,6 +70,8 @@ export function JobForm({ uploadId, onUploadId, onCreated }: { uploadId: string;
       .catch((err) => setLoadError(`the API document could not be read: ${err}`));
   }, []);
 
+  /** The API names fields as `outputs[1].fps` (or a whole output, `outputs[1]`). */
+  const invalidAt = (path: string) => error?.problems.some((p) => p.path === path) ?? false;
   const add = () => adding && setDrafts((d) => [...d, { key: nextKey++, type: adding, values: {} }]);
   const remove = (key: number) => setDrafts((d) => d.filter((x) => x.key !== key));
   const set = (key: number, name: string, v: string | boolean) => setDrafts((d) => d.map((x) => (x.key === key ? { ...x, values: { ...x.values, [name]: v } } : x)));
@@ -124,13 +126,13 @@ export function JobForm({ uploadId, onUploadId, onCreated }: { uploadId: string;
           </button>
         </div>
         {drafts.map((d, i) => (
-          <fieldset class="output" key={d.key} data-output={d.type}>
+          <fieldset class={`output${invalidAt(`outputs[${i}]`) ? ' invalid' : ''}`} key={d.key} data-output={d.type} aria-describedby={invalidAt(`outputs[${i}]`) ? 'job-error' : undefined}>
             <legend>
               Output {i + 1}: {d.type}
             </legend>
             <div class="fields">
               {(types.find((t) => t.type === d.type)?.fields ?? []).map((f) => (
-                <FieldInput id={`o${d.key}-${f.name}`} field={f} value={d.values[f.name]} onChange={(v) => set(d.key, f.name, v)} />
+                <FieldInput id={`o${d.key}-${f.name}`} field={f} value={d.values[f.name]} invalid={invalidAt(`outputs[${i}].${f.name}`)} onChange={(v) => set(d.key, f.name, v)} />
               ))}
             </div>
             <button type="button" onClick={() => remove(d.key)} aria-label={`Remove output ${i + 1} (${d.type})`}>
