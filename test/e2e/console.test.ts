@@ -174,6 +174,15 @@ describe('e2e: the web console in a real browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('ann@school.example').waitFor();
     assert.match((await page.evaluate('JSON.stringify(sessionStorage)')) as string, /"kind\\?":\\?"user/, 'the credential is in sessionStorage');
+    // An access token the API no longer takes (as after its 15 minutes): the console renews it with the refresh token and goes on.
+    const stored = JSON.parse((await page.evaluate("sessionStorage.getItem('mediaforge.console.credential')")) as string);
+    await page.evaluate(`sessionStorage.setItem('mediaforge.console.credential', JSON.stringify({ ...${JSON.stringify(stored)}, token: 'not-a-token' }))`);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('mediaforge.console.credential') ?? '{}').token !== 'not-a-token', undefined, { timeout: 10_000 });
+    const renewed = JSON.parse((await page.evaluate("sessionStorage.getItem('mediaforge.console.credential')")) as string);
+    assert.notEqual(renewed.refreshToken, stored.refreshToken, 'the refresh token rotated');
+    await page.locator('#no-jobs').waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0, 'no error shown');
 
     // About 400 kB/s up: the 2.4 MiB clip takes seconds, long enough to pause in the middle.
     const cdp = await browser.context.newCDPSession(page);
