@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumFlags } from './hls-player.js';
 import { tempDir } from './temp.js';
 
@@ -42,4 +42,11 @@ export async function startBrowser(): Promise<{ context: BrowserContext; close()
       await profile.cleanup();
     },
   };
+}
+
+/** Signs in on the console's page with an API key, until the job list shows. */
+export async function signInWithKey(page: Page, key: string) {
+  await page.getByLabel('API key', { exact: true }).fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Jobs' }).waitFor();
 }
