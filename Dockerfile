@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build: compile TypeScript, then keep only production dependencies.
+# Build: compile TypeScript and the web console, then keep only production dependencies.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -7,6 +7,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --omit=optional
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The web console's sources: vite builds them into dist/console (npm run build).
+COPY web ./web
 RUN npm run build && npm prune --omit=dev --omit=optional
 
 # Runtime: Debian's ffmpeg, a non-root user, nothing but what runs.

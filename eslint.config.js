@@ -7,12 +7,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'data/', 'bench/.work/', 'web/'] },
+  { ignores: ['dist/', 'data/', 'bench/.work/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
     languageOptions: { globals: globals.node },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
+  },
+  {
+    // The web console (web/console, built by vite): browser code.
+    files: ['web/console/src/**'],
+    languageOptions: { globals: globals.browser },
   },
   {
     // Tests and benchmarks read loosely typed JSON answers and poke at internals; `any`

@@ -18,7 +18,7 @@ const connection = (cmd: Command) =>
 
 program
   .command('start')
-  .description('run API, worker and status page in one process (SQLite + local folder + in-database queue)')
+  .description('run API, worker and web console in one process (SQLite + local folder + in-database queue)')
   .option('--config <file>', 'JSON config file (environment variables override it)')
   .action(startCommand);
 

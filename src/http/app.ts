@@ -23,7 +23,7 @@ import { ingestRoutes } from './routes/ingest.routes.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Served without an API key (health, the OpenAPI document, the status page, signed file links). */
+    /** Served without an API key (health, the OpenAPI document, the web console, signed file links). */
     public?: boolean;
     /**
      * The scope a key needs for this route (`any`: any valid key). Every route that is not

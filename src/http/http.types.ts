@@ -51,6 +51,8 @@ export interface HttpDeps {
   clock: { now(): number };
   logger: Logger;
   publicUrl: string | null;
+  /** The built web console (index.html, assets/); absent: dist/console of this package. */
+  consoleDir?: string;
   maxUploadBytes: number;
   /** An upload body that sends nothing for this long is cut off. */
   uploadIdleMs: number;

@@ -238,7 +238,8 @@ export function buildOpenApi() {
       ...userPaths(json, errors, schema),
       ...webhookPaths(json, errors, schema),
       '/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
-      '/': { get: { summary: 'The status page (HTML)', security: [], responses: { '200': { description: 'text/html' } } } },
+      '/': { get: { summary: 'The web console (HTML; docs/console.md)', security: [], responses: { '200': { description: 'text/html' }, '503': { description: 'text/html: the console is not built (npm run build)' } } } },
+      '/console/assets/{name}': { get: { summary: "The console's hashed scripts and styles (cache-control: immutable)", security: [], parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'the asset' }, ...errors(404) } } },
       '/healthz': { get: { summary: 'Liveness and dependencies', security: [], responses: { '200': { description: 'Healthy' }, '503': { description: 'A dependency is down' } } } },
       '/readyz': { get: { summary: 'Readiness: database, queue and storage reachable, no worker draining', security: [], responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready: `down` names what is down' } } } },
       '/metrics': {

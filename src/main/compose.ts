@@ -152,6 +152,7 @@ export async function buildApi(
     clock,
     logger: opts.logger,
     publicUrl: config.publicUrl,
+    consoleDir: config.consoleDir ?? undefined,
     maxUploadBytes: config.limits.maxUploadBytes,
     uploadIdleMs: config.limits.uploadIdleMs,
     maxConcurrentUploads: config.limits.maxConcurrentUploads,

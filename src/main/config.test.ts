@@ -11,6 +11,7 @@ describe('loadConfig: defaults', () => {
       host: '127.0.0.1',
       dataDir: resolve('./data'),
       publicUrl: null,
+      consoleDir: null,
       apiKey: null,
       signingSecret: null,
       logLevel: 'info',

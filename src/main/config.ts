@@ -22,6 +22,8 @@ export interface Config {
   host: string;
   dataDir: string;
   publicUrl: string | null;
+  /** The built web console (vite build output); null: dist/console of this package. */
+  consoleDir: string | null;
   apiKey: string | null;
   signingSecret: string | null;
   logLevel: string;
@@ -162,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
     host: read(src, 'HOST', str(/^[\w.:-]+$/, 'a host name or IP address (0.0.0.0 for all interfaces)'), '127.0.0.1'),
     dataDir: resolve(read(src, 'MEDIAFORGE_DATA_DIR', str(/^[^\0]+$/, 'a folder path'), './data')),
     publicUrl: optional(src, 'MEDIAFORGE_PUBLIC_URL', str(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'an http(s) URL such as https://media.example.com')),
+    consoleDir: optional(src, 'MEDIAFORGE_CONSOLE_DIR', str(/^[^\0]+$/, 'a folder path (the output of vite build)')),
     apiKey: optional(src, 'MEDIAFORGE_API_KEY', str(/^[\x21-\x7e]{16,256}$/, 'at least 16 visible ASCII characters')),
     signingSecret: optional(src, 'MEDIAFORGE_SIGNING_SECRET', str(/^[\x21-\x7e]{32,512}$/, 'at least 32 visible ASCII characters')),
     logLevel: read(src, 'LOG_LEVEL', str(/^(fatal|error|warn|info|debug|trace|silent)$/, 'fatal, error, warn, info, debug, trace or silent'), 'info'),

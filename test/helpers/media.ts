@@ -12,6 +12,8 @@ const CACHE = join(tmpdir(), 'mediaforge-test-media-v1');
 const RECIPES: Record<string, string[]> = {
   // 20 s, 320×240, 30 fps, H.264 + AAC: the standard small clip.
   'clip20.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
+  // 10 s, 640×360, 30 fps, H.264 + AAC: the web console's upload (test/e2e/console.test.ts), long enough to watch run.
+  'clip10.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '10', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
   // 3 s of black then 7 s of test pattern: a naive "first frame" thumbnail would be black.
   'black-intro.mp4': ['-f', 'lavfi', '-i', 'color=black:size=320x240:rate=25:duration=3', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=7', '-filter_complex', '[0][1]concat=n=2:v=1:a=0', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
   // Long enough that a job is still running when the test acts on it (cancel, kill).

@@ -17,7 +17,7 @@ export async function startCommand(opts: { config?: string }): Promise<void> {
   const lines = [
     '',
     `  mediaforge is running on ${url}`,
-    `  API: ${url}/v1   status page: ${url}/   OpenAPI: ${url}/v1/openapi.json`,
+    `  API: ${url}/v1   console: ${url}/   OpenAPI: ${url}/v1/openapi.json`,
     `  ffmpeg ${ffmpeg.caps.version} (${ffmpeg.source})`,
   ];
   if (adminKey.created) {

@@ -1,0 +1,55 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { loadCredential, logout, onCredentialChange, saveCredential, type Credential } from './api.js';
+import { SignIn } from './sign-in.js';
+import { Uploader } from './uploader.js';
+import { JobForm } from './job-form.js';
+import { JobList } from './job-list.js';
+import './style.css';
+
+function App() {
+  const [credential, setCredential] = useState<Credential | null>(loadCredential);
+  const [uploadId, setUploadId] = useState('');
+  const [jobsVersion, setJobsVersion] = useState(0);
+  useEffect(() => onCredentialChange(setCredential), []);
+
+  const signIn = (c: Credential) => {
+    saveCredential(c);
+    setCredential(c);
+  };
+  const signOut = async () => {
+    if (credential) await logout(credential);
+    saveCredential(null);
+    setCredential(null);
+    setUploadId('');
+  };
+
+  return (
+    <>
+      <header class="top">
+        <h1>mediaforge</h1>
+        {credential && (
+          <div class="who">
+            <span>{credential.kind === 'user' ? credential.email : 'API key'}</span>
+            <button type="button" onClick={signOut}>
+              Sign out
+            </button>
+          </div>
+        )}
+      </header>
+      <main>
+        {!credential ? (
+          <SignIn onSignedIn={signIn} />
+        ) : (
+          <>
+            <Uploader onUploaded={setUploadId} />
+            <JobForm uploadId={uploadId} onUploadId={setUploadId} onCreated={() => setJobsVersion((v) => v + 1)} />
+            <JobList version={jobsVersion} />
+          </>
+        )}
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
