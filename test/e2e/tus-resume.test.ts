@@ -119,3 +119,37 @@ describe('e2e: tus upload across a server SIGKILL', () => {
     assert.equal(upload.sha256, sha(data));
   });
 });
+
+describe('e2e: a tus PATCH that goes silent is cut off, and resumes', () => {
+  let p: TestPlatform;
+  before(async () => {
+    p = await startTestPlatform({ MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS: '1' });
+  });
+  after(async () => p?.stop());
+
+  it('closes a PATCH that sends nothing for the idle timeout, keeps what arrived, and the upload ends with the right SHA-256', async () => {
+    const data = randomBytes(2 * 1024 * 1024);
+    const id = await create(p.base, TEST_KEY, data.length);
+    const url = `${p.base}/v1/uploads/tus/${id}`;
+    // 512 KiB, then silence: without the guard the connection (and its lock on the upload) would be held for ever.
+    const closed = new Promise<void>((resolve) => {
+      const req = request(url, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${TEST_KEY}`, ...TUS, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'content-length': String(data.length) },
+      });
+      req.on('error', () => resolve());
+      req.on('response', (res) => res.resume().on('end', () => resolve()).on('close', () => resolve()));
+      req.on('close', () => resolve());
+      req.write(data.subarray(0, 512 * 1024));
+    });
+    const started = Date.now();
+    await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the silent PATCH was not cut off within 10 s')), 10_000))]);
+    assert.ok(Date.now() - started >= 900, 'not before the idle timeout');
+    await waitFor(async () => (await offsetOf(p.base, TEST_KEY, id)) > 0, { what: 'the bytes that arrived stored' });
+    const offset = await offsetOf(p.base, TEST_KEY, id);
+    assert.ok(offset > 0 && offset <= 512 * 1024, `offset ${offset}`);
+    assert.equal(await resume(url, TEST_KEY, data), offset, 'the client resumed from the stored offset');
+    const upload = await p.api('GET', `/v1/uploads/${id}`);
+    assert.equal(upload.body.sha256, sha(data));
+  });
+});

@@ -4,6 +4,7 @@ import { DomainError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import { baseUrlOf, principalOf, type HttpDeps } from '../http.types.js';
 import { createTusServer, TUS_PATH, type TusCall } from '../tus-server.js';
+import { guardUploadBody } from '../upload-body.js';
 
 /**
  * tus 1.0 at /v1/uploads/tus (docs/tus.md): core, creation, creation-with-upload, termination
@@ -20,12 +21,17 @@ export async function tusRoutes(app: FastifyInstance, deps: HttpDeps) {
 
   const handOver = async (request: FastifyRequest, reply: FastifyReply, call: TusCall) => {
     reply.hijack();
+    // A body that goes silent is cut off, as other uploads are (MEDIAFORGE_UPLOAD_IDLE_TIMEOUT_SECONDS):
+    // what arrived stays stored, and the client resumes from the offset a HEAD tells it.
+    const guard = request.method === 'PATCH' || request.method === 'POST' ? guardUploadBody(request, { idleMs: deps.uploadIdleMs }) : null;
     try {
       await handle(request.raw, reply.raw, call);
     } catch (err) {
       deps.logger.error({ err }, 'tus handler failed');
       if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
       reply.raw.end(JSON.stringify({ error: { code: 'internal', message: 'internal error; the server log has the details' } }));
+    } finally {
+      guard?.release();
     }
   };
 
