@@ -25,6 +25,15 @@ import { StartupError } from './startup-error.js';
 import { eventPresenter, startWebhookSender } from './webhooks.js';
 
 /**
+ * A worker's webhook and e-mail relays poll every 250/500 ms after a pass that found work and
+ * slow down to this while they find none (IdleBackoff). The worker's own status changes poke
+ * them at once, so what waits for the poll is what other parts wrote (the API side's cancel,
+ * upload.ready, replay: other processes in distributed mode) and retries falling due. At the
+ * plain period every idle worker ran two statements per pass, 8 a second (docs/benchmarks.md#queues).
+ */
+const RELAY_IDLE_MAX_MS = 1000;
+
+/**
  * The worker side of the composition (compose.ts builds the API side): a worker process's
  * loop with its relays, the retention sweeper, yt-dlp, and what URLs may reach.
  */
@@ -57,8 +66,6 @@ export async function startWorker(
   b: Backends,
   opts: {
     logger: Logger; runner: FfmpegMediaRunner; id: string; concurrency?: number; routes?: Route[]; apiPorts?: readonly number[]; linkBase: () => string; metrics?: Metrics | null; tracer?: Tracer;
-    /** The relays' poll while idle (IdleBackoff): for a deployment whose writers all poke them (embedded); absent: their plain period. */
-    idlePollMaxMs?: number;
   },
 ): Promise<{ worker: Worker; webhooks: WebhookSender; broker: BrokerEventRelay | null; emails: EmailRelay | null }> {
   const db = observedDatabase(b.db, opts.metrics ?? null);
@@ -105,10 +112,10 @@ export async function startWorker(
   );
   await worker.start();
   const signingSecret = await ensureSigningSecret(config.dataDir, config.signingSecret);
-  webhooks = startWebhookSender(config, { db }, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase, tracer: opts.tracer, idlePollMaxMs: opts.idlePollMaxMs });
+  webhooks = startWebhookSender(config, { db }, { logger: opts.logger, id: opts.id, signingSecret, importPolicy: policy, linkBase: opts.linkBase, tracer: opts.tracer, idlePollMaxMs: RELAY_IDLE_MAX_MS });
   const publisher = b.eventPublisher;
   if (publisher) broker = startBrokerEventRelay({ db: b.db, eventPublisher: publisher }, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase) });
-  emails = startEmailRelay(config, b, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase), linkBase: opts.linkBase, idlePollMaxMs: opts.idlePollMaxMs });
+  emails = startEmailRelay(config, b, { logger: opts.logger, id: opts.id, presenter: eventPresenter(config, signingSecret, opts.linkBase), linkBase: opts.linkBase, idlePollMaxMs: RELAY_IDLE_MAX_MS });
   return { worker, webhooks, broker, emails };
 }
 

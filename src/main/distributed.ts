@@ -31,15 +31,6 @@ import { createMetrics, readinessOf, startMetricsServer } from './observability.
 import { openEventPublisher } from './broker-events.js';
 import { configuredLinkBase } from './webhooks.js';
 
-
-/**
- * A worker's webhook and e-mail relays poll every 250/500 ms while they find work and slow to
- * this while they find none: the worker's own status changes poke them at once, so what waits
- * for the poll is what other processes wrote (an API's cancel, upload.ready, replay) and
- * retries that fall due. Polling at the plain period cost every idle worker two statements
- * per pass, 8 a second (docs/benchmarks.md#queues).
- */
-const WORKER_RELAY_IDLE_MS = 1000;
 /**
  * The distributed composition root: `mediaforge api` and `mediaforge worker` as separate
  * processes, any number of each, sharing PostgreSQL, a queue (db rows, BullMQ or RabbitMQ),
@@ -246,7 +237,6 @@ export async function startWorkerProcess(
     metricsServer = await startMetricsServer(config, { metrics, token: config.metrics.token, ready: readinessOf(backends, () => started?.draining ?? false) }, logger);
     const { worker, webhooks, broker, emails } = await startWorker(config, backends, {
       logger, runner, id, concurrency: opts.concurrency, routes: opts.routes ?? d.workerTypes ?? undefined, linkBase: configuredLinkBase(config, logger), metrics, tracer,
-      idlePollMaxMs: WORKER_RELAY_IDLE_MS,
     });
     started = worker;
     const sweeper = startRetentionSweeper(config, backends, { logger, id });

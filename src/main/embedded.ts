@@ -36,12 +36,6 @@ export interface Platform {
 
 /** The db queue's backstop poll in the embedded platform (see startEmbedded). */
 const EMBEDDED_QUEUE_POLL_MS = 5000;
-/**
- * The relays' (webhooks, e-mail) poll while idle: a status change of the worker pokes them at
- * once; what the API side writes (a new job's first event, an upload's) waits for the poll,
- * so it stays short.
- */
-const EMBEDDED_RELAY_IDLE_MS = 1000;
 
 /**
  * The embedded platform: SQLite + local folder + in-database queue + in-process events,
@@ -84,7 +78,7 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   const { app, adminKey } = await buildApi(config, backends, { logger, runner, apiPorts, metrics, tracer, draining: () => worker?.draining ?? false });
   // Webhook payloads carry the same links the API's answers do.
   const linkBase = () => app.linkBase ?? (config.publicUrl ?? `http://${config.host}:${apiPorts[apiPorts.length - 1] ?? config.port}`).replace(/\/+$/, '');
-  const started = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts, linkBase, metrics, tracer, idlePollMaxMs: EMBEDDED_RELAY_IDLE_MS }) : null;
+  const started = config.worker.enabled ? await startWorker(config, backends, { logger, runner, id: workerId, apiPorts, linkBase, metrics, tracer }) : null;
   worker = started?.worker ?? null;
   const sweeper = config.worker.enabled ? startRetentionSweeper(config, backends, { logger, id: workerId }) : null;
 
