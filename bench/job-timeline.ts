@@ -12,7 +12,8 @@
  * Options (argv or env): --duration / BENCH_DURATION (s, default 600; the clip must be in
  * bench/.work/, run bench/frames.ts with the same duration first), --runs (default 2),
  * --mode accurate|fast (default accurate), --fps (default 1), --profile DIR (start the
- * server with `node --cpu-prof --cpu-prof-dir=DIR`; the profile is written when it stops).
+ * server with `node --cpu-prof --cpu-prof-dir=DIR`; the profile is written when it stops),
+ * --root DIR (run the build in DIR, a checkout with its own dist/, for an A/B against this one).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ async function children(pid: number): Promise<{ pid: number; cmd: string }[]> {
 async function main() {
   const opts = new Options();
   if (opts.help) {
-    console.log('usage: npx tsx bench/job-timeline.ts [--duration 600] [--runs 2] [--mode accurate|fast] [--fps 1] [--profile DIR]');
+    console.log('usage: npx tsx bench/job-timeline.ts [--duration 600] [--runs 2] [--mode accurate|fast] [--fps 1] [--profile DIR] [--root DIR]');
     return;
   }
   const duration = opts.number('duration', 600, 1);
@@ -43,6 +44,8 @@ async function main() {
   if (mode !== 'accurate' && mode !== 'fast') throw new Error('--mode must be accurate or fast');
   const fps = opts.number('fps', 1, 0.001);
   const profileDir = opts.raw('profile');
+  // --root DIR: run another build (a checkout with its own dist/, e.g. the previous commit) for an A/B.
+  const root = opts.raw('root');
 
   const clip = join(WORK_DIR, `clip-1280x720-30fps-${duration}s.mp4`);
   await stat(clip).catch(() => {
@@ -50,7 +53,7 @@ async function main() {
   });
   const server = await startServer(
     { MEDIAFORGE_WORKER_CONCURRENCY: '1' },
-    profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {},
+    { ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}), ...(root ? { root } : {}) },
   );
   const api = new Api(server);
   const upload = await api.uploadRaw(clip, 'bench.mp4');
@@ -61,6 +64,7 @@ async function main() {
   const idle1 = await cpuTimes(server.pid);
   console.log(`idle server: ${(((idle1.self - idle0.self) / 10) * 100).toFixed(1)} % of one core (10 s, no jobs)`);
 
+  const serverCpu: number[] = [];
   const rows: string[][] = [['run', 'ffprobe', 'ffmpeg start', 'ffmpeg end', 'succeeded', 'after ffmpeg', 'server CPU', 'children CPU']];
   for (let r = 0; r < runs; r++) {
     await sleep(1000);
@@ -88,6 +92,7 @@ async function main() {
     await watcher;
     const c1 = await cpuTimes(server.pid);
     if (job.status !== 'succeeded') throw new Error(`job ended ${job.status}: ${JSON.stringify(job.error)}`);
+    serverCpu.push(c1.self - c0.self);
     const kids = [...seen.values()];
     const probe = kids.find((k) => k.cmd.startsWith('ffprobe'));
     const ff = kids.find((k) => k.cmd === 'ffmpeg');
@@ -106,6 +111,8 @@ async function main() {
   }
   console.log(`\n== frames fps=${fps} ${mode} on the ${duration} s clip: times from POST /v1/jobs (child start/end seen every ~10 ms) ==`);
   console.log(table(rows));
+  const sorted = [...serverCpu].sort((a, b) => a - b);
+  console.log(`server CPU per job${root ? ` (${root})` : ''}: median ${sorted[Math.floor(sorted.length / 2)].toFixed(3)} s, min ${sorted[0].toFixed(3)} s`);
   await server.stop();
   if (profileDir) console.log(`\nCPU profile of the server: ${profileDir}/*.cpuprofile (open in Chrome DevTools → Performance)`);
 }

@@ -9,9 +9,10 @@ import { MemoryEventBus } from '../adapters/memory/memory.event-bus.js';
 import { DbJobQueue } from '../adapters/db-queue/db.job-queue.js';
 import { sqliteCapabilities } from '../adapters/sql/dialect.js';
 import { openSqliteDatabase } from '../adapters/sqlite/sqlite.database.js';
+import { SqliteInUseError } from '../adapters/sqlite/sqlite-owner.js';
 import { systemClock } from '../adapters/system-clock.js';
 import type { Worker } from '../worker/worker.js';
-import { buildApi, createMediaRunner, listen, startRetentionSweeper, startWorker, type Backends, type FfmpegInfo } from './compose.js';
+import { buildApi, createMediaRunner, listen, startRetentionSweeper, startWorker, StartupError, type Backends, type FfmpegInfo } from './compose.js';
 import type { RetentionSweeper } from '../services/retention-sweeper.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -47,7 +48,9 @@ export async function startEmbedded(config: Config, opts: { logger?: Logger; lis
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const { runner, ffmpeg } = await createMediaRunner(config, opts.preferNpmFfmpeg);
 
-  const db = await openSqliteDatabase(join(config.dataDir, 'mediaforge.db'), { emails: config.email.smtpUrl !== null });
+  const db = await openSqliteDatabase(join(config.dataDir, 'mediaforge.db'), { emails: config.email.smtpUrl !== null }).catch((err: unknown) => {
+    throw err instanceof SqliteInUseError ? new StartupError(err.message) : err;
+  });
   const blobs = new FsBlobStore(join(config.dataDir, 'storage'));
   await blobs.sweepPartials();
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;

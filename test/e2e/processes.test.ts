@@ -142,6 +142,22 @@ describe('e2e: first start and bad configuration', () => {
     await second.exited;
   });
 
+  it('a second start on the same data folder stops with one line naming the running one', async () => {
+    const first = await startServerProcess({ MEDIAFORGE_DATA_DIR: t.dir, MEDIAFORGE_API_KEY: '' });
+    try {
+      const res = await runCli(['start'], { MEDIAFORGE_DATA_DIR: t.dir, PORT: '0' });
+      assert.equal(res.code, 2, res.stderr);
+      const lines = res.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, res.stderr);
+      assert.match(lines[0], new RegExp(`mediaforge: The database .*mediaforge\\.db is in use by process ${first.child.pid} on .*give this one its own MEDIAFORGE_DATA_DIR`));
+      // The first one is unharmed.
+      assert.equal((await fetch(`${first.url}/healthz`)).status, 200);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    }
+  });
+
   it('stops with one line naming the key, the value and what is allowed', async () => {
     const res = await runCli(['start'], { MEDIAFORGE_DATA_DIR: t.dir, PORT: 'eighty' });
     assert.equal(res.code, 2);
