@@ -16,6 +16,9 @@ const UNLABELLED = `[...document.querySelectorAll('input, select, textarea, butt
 /** datetime-local's value (the browser's time zone is the test's). */
 const localInput = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
+/** What the page shows: its text and every field's value (page.content() holds attributes, not a field's value). */
+const SHOWN = `document.body.innerText + ' ' + [...document.querySelectorAll('input, textarea')].map((el) => el.value).join(' ')`;
+
 const me = (base: string, key: string) => fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
 
 /**
@@ -38,6 +41,11 @@ describe('e2e: the console account page', () => {
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     // A refused request is logged by Chromium as a failed resource: the ones a step provokes are expected.
     page.on('console', (m) => m.type() === 'error' && !expected.test(m.text()) && problems.push(`console: ${m.text()}`));
+  };
+  const fits375 = async (page: Page, what: string) => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    assert.ok(await page.evaluate('document.documentElement.scrollWidth <= 375'), `no horizontal scrolling at 375 px: ${what}`);
+    await page.setViewportSize({ width: 1100, height: 900 });
   };
   const openAccount = async (page: Page, key: string) => {
     await page.goto(`${p.base}/#/account`);
@@ -96,9 +104,13 @@ describe('e2e: the console account page', () => {
     watch(page, /(?!)/);
     await page.goto(p.base);
     await signInWithKey(page, TEST_KEY);
-    await page.getByRole('link', { name: 'Account' }).click();
+    // From the keyboard: Shift+Tab back from where the sign-in form was to the header's link, Enter; focus lands on the page's heading.
+    for (let i = 0; i < 6 && (await page.evaluate('document.activeElement?.textContent')) !== 'Account'; i++) await page.keyboard.press('Shift+Tab');
+    assert.equal(await page.evaluate('document.activeElement.getAttribute("href")'), '#/account', 'the Account link is reachable with Tab');
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Account', exact: true }).waitFor();
     assert.match(page.url(), /#\/account$/);
+    assert.equal(await page.evaluate('document.activeElement.id'), 'account-h', 'focus moves to the page');
     assert.match((await page.locator('#account-name').textContent()) ?? '', /acc_admin/);
     assert.match((await page.locator('#account-who').textContent()) ?? '', /^key /);
     assert.match((await page.locator('#account-scopes').textContent()) ?? '', /admin/);
@@ -133,12 +145,14 @@ describe('e2e: the console account page', () => {
     const row = keys.locator(`li[data-key="${body.key.id}"]`);
     assert.match((await row.textContent()) ?? '', /jobs:read/);
     assert.deepEqual(await page.evaluate(UNLABELLED), [], 'every control has a label');
+    await fits375(page, 'a new key shown');
     await page.screenshot({ path: join(ARTIFACTS, 'account-1-key-once.png'), fullPage: true });
+    assert.ok(((await page.evaluate(SHOWN)) as string).includes(secret), 'the check sees a shown secret');
     await page.getByRole('button', { name: 'Done, hide it' }).click();
-    assert.ok(!(await page.content()).includes(secret), 'hidden: the secret is no longer in the page');
+    assert.ok(!((await page.evaluate(SHOWN)) as string).includes(secret), 'hidden: the secret is no longer in the page');
     await page.reload();
     await row.waitFor();
-    assert.ok(!(await page.content()).includes(secret), 'never shown again');
+    assert.ok(!((await page.evaluate(SHOWN)) as string).includes(secret), 'never shown again');
 
     // Revoked after a confirmation: refused by the API from then on.
     await row.getByRole('button', { name: 'Revoke key ci key' }).click();
@@ -152,9 +166,7 @@ describe('e2e: the console account page', () => {
     assert.equal(refused.status, 401);
     assert.equal((await refused.json()).error.code, 'unauthorized');
 
-    await page.setViewportSize({ width: 375, height: 800 });
-    assert.ok(await page.evaluate('document.documentElement.scrollWidth <= 375'), 'no horizontal scrolling at 375 px');
-    await page.setViewportSize({ width: 1100, height: 900 });
+    await fits375(page, 'the keys');
     assert.deepEqual(problems, [], 'no page errors (a CSP violation is one)');
     await page.close();
   });
@@ -177,6 +189,7 @@ describe('e2e: the console account page', () => {
     await form.getByRole('button', { name: 'Add endpoint' }).click();
     const secret = await page.getByLabel(`Signing secret of ${hooks.url()} (shown once)`).inputValue();
     assert.match(secret, /^whsec_/);
+    await fits375(page, 'a signing secret shown');
     secrets.push(secret);
     const listed = (await p.api('GET', '/v1/webhooks')).body.webhooks;
     assert.equal(listed.length, 1);
@@ -185,6 +198,9 @@ describe('e2e: the console account page', () => {
     assert.match((await endpoint.textContent()) ?? '', /enabled/);
     assert.match((await endpoint.textContent()) ?? '', /job\.succeeded/);
     await page.getByRole('button', { name: 'Done, hide it' }).click();
+    await page.reload();
+    await endpoint.waitFor();
+    assert.ok(!((await page.evaluate(SHOWN)) as string).includes(secret), 'the signing secret is not shown again');
 
     // A test event, delivered and verified by the receiver; the row shows its answer.
     await endpoint.getByRole('button', { name: `Send test event to ${hooks.url()}` }).click();
@@ -270,7 +286,7 @@ describe('e2e: the console account page', () => {
     assert.deepEqual(names.sort(), ['other manager', 'other viewer']);
     await page.locator('#webhooks', { hasText: 'No endpoints.' }).waitFor();
     assert.equal(await page.locator('li[data-webhook]').count(), 0);
-    assert.ok(!(await page.content()).includes(hooks.url()), "the first account's webhook is not shown");
+    assert.ok(!((await page.evaluate(SHOWN)) as string).includes(hooks.url()), "the first account's webhook is not shown");
     // A scope the key does not hold: the API's refusal.
     await page.locator('#keys').getByLabel('Name', { exact: true }).fill('stronger');
     await page.locator('#keys').getByLabel('admin').check();
