@@ -35,6 +35,7 @@ describe('e2e: the console account page', () => {
   let failing = false;
   let otherManager: string;
   let otherViewer: string;
+  let otherAccount: string;
   const problems: string[] = [];
 
   const watch = (page: Page, expected: RegExp) => {
@@ -84,6 +85,7 @@ describe('e2e: the console account page', () => {
     assert.equal(manager.status, 201, JSON.stringify(manager.body));
     otherManager = manager.body.key;
     otherViewer = viewer.body.key;
+    otherAccount = acc.body.id;
   });
   after(async () => {
     await browser?.close();
@@ -302,6 +304,21 @@ describe('e2e: the console account page', () => {
     assert.equal(await page.getByRole('button', { name: 'Add endpoint' }).count(), 0);
     assert.deepEqual(await page.evaluate(UNLABELLED), [], 'every control has a label');
     await page.screenshot({ path: join(ARTIFACTS, 'account-5-viewer-403.png'), fullPage: true });
+
+    // A person of that account signed in with e-mail and password: the role shown, and the member's 403s.
+    const invite = await p.api('POST', `/v1/accounts/${otherAccount}/invites`, { email: 'mia@school.example', role: 'member' });
+    assert.equal(invite.status, 201, JSON.stringify(invite.body));
+    const accepted = await p.api('POST', '/v1/auth/invites/accept', { token: invite.body.token, password: 'a long enough password' }, { authorization: '' });
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('e-mail and password').check();
+    await page.getByLabel('E-mail', { exact: true }).fill('mia@school.example');
+    await page.getByLabel('Password', { exact: true }).fill('a long enough password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#account-who', { hasText: 'mia@school.example, role member' }).waitFor();
+    assert.match((await page.locator('#account-scopes').textContent()) ?? '', /^uploads:write, jobs:read, jobs:write$/);
+    await page.locator('#keys-error', { hasText: /^403 forbidden: / }).waitFor();
+    await page.locator('#webhooks-error', { hasText: /^403 forbidden: / }).waitFor();
     assert.deepEqual(problems, [], 'no page errors');
     await page.close();
   });
