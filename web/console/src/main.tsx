@@ -5,6 +5,8 @@ import { SignIn } from './sign-in.js';
 import { Uploader } from './uploader.js';
 import { JobForm } from './job-form.js';
 import { JobList } from './job-list.js';
+import { AccountPage } from './account-page.js';
+import { useHashRoute } from './route.js';
 import './style.css';
 
 function App() {
@@ -12,6 +14,7 @@ function App() {
   const [uploadId, setUploadId] = useState('');
   const [jobsVersion, setJobsVersion] = useState(0);
   useEffect(() => onCredentialChange(setCredential), []);
+  const route = useHashRoute();
 
   const signIn = (c: Credential) => {
     saveCredential(c);
@@ -29,6 +32,16 @@ function App() {
       <header class="top">
         <h1>mediaforge</h1>
         {credential && (
+          <nav class="nav" aria-label="Pages">
+            <a href="#/" aria-current={route !== '#/account' ? 'page' : undefined}>
+              Jobs
+            </a>
+            <a href="#/account" aria-current={route === '#/account' ? 'page' : undefined}>
+              Account
+            </a>
+          </nav>
+        )}
+        {credential && (
           <div class="who">
             <span>{credential.kind === 'user' ? credential.email : 'API key'}</span>
             <button type="button" onClick={signOut}>
@@ -40,6 +53,8 @@ function App() {
       <main>
         {!credential ? (
           <SignIn onSignedIn={signIn} />
+        ) : route === '#/account' ? (
+          <AccountPage />
         ) : (
           <>
             <Uploader onUploaded={setUploadId} />
