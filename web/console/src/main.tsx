@@ -5,12 +5,15 @@ import { SignIn } from './sign-in.js';
 import { Uploader } from './uploader.js';
 import { JobForm } from './job-form.js';
 import { JobList } from './job-list.js';
+import { JobPage } from './job-page.js';
+import { useRoute } from './router.js';
 import './style.css';
 
 function App() {
   const [credential, setCredential] = useState<Credential | null>(loadCredential);
   const [uploadId, setUploadId] = useState('');
   const [jobsVersion, setJobsVersion] = useState(0);
+  const route = useRoute();
   useEffect(() => onCredentialChange(setCredential), []);
 
   const signIn = (c: Credential) => {
@@ -40,6 +43,8 @@ function App() {
       <main>
         {!credential ? (
           <SignIn onSignedIn={signIn} />
+        ) : route.page === 'job' ? (
+          <JobPage id={route.id} />
         ) : (
           <>
             <Uploader onUploaded={setUploadId} />
