@@ -167,6 +167,14 @@ describe('e2e: the console job page in a real browser', () => {
     assert.notEqual(early.position, late.position, `the tile moves with the pointer: ${early.position} → ${late.position}`);
     // The README's picture (docs/images/console-job.png) is this one.
     await page.screenshot({ path: join(ARTIFACTS, 'job-1-storyboard.png') });
+    // From the keyboard too: End on the focused seek bar seeks to the end and previews its tile.
+    await page.mouse.move(0, 0);
+    await page.locator('.storyboard-preview').waitFor({ state: 'detached' });
+    await bar.focus();
+    await page.keyboard.press('End');
+    await page.locator('.storyboard-preview').waitFor();
+    assert.equal(((await page.evaluate(PREVIEW)) as Preview).position, late.position, 'the last tile');
+    await bar.blur();
 
     // The gallery holds every frame of the manifest, each with its time.
     const zip = await readZip(Buffer.from(await (await fetch(fileOf(frames, 'frames.zip').url)).arrayBuffer()));
