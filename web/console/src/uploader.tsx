@@ -17,9 +17,10 @@ export function Uploader({ onUploaded }: { onUploaded: (uploadId: string) => voi
   const upload = useRef<Upload | null>(null);
   const stateRef = useRef<State>('idle');
   stateRef.current = state;
+  const resumeRef = useRef(() => {});
   // Back online after the retries ran out: go on by itself from the server's offset.
   useEffect(() => {
-    const online = () => stateRef.current === 'failed' && upload.current?.url && resume();
+    const online = () => stateRef.current === 'failed' && upload.current?.url && resumeRef.current();
     window.addEventListener('online', online);
     return () => window.removeEventListener('online', online);
   }, []);
@@ -95,6 +96,7 @@ export function Uploader({ onUploaded }: { onUploaded: (uploadId: string) => voi
     setState('uploading');
     upload.current?.start();
   };
+  resumeRef.current = resume;
 
   const pct = file ? Math.floor((sent / file.size) * 100) : 0;
   return (
