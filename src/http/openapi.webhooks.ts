@@ -87,6 +87,14 @@ export function webhookPaths(json: Json, errors: Errors, schema: (s: z.ZodType, 
         responses: { '200': json(z.object({ deliveries: z.array(deliverySchema), nextCursor: z.string().nullable() }), 'A page of deliveries'), ...errors(400, 401, 403, 404) },
       },
     },
+    '/v1/jobs/{id}/deliveries': {
+      get: {
+        summary: "One job's webhook deliveries to every endpoint of the account, newest first, each with its attempts; another account's job is 404",
+        'x-scope': scope,
+        parameters: [idParam, ...query],
+        responses: { '200': json(z.object({ deliveries: z.array(deliverySchema), nextCursor: z.string().nullable() }), 'A page of deliveries'), ...errors(400, 401, 403, 404) },
+      },
+    },
     '/v1/webhooks/{id}/deliveries/{deliveryId}/retry': {
       post: {
         summary: 'Send a delivery again now: a pending one is tried at once, a finished one is sent as a new delivery with the same webhook-id',

@@ -80,8 +80,11 @@ export interface WebhookRepository {
   deleteEndpoint(principal: Principal, id: string): Promise<boolean>;
   /** Writes an event and one delivery of it to this endpoint, together (the test event). Null when there is no such endpoint there. */
   addEvent(principal: Principal, endpointId: string, event: Omit<WebhookEventRecord, 'accountId'>, delivery: NewDelivery): Promise<DeliveryRecord | null>;
-  /** Newest first, each with its attempts. */
-  listDeliveries(principal: Principal, endpointId: string, query: { status?: DeliveryStatus; limit: number; cursor?: string }): Promise<{ deliveries: DeliveryRecord[]; nextCursor: string | null }>;
+  /**
+   * Newest first, each with its attempts: one endpoint's, or (`endpointId` null) every endpoint's
+   * of the account; `subjectId` keeps those of the events about one job or upload.
+   */
+  listDeliveries(principal: Principal, endpointId: string | null, query: { status?: DeliveryStatus; limit: number; cursor?: string; subjectId?: string }): Promise<{ deliveries: DeliveryRecord[]; nextCursor: string | null }>;
   getDelivery(principal: Principal, endpointId: string, deliveryId: string): Promise<DeliveryRecord | null>;
   /** A pending delivery becomes due at `now`. False when it is not pending (or not there). */
   expedite(principal: Principal, endpointId: string, deliveryId: string, now: number): Promise<boolean>;

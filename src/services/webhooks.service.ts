@@ -65,7 +65,7 @@ export class WebhooksService {
   private readonly random: () => number;
   constructor(
     private readonly deps: {
-      db: Pick<Database, 'webhooks'>;
+      db: Pick<Database, 'webhooks' | 'jobs'>;
       clock: Clock;
       transport: Pick<WebhookTransport, 'check'>;
       box: WebhookSecretBox;
@@ -166,6 +166,13 @@ export class WebhooksService {
   async deliveries(principal: Principal, id: string, query: unknown) {
     await this.get(principal, id);
     return this.deps.db.webhooks.listDeliveries(principal, id, parseOrThrow(deliveriesQuerySchema, query, 'query'));
+  }
+
+  /** Every delivery of one job's events to any of the account's endpoints (the console's job page); another account's job is `not_found`. */
+  async jobDeliveries(principal: Principal, jobId: string, query: unknown) {
+    const q = parseOrThrow(deliveriesQuerySchema, query, 'query');
+    if (!(await this.deps.db.jobs.get(principal, jobId))) throw new DomainError('not_found', `no job with id ${jobId}`);
+    return this.deps.db.webhooks.listDeliveries(principal, null, { ...q, subjectId: jobId });
   }
 
   /** A pending delivery is tried now; a finished one is sent again as a new delivery (same webhook-id). */

@@ -43,6 +43,7 @@ describe('console: the job form read from the OpenAPI document', () => {
     const onByDefault = fieldOf('b', { type: 'boolean', default: true });
     assert.deepEqual(valueOf(onByDefault, true), {}, 'as the default: left out');
     assert.deepEqual(valueOf(onByDefault, false), { value: false });
+    assert.deepEqual(valueOf(onByDefault, undefined), {}, 'untouched (shown checked): left out, not false');
     assert.deepEqual(valueOf(fieldOf('b', { type: 'boolean' }), true), { value: true });
   });
 

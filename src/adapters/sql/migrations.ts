@@ -259,6 +259,13 @@ function migrations(caps: DialectCapabilities): Record<string, Migration> {
         await db.schema.alterTable('webhook_events').addColumn('phase', 'text').execute();
       },
     },
+    // The deliveries of one job (GET /v1/jobs/{id}/deliveries, the console's job page) are
+    // found from its events: without this index, every event of the account is read.
+    '0021_webhook_events_subject': {
+      async up(db: Kysely<any>) {
+        await db.schema.createIndex('webhook_events_subject').on('webhook_events').columns(['subject_id']).execute();
+      },
+    },
   };
 }
 

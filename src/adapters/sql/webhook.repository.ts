@@ -87,8 +87,11 @@ export class SqlWebhookRepository implements WebhookRepository {
     });
   }
 
-  async listDeliveries(principal: Principal, endpointId: string, query: { status?: DeliveryStatus; limit: number; cursor?: string }) {
-    let q = within(this.db.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', endpointId), principal).orderBy('id', 'desc').limit(query.limit + 1);
+  async listDeliveries(principal: Principal, endpointId: string | null, query: { status?: DeliveryStatus; limit: number; cursor?: string; subjectId?: string }) {
+    let q = within(this.db.selectFrom('webhook_deliveries').select('id'), principal).orderBy('id', 'desc').limit(query.limit + 1);
+    if (endpointId !== null) q = q.where('endpoint_id', '=', endpointId);
+    // 0021's index on webhook_events.subject_id: one job's few events.
+    if (query.subjectId !== undefined) q = q.where('event_id', 'in', (eb) => eb.selectFrom('webhook_events').select('webhook_events.id').where('webhook_events.subject_id', '=', query.subjectId!));
     if (query.status) q = q.where('status', '=', query.status);
     if (query.cursor) q = q.where('id', '<', query.cursor);
     const ids = (await q.execute()).map((r) => r.id);

@@ -32,6 +32,11 @@ export async function webhookRoutes(app: FastifyInstance, deps: HttpDeps) {
     const page = await webhooks.deliveries(principalOf(request), (request.params as Id).id, request.query);
     return { deliveries: page.deliveries.map(presentDelivery), nextCursor: page.nextCursor };
   });
+  // One job's deliveries to every endpoint (the console's job page); the job must be the caller's.
+  app.get('/v1/jobs/:id/deliveries', { config }, async (request) => {
+    const page = await webhooks.jobDeliveries(principalOf(request), (request.params as Id).id, request.query);
+    return { deliveries: page.deliveries.map(presentDelivery), nextCursor: page.nextCursor };
+  });
   app.post('/v1/webhooks/:id/deliveries/:deliveryId/retry', { config }, async (request, reply) => {
     const { id, deliveryId } = request.params as Id & { deliveryId: string };
     return reply.status(202).send(presentDelivery(await webhooks.retryDelivery(principalOf(request), id, deliveryId)));

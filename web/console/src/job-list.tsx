@@ -32,7 +32,9 @@ function JobRow({ initial }: { initial: Job }) {
   return (
     <li class="job" data-job={job.id} data-status={job.status}>
       <div class="job-head">
-        <code>{job.id}</code>
+        <a href={`#/jobs/${job.id}`} class="job-link" aria-label={`Open job ${job.id}`}>
+          <code>{job.id}</code>
+        </a>
         <span class={`status ${job.status}`}>{job.status}</span>
         <span class="types">{(job.outputs ?? []).map((o) => o.type).join(', ')}</span>
       </div>

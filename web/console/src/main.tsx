@@ -6,15 +6,16 @@ import { Uploader } from './uploader.js';
 import { JobForm } from './job-form.js';
 import { JobList } from './job-list.js';
 import { AccountPage } from './account-page.js';
-import { useHashRoute } from './route.js';
+import { JobPage } from './job-page.js';
+import { useRoute } from './router.js';
 import './style.css';
 
 function App() {
   const [credential, setCredential] = useState<Credential | null>(loadCredential);
   const [uploadId, setUploadId] = useState('');
   const [jobsVersion, setJobsVersion] = useState(0);
+  const route = useRoute();
   useEffect(() => onCredentialChange(setCredential), []);
-  const route = useHashRoute();
 
   const signIn = (c: Credential) => {
     saveCredential(c);
@@ -33,10 +34,10 @@ function App() {
         <h1>mediaforge</h1>
         {credential && (
           <nav class="nav" aria-label="Pages">
-            <a href="#/" aria-current={route !== '#/account' ? 'page' : undefined}>
+            <a href="#/" aria-current={route.page === 'home' ? 'page' : undefined}>
               Jobs
             </a>
-            <a href="#/account" aria-current={route === '#/account' ? 'page' : undefined}>
+            <a href="#/account" aria-current={route.page === 'account' ? 'page' : undefined}>
               Account
             </a>
           </nav>
@@ -53,8 +54,10 @@ function App() {
       <main>
         {!credential ? (
           <SignIn onSignedIn={signIn} />
-        ) : route === '#/account' ? (
+        ) : route.page === 'account' ? (
           <AccountPage />
+        ) : route.page === 'job' ? (
+          <JobPage id={route.id} />
         ) : (
           <>
             <Uploader onUploaded={setUploadId} />

@@ -72,6 +72,8 @@ export function outputTypesOf(openapi: OpenApi): OutputType[] {
 /** What the person typed, as the API's JSON: empty fields left out (the API's defaults apply). */
 export function valueOf(field: Field, raw: string | boolean | undefined): { value?: unknown; error?: string } {
   if (field.kind === 'checkbox') {
+    // Untouched (undefined): the box shows its default, and the API's default applies.
+    if (raw === undefined) return {};
     const on = raw === true;
     return on === (field.defaultValue === true) ? {} : { value: on };
   }

@@ -9,7 +9,10 @@ export interface JobFile {
 
 export interface JobOutput {
   type: string;
+  status?: string;
   files?: JobFile[];
+  /** Each output type's own (docs/api.md, docs/hls.md, docs/clips-and-renditions.md). */
+  result?: Record<string, unknown> | null;
 }
 
 export interface Job {
@@ -20,6 +23,25 @@ export interface Job {
   etaSeconds?: number | null;
   outputs?: JobOutput[];
   error?: { code: string; message: string } | null;
+  attempts?: number;
+  maxAttempts?: number;
+  input?: { uploadId?: string; url?: string; metadata?: Record<string, unknown> | null };
+  warnings?: Array<{ code: string; message: string; output?: number }>;
+  usage?: { inputSeconds?: number | null; cpuSeconds?: number | null; storageBytes?: number } | null;
+  createdAt?: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+}
+
+/** GET /v1/jobs/{id}/deliveries (docs/notifications.md). */
+export interface Delivery {
+  id: string;
+  endpointId: string;
+  event: { id: string; type: string; timestamp: string };
+  status: string;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  attempts: Array<{ at: string; statusCode: number | null; latencyMs: number; error: string | null }>;
 }
 
 /** GET /v1/jobs/{id}/events: `status` events carry the whole job, `progress` events part of it. */

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Upload } from 'tus-js-client';
 import { loadCredential } from './api.js';
 
@@ -15,6 +15,15 @@ export function Uploader({ onUploaded }: { onUploaded: (uploadId: string) => voi
   const [message, setMessage] = useState('');
   const [over, setOver] = useState(false);
   const upload = useRef<Upload | null>(null);
+  const stateRef = useRef<State>('idle');
+  stateRef.current = state;
+  const resumeRef = useRef(() => {});
+  // Back online after the retries ran out: go on by itself from the server's offset.
+  useEffect(() => {
+    const online = () => stateRef.current === 'failed' && upload.current?.url && resumeRef.current();
+    window.addEventListener('online', online);
+    return () => window.removeEventListener('online', online);
+  }, []);
   const sample = useRef({ at: 0, bytes: 0 });
 
   const start = (f: File) => {
@@ -28,6 +37,13 @@ export function Uploader({ onUploaded }: { onUploaded: (uploadId: string) => voi
       endpoint: '/v1/uploads/tus',
       chunkSize: 4 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000],
+      // tus-js-client gives up at once while the browser says it is offline (a cut link, Wi-Fi
+      // gone): keep trying on the delays above instead, each attempt a HEAD for the server's
+      // offset and a PATCH from there. A client error (4xx, but 409/423) is final.
+      onShouldRetry: (err) => {
+        const status = (err as { originalResponse?: { getStatus(): number } | null }).originalResponse?.getStatus() ?? 0;
+        return status < 400 || status >= 500 || status === 409 || status === 423;
+      },
       metadata: { filename: f.name, filetype: f.type || 'application/octet-stream' },
       // Pause and Resume use this Upload object; nothing is left in localStorage for later visits.
       storeFingerprintForResuming: false,
@@ -80,6 +96,7 @@ export function Uploader({ onUploaded }: { onUploaded: (uploadId: string) => voi
     setState('uploading');
     upload.current?.start();
   };
+  resumeRef.current = resume;
 
   const pct = file ? Math.floor((sent / file.size) * 100) : 0;
   return (
