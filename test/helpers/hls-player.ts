@@ -60,7 +60,7 @@ export async function chromiumFlags(): Promise<{ args: string[]; userDataDir: st
  * Opens the player page in `tab` and polls until the video has played `seconds` or the player
  * reported a fatal error (40 s at most). Answers the last state, the position and a summary.
  */
-export async function playUntil(tab: Page, url: string, seconds: number): Promise<{ state: any; time: number; diagnostics: string }> {
+export async function playUntil(tab: Page, url: string, seconds: number): Promise<{ state: any; time: number; buffered: Array<[number, number]>; diagnostics: string }> {
   const console: string[] = [];
   tab.on('console', (m) => console.push(m.text()));
   await tab.goto(url);
@@ -73,7 +73,12 @@ export async function playUntil(tab: Page, url: string, seconds: number): Promis
     if (state.error || time >= seconds) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { state, time, diagnostics: JSON.stringify({ state, console: console.slice(-5) }) };
+  // The media element's buffered ranges: a package with a hole between two segments leaves two.
+  const buffered = await tab.evaluate(() => {
+    const b = (document.getElementById('v') as HTMLVideoElement).buffered;
+    return Array.from({ length: b.length }, (_, i) => [b.start(i), b.end(i)] as [number, number]);
+  });
+  return { state, time, buffered, diagnostics: JSON.stringify({ state, buffered, console: console.slice(-5) }) };
 }
 
 /**
