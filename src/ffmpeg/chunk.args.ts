@@ -18,13 +18,12 @@ export const SEEK_MARGIN_SECONDS = 2;
 /**
  * Input options of a chunk: a fast seek to the keyframe before the chunk with the
  * source's own timestamps kept (`-copyts -start_at_zero`: the same timeline the unchunked
- * run sees), and a read limit a margin past the chunk's end. The exact cut is a `trim`
- * in the graph, on frames, not here.
+ * run sees). The exact cut is a `trim` in the graph, on frames; when it ends, ffmpeg stops
+ * reading. No input `-t`: after a fast seek it counts from the keyframe the seek reached,
+ * which may lie far before the chunk (a source with 8 s GOPs lost frames at a chunk's end).
  */
-export function chunkInputArgs(chunk: ChunkRange, last: boolean): string[] {
-  const from = Math.max(0, chunk.start - SEEK_MARGIN_SECONDS);
-  const read = last ? [] : ['-t', secondsArg(chunk.end - from + SEEK_MARGIN_SECONDS)];
-  return ['-noaccurate_seek', '-copyts', '-start_at_zero', '-ss', secondsArg(from), ...read];
+export function chunkInputArgs(chunk: ChunkRange): string[] {
+  return ['-noaccurate_seek', '-copyts', '-start_at_zero', '-ss', secondsArg(Math.max(0, chunk.start - SEEK_MARGIN_SECONDS))];
 }
 
 /**

@@ -51,7 +51,7 @@ export function buildHlsChunkArgs(
     ...ladderKeyframeArgs(plan, keyframes, enc, caps),
     '-f', 'mp4', `${io.dir}/${chunkFileName(chunk.index, `v${i}`)}`,
   ]);
-  return [...headArgs(), ...inputArgs(io.inputPath, chunkInputArgs(chunk, opts.last)), '-filter_complex', graph.join(';'), ...outputs];
+  return [...headArgs(), ...inputArgs(io.inputPath, chunkInputArgs(chunk)), '-filter_complex', graph.join(';'), ...outputs];
 }
 
 /** The audio of the whole source, once, as the ladder carries it (AAC-LC stereo 48 kHz). */

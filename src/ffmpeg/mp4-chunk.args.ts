@@ -35,15 +35,15 @@ export function buildMp4ChunkArgs(
   meta: MediaMetadata,
   caps: Pick<Capabilities, 'encoders'>,
   chunk: ChunkRange,
-  opts: { last: boolean; rate: FrameRate },
+  rate: FrameRate,
   io: { inputPath: string; outputPath: string },
 ): string[] {
-  const vf = chain(mp4Deinterlace(spec, meta).filter, cutFilter(chunk, opts.rate), 'setpts=PTS-STARTPTS', mp4Frame(spec, meta).vf);
-  const rate = spec.bitrate !== undefined ? { bitrateKbps: spec.bitrate } : { crf: spec.crf ?? DEFAULT_CRF };
+  const vf = chain(mp4Deinterlace(spec, meta).filter, cutFilter(chunk, rate), 'setpts=PTS-STARTPTS', mp4Frame(spec, meta).vf);
+  const quality = spec.bitrate !== undefined ? { bitrateKbps: spec.bitrate } : { crf: spec.crf ?? DEFAULT_CRF };
   return [
-    ...headArgs(), ...inputArgs(io.inputPath, chunkInputArgs(chunk, opts.last)),
+    ...headArgs(), ...inputArgs(io.inputPath, chunkInputArgs(chunk)),
     '-map', '0:v:0', '-an', '-sn', '-dn', '-map_metadata', '-1', '-vf', vf,
-    ...h264Args(caps, spec.preset, rate), '-f', 'mp4', io.outputPath,
+    ...h264Args(caps, spec.preset, quality), '-f', 'mp4', io.outputPath,
   ];
 }
 

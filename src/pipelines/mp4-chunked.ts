@@ -54,9 +54,9 @@ export async function encodeMp4Chunked(ctx: PipelineContext, spec: Mp4OutputSpec
   const audioPath = ctx.meta.hasAudio ? join(dir, 'audio.m4a') : null;
   const runs: ChunkRun[] = [];
   if (audioPath) runs.push({ args: buildMp4AudioArgs(spec, ctx.meta, { inputPath: ctx.inputPath, outputPath: audioPath }), weight: duration * LIGHT_WEIGHT, span: duration });
-  plan.chunks.forEach((chunk, k) => {
+  plan.chunks.forEach((chunk) => {
     const seconds = chunkSeconds(chunk, plan.rate);
-    const args = buildMp4ChunkArgs(spec, ctx.meta, ctx.runner.caps, chunk, { last: k === plan.chunks.length - 1, rate: plan.rate }, { inputPath: ctx.inputPath, outputPath: join(dir, chunkFileName(chunk.index, 'v')) });
+    const args = buildMp4ChunkArgs(spec, ctx.meta, ctx.runner.caps, chunk, plan.rate, { inputPath: ctx.inputPath, outputPath: join(dir, chunkFileName(chunk.index, 'v')) });
     runs.push({ args, weight: seconds, span: seconds });
   });
   const listPath = join(dir, 'video.ffconcat');

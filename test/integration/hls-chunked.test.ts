@@ -72,13 +72,14 @@ describe('chunked HLS: seamless against the one-run ladder (system ffmpeg)', () 
   });
   after(async () => t.cleanup());
 
-  const cases: Array<{ title: string; recipe: HlsRecipe; spec: object; fps: number; chunks: number }> = [
-    { title: '14 s at 30 fps, fMP4, two rungs, 4 s chunks', recipe: 'chunk-14s.mp4', spec: { renditions: [180, 144] }, fps: 30, chunks: 4 },
-    { title: '13 s at 29.97 fps, MPEG-TS, 44.1 kHz audio, 4 s chunks', recipe: 'chunk-ntsc.mp4', spec: { renditions: [180, 144], segmentType: 'ts' }, fps: 30000 / 1001, chunks: 3 },
+  const cases: Array<{ title: string; recipe: HlsRecipe; spec: object; fps: number; seconds: number; chunks: number }> = [
+    { title: '14 s at 30 fps, fMP4, two rungs, 4 s chunks', recipe: 'chunk-14s.mp4', spec: { renditions: [180, 144] }, fps: 30, seconds: 4, chunks: 4 },
+    // The third chunk (24 s…) holds the segment that starts on frame 1019 (34 s), not 1020: its keyframes must come from the whole timeline.
+    { title: '40 s at 29.97 fps, MPEG-TS, 44.1 kHz audio, 12 s chunks', recipe: 'chunk-ntsc.mp4', spec: { renditions: [180, 144], segmentType: 'ts' }, fps: 30000 / 1001, seconds: 12, chunks: 3 },
   ];
   for (const c of cases) {
     it(c.title, async () => {
-      const chunked = await produce(t.dir, runner, c.recipe, { ...c.spec, chunking: { seconds: 4 } });
+      const chunked = await produce(t.dir, runner, c.recipe, { ...c.spec, chunking: { seconds: c.seconds } });
       const whole = await produce(t.dir, runner, c.recipe, { ...c.spec, chunking: 'off' });
       assert.equal(chunkRuns(chunked.calls).length, c.chunks, 'one ffmpeg run per chunk');
       assert.equal(concatRuns(chunked.calls).length, 1, 'one stitch');
