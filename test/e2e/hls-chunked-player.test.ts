@@ -41,7 +41,7 @@ describe('e2e: hls.js plays a chunked HLS package across the joins', () => {
     assert.ok(Math.abs(job.outputs[1].result.duration - 20) < 0.05, JSON.stringify(job.outputs[1].result));
     const master = job.outputs[0].files.find((f: any) => f.name === 'master.m3u8').url;
 
-    const { state, time, buffered, diagnostics } = await player.play(master, 9);
+    const { state, time, buffered, frames, diagnostics } = await player.play(master, 9);
     assert.equal(state.supported, true, `MSE available: ${diagnostics}`);
     assert.equal(state.error, null, `no fatal player error: ${diagnostics}`);
     assert.equal(state.levels, 2, diagnostics);
@@ -49,5 +49,7 @@ describe('e2e: hls.js plays a chunked HLS package across the joins', () => {
     assert.ok(!state.events.some((e: string) => /Stalled|SeekOverHole|Gap/i.test(e)), `no stall or hole: ${diagnostics}`);
     assert.equal(buffered.length, 1, `one buffered range: ${diagnostics}`);
     assert.ok(buffered[0][0] < 0.2 && buffered[0][1] > 9, diagnostics);
+    // Every frame up to the position was decoded (or dropped): no hole at a join that the player skipped.
+    assert.ok(frames.frames >= Math.floor(frames.time * 30) - 3, `${frames.frames} frames in ${frames.time} s: ${diagnostics}`);
   });
 });
