@@ -66,6 +66,15 @@ describe('chunk plan', () => {
     assert.deepEqual(frames({ duration: 6.1, chunkSeconds: 3, segmentSeconds: 3 }), [[0, 90], [90, null]]);
   });
 
+  it('a video that starts a frame late: segments and chunks count from its first frame', () => {
+    const late = plan({ firstFrame: 1 });
+    assert.deepEqual(late.map((c) => [c.startFrame, c.endFrame]), [[1, 121], [121, 241], [241, 361], [361, null]]);
+    assert.deepEqual(late.map((c) => c.keyframes), [[0, 60], [0, 60], [0, 60], [0]]);
+    assert.equal(late[0].start, 1 / 30);
+    assert.equal(late[3].end, 14);
+    assert.deepEqual(plan({ firstFrame: 1, duration: 12.05 }).map((c) => c.endFrame), [121, 241, null], 'the last frame is still before the duration');
+  });
+
   it('parses the rates the ladder gives', () => {
     assert.deepEqual(parseRate('30'), { num: 30, den: 1 });
     assert.deepEqual(parseRate('30000/1001'), NTSC);

@@ -63,6 +63,13 @@ export interface ChunkPlanInput {
   chunkSeconds: number;
   /** A source this long or shorter is one chunk. */
   minSeconds: number;
+  /**
+   * The first frame the output has (default 0): a video that starts after the file does
+   * (Matroska with AAC priming: 21 ms) has no frame 0 on the constant-rate grid. Segments
+   * (and so chunks) count from that first frame, as ffmpeg counts forced keyframe times;
+   * the stitch puts the first chunk back where it starts.
+   */
+  firstFrame?: number;
 }
 
 /**
@@ -75,21 +82,24 @@ export function planChunks(p: ChunkPlanInput): ChunkRange[] {
   const segment = Math.max(1, Math.round(p.segmentSeconds));
   const chunk = Math.max(segment, Math.ceil(p.chunkSeconds / segment) * segment);
   const totalFrames = Math.max(1, Math.ceil(p.duration * (p.rate.num / p.rate.den) - 1e-9));
+  // The grid starts on the output's first frame: ffmpeg counts forced keyframe times from there.
+  const first = Math.max(0, Math.min(Math.round(p.firstFrame ?? 0), totalFrames - 1));
+  const frameOf = (t: number) => first + frameAt(t, p.rate);
   const boundaries: number[] = [];
   if (p.duration > p.minSeconds) {
-    for (let t = chunk; frameAt(t, p.rate) < totalFrames; t += chunk) boundaries.push(t);
+    for (let t = chunk; frameOf(t) < totalFrames; t += chunk) boundaries.push(t);
     const last = boundaries.at(-1);
     if (last !== undefined && p.duration - last < chunk / 2) boundaries.pop();
   }
   const starts = [0, ...boundaries];
   return starts.map((t, index) => {
     const next = starts[index + 1];
-    const startFrame = frameAt(t, p.rate);
-    const endFrame = next === undefined ? null : frameAt(next, p.rate);
+    const startFrame = frameOf(t);
+    const endFrame = next === undefined ? null : frameOf(next);
     const keyframes: number[] = [];
     const stop = endFrame ?? totalFrames;
     for (let s = t; ; s += segment) {
-      const f = frameAt(s, p.rate);
+      const f = frameOf(s);
       if (f >= stop) break;
       keyframes.push(f - startFrame);
     }

@@ -1,6 +1,7 @@
 import type { ChunkRange, FrameRate } from '../domain/chunk-plan.js';
 import { frameTime } from '../domain/chunk-plan.js';
 import { secondsArg } from './clips.args.js';
+import { INPUT_GUARD_ARGS } from './probe.js';
 
 /**
  * What every chunked output shares: how a chunk reads the source, and the concat list
@@ -55,12 +56,40 @@ export function concatList(entries: Array<{ file: string; seconds: number | null
   return `${lines.join('\n')}\n`;
 }
 
-/** An input read through the concat demuxer: our own intermediate files only, by name. */
-export function concatInputArgs(listPath: string): string[] {
-  return ['-protocol_whitelist', 'file', '-f', 'concat', '-safe', '1', '-i', listPath];
+/**
+ * An input read through the concat demuxer: our own intermediate files only, by name. The
+ * demuxer starts the first file at 0; `offset` (seconds) puts it back where the video
+ * starts in the source (a first frame after the file's start).
+ */
+export function concatInputArgs(listPath: string, offset = 0): string[] {
+  return [...(offset > 0 ? ['-itsoffset', secondsArg(offset)] : []), '-protocol_whitelist', 'file', '-f', 'concat', '-safe', '1', '-i', listPath];
 }
 
 /** A chunk's file name: `c003_v1.mp4`. */
 export function chunkFileName(index: number, stream: string): string {
   return `c${String(index).padStart(3, '0')}_${stream}.mp4`;
+}
+
+/**
+ * ffprobe: the video stream's packet times and the file's start (packets only, no decode);
+ * `packets` limits the read to the first few (enough to find the first frame despite B-frame
+ * reordering).
+ */
+export function buildVideoTimesProbeArgs(inputPath: string, packets?: number): string[] {
+  return [
+    '-v', 'error', '-hide_banner', ...INPUT_GUARD_ARGS, '-select_streams', 'v:0',
+    ...(packets ? ['-read_intervals', `%+#${packets}`] : []),
+    '-show_entries', 'packet=pts_time:format=start_time', '-of', 'json', '-i', inputPath,
+  ];
+}
+
+/** Video packet times in seconds from the file's start (the timeline ffmpeg decodes on), sorted. */
+export function parseVideoTimes(raw: unknown): number[] {
+  const r = (raw ?? {}) as { format?: { start_time?: string }; packets?: Array<{ pts_time?: string }> };
+  const start = Number(r.format?.start_time);
+  const zero = Number.isFinite(start) ? start : 0;
+  return (r.packets ?? [])
+    .map((p) => Number(p.pts_time) - zero)
+    .filter((t) => Number.isFinite(t))
+    .sort((a, b) => a - b);
 }

@@ -78,18 +78,19 @@ export function buildStoryboardArgs(plan: HlsPlan, io: { inputPath: string; spri
  * rung from the source, the one audio track muxed into every rung, all stream copy, into
  * the HLS muxer with the unchunked run's options. The muxer cuts at the keyframes the
  * chunks put on every segment start, so the playlists, segment names and sequence numbers
- * are those of one run, without a discontinuity.
+ * are those of one run, without a discontinuity. `videoStart`: where the first chunk's first
+ * frame sits on the source's timeline.
  */
 export function buildHlsStitchArgs(
   plan: HlsPlan,
-  io: { inputPath: string; lists: Map<number, string>; audioPath: string | null; outDir: string },
+  io: { inputPath: string; lists: Map<number, string>; audioPath: string | null; outDir: string; videoStart?: number },
 ): string[] {
   const inputs: string[] = [];
   const videoInput = new Map<number, number>();
   let n = 0;
   plan.ladder.rungs.forEach((_, i) => {
     const list = io.lists.get(i);
-    if (list) inputs.push(...concatInputArgs(list));
+    if (list) inputs.push(...concatInputArgs(list, io.videoStart ?? 0));
     else if (plan.copyTop && i === 0) inputs.push(...inputArgs(io.inputPath));
     else throw new TypeError(`no chunks for rung ${i}`);
     videoInput.set(i, n++);

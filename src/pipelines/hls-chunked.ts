@@ -2,11 +2,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chunkRequest, DEFAULT_CHUNKING, parseRate, planChunks, type ChunkRange, type FrameRate } from '../domain/chunk-plan.js';
 import type { HlsOutputSpec } from '../domain/job-spec.js';
-import { chunkFileName, chunkSeconds, concatList } from '../ffmpeg/chunk.args.js';
+import { buildVideoTimesProbeArgs, chunkFileName, chunkSeconds, concatList, parseVideoTimes } from '../ffmpeg/chunk.args.js';
 import { buildHlsAudioArgs, buildHlsChunkArgs, buildHlsStitchArgs, buildStoryboardArgs, encodedRungs } from '../ffmpeg/hls-chunk.args.js';
 import { DEFAULT_ENCODING, type PreparedHls } from './hls.plan.js';
 import { runChunkRuns, type ChunkRun } from './chunk-runs.js';
-import type { PipelineContext } from './pipeline.types.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, type PipelineContext } from './pipeline.types.js';
 
 export interface ChunkedLadder {
   chunks: ChunkRange[];
@@ -19,14 +19,22 @@ export interface ChunkedLadder {
  * or newer (the stitch stream-copies into the HLS muxer, which older builds cut late: the
  * same reason a top rung is not copied there). One chunk is no chunking.
  */
-export function planHlsChunks(spec: HlsOutputSpec, prep: PreparedHls, ctx: Pick<PipelineContext, 'encoding' | 'runner'>): ChunkedLadder | null {
+export async function planHlsChunks(
+  spec: HlsOutputSpec,
+  prep: PreparedHls,
+  ctx: Pick<PipelineContext, 'encoding' | 'runner' | 'inputPath' | 'signal' | 'probeTimeoutMs'>,
+): Promise<ChunkedLadder | null> {
   const request = chunkRequest(spec.chunking, ctx.encoding?.chunking ?? DEFAULT_CHUNKING);
   const { plan } = prep;
   if (!request || !plan.ladder.fps || encodedRungs(plan).length === 0 || ctx.runner.caps.major < 5) return null;
   const rate = parseRate(plan.ladder.fps);
   if (!rate) return null;
-  const chunks = planChunks({ duration: plan.duration, rate, segmentSeconds: plan.segmentSeconds, chunkSeconds: request.chunkSeconds, minSeconds: request.minSeconds });
-  return chunks.length >= 2 ? { chunks, rate } : null;
+  const input = { duration: plan.duration, rate, segmentSeconds: plan.segmentSeconds, chunkSeconds: request.chunkSeconds, minSeconds: request.minSeconds };
+  if (planChunks(input).length < 2) return null;
+  // The ladder's first frame is where the fps filter puts the source's first one (rounded to the grid).
+  const times = parseVideoTimes(await ctx.runner.probe(buildVideoTimesProbeArgs(ctx.inputPath, 16), { signal: ctx.signal, timeoutMs: ctx.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS }));
+  const firstFrame = times.length ? Math.max(0, Math.round((times[0] * rate.num) / rate.den)) : 0;
+  return { chunks: planChunks({ ...input, firstFrame }), rate };
 }
 
 /** Audio of the whole source and stitching are stream work: they count for a tenth of a chunk's second. */
@@ -61,7 +69,7 @@ export async function encodeHlsChunked(ctx: PipelineContext, prep: PreparedHls, 
     await writeFile(path, concatList(entries));
     lists.set(i, path);
   }
-  runs.push({ args: buildHlsStitchArgs(plan, { inputPath: ctx.inputPath, lists, audioPath, outDir }), weight: plan.duration * LIGHT_WEIGHT, span: plan.duration });
+  runs.push({ args: buildHlsStitchArgs(plan, { inputPath: ctx.inputPath, lists, audioPath, outDir, videoStart: ladder.chunks[0].start }), weight: plan.duration * LIGHT_WEIGHT, span: plan.duration });
   try {
     await runChunkRuns(ctx, runs, onProgress);
   } finally {

@@ -89,7 +89,7 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
     publisher.start(POLL_MS, publishMasterWhenPlayable);
     const encodeStart = ctx.clock.now();
     // Chunked (docs/hls.md#chunking) or one run: the same package lands in outDir either way.
-    const chunked = planHlsChunks(spec, prep, ctx);
+    const chunked = await planHlsChunks(spec, prep, ctx);
     try {
       if (chunked) await encodeHlsChunked(ctx, prep, chunked, outDir, (f) => ctx.onProgress(Math.min(0.95, f * 0.95)));
       else {

@@ -2,8 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chunkRequest, DEFAULT_CHUNKING, parseRate, planChunks, type ChunkRange, type FrameRate } from '../domain/chunk-plan.js';
 import type { Mp4OutputSpec } from '../domain/outputs/mp4.spec.js';
-import { chunkFileName, chunkSeconds, concatList } from '../ffmpeg/chunk.args.js';
-import { buildKeyframeProbeArgs } from '../ffmpeg/clips.args.js';
+import { buildVideoTimesProbeArgs, chunkFileName, chunkSeconds, concatList, parseVideoTimes } from '../ffmpeg/chunk.args.js';
 import { onFrameGrid, snapRate } from '../ffmpeg/frame-rate.js';
 import { buildMp4AudioArgs, buildMp4ChunkArgs, buildMp4StitchArgs } from '../ffmpeg/mp4-chunk.args.js';
 import { mp4CanCopy } from '../ffmpeg/mp4.args.js';
@@ -21,8 +20,8 @@ const EXACT_DENOMINATORS = new Set([1, 2, 1001]);
 /**
  * The chunks of an MP4 rendition, or null for one run: chunking asked for, a rendition that
  * is encoded (a remux has nothing to split), a constant-rate source at a standard rate
- * whose packets really are on that rate's grid (the cut is on the source's own frames), and
- * ffmpeg 5 or newer. Boundaries fall on multiples of the chunk length.
+ * whose packets really are on that rate's grid from the file's start (the cut is on the
+ * source's own frames), and ffmpeg 5 or newer. Boundaries fall on multiples of the chunk length.
  */
 export async function planMp4Chunks(
   spec: Mp4OutputSpec,
@@ -38,9 +37,11 @@ export async function planMp4Chunks(
   const chunks = planChunks({ duration: meta.duration, rate, segmentSeconds: request.chunkSeconds, chunkSeconds: request.chunkSeconds, minSeconds: request.minSeconds });
   if (chunks.length < 2) return null;
   // The stream's own packet times (no decode): a rate the container reports may be an average.
-  const raw = (await ctx.runner.probe(buildKeyframeProbeArgs(ctx.inputPath), { signal: ctx.signal, timeoutMs: ctx.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS })) as { packets?: Array<{ pts_time?: string }> };
-  const times = (raw.packets ?? []).map((p) => Number(p.pts_time)).filter((t) => Number.isFinite(t));
-  return onFrameGrid(times, snapped.value) ? { chunks, rate } : null;
+  const times = parseVideoTimes(await ctx.runner.probe(buildVideoTimesProbeArgs(ctx.inputPath), { signal: ctx.signal, timeoutMs: ctx.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS }));
+  // A video that starts after the file does (Matroska's 21 ms of AAC priming) gets a repeated
+  // first frame from the MP4 muxer in one run; a chunk could not repeat it the same way.
+  const startsOnZero = times.length > 0 && Math.abs(times[0]) <= 0.25 / snapped.value;
+  return startsOnZero && onFrameGrid(times, snapped.value) ? { chunks, rate } : null;
 }
 
 /** Audio of the whole source and the stitch are light next to a second of video encode. */

@@ -42,9 +42,16 @@ export async function decodedFrames(path: string, type: 'v' | 'a'): Promise<numb
   return Number(raw.streams[0].nb_read_frames);
 }
 
+/** The stream's duration, or the file's where the container keeps none per stream (Matroska). */
 export async function streamDuration(path: string, type: 'v' | 'a'): Promise<number> {
-  const raw = await probe(path, ['-select_streams', `${type}:0`, '-show_entries', 'stream=duration']);
-  return Number(raw.streams[0].duration);
+  const raw = await probe(path, ['-select_streams', `${type}:0`, '-show_entries', 'stream=duration:format=duration']);
+  const own = Number(raw.streams[0].duration);
+  return Number.isFinite(own) ? own : Number(raw.format.duration);
+}
+
+export async function streamStart(path: string, type: 'v' | 'a'): Promise<number> {
+  const raw = await probe(path, ['-select_streams', `${type}:0`, '-show_entries', 'stream=start_time']);
+  return Number(raw.streams[0].start_time);
 }
 
 /**

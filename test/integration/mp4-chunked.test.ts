@@ -7,7 +7,7 @@ import type { MediaRunner } from '../../src/ports/media-runner.port.js';
 import { mp4Pipeline } from '../../src/pipelines/rendition.pipeline.js';
 import { hlsMedia, type HlsRecipe } from '../helpers/hls-media.js';
 import { pipelineContext } from '../helpers/pipeline.js';
-import { assertAudioContinuous, assertVideoContinuous, decodedFrames, streamDuration, streamPackets } from '../helpers/seams.js';
+import { assertAudioContinuous, assertVideoContinuous, decodedFrames, streamDuration, streamPackets, streamStart } from '../helpers/seams.js';
 import { tempDir } from '../helpers/temp.js';
 
 /** Chunked MP4 renditions (docs/hls.md#chunking) against the one-run rendition of the same source. */
@@ -68,6 +68,7 @@ describe('chunked MP4: seamless against the one-run rendition (system ffmpeg)', 
       // The streams are as long as the one run's to the tick; the movie header's millisecond duration may round the other way.
       assert.ok(Math.abs(chunked.result.duration - whole.result.duration) <= 0.001, `duration ${chunked.result.duration} / ${whole.result.duration}`);
       assert.equal(await streamDuration(chunked.path, 'v'), await streamDuration(whole.path, 'v'), 'the same video duration as the one-run rendition');
+      assert.equal(await streamStart(chunked.path, 'v'), await streamStart(whole.path, 'v'), 'the video starts where the one run\'s does');
 
       const source = await hlsMedia(c.recipe);
       assert.equal(await decodedFrames(chunked.path, 'v'), await decodedFrames(source, 'v'), 'frames');
@@ -86,7 +87,10 @@ describe('chunked MP4: seamless against the one-run rendition (system ffmpeg)', 
     });
   }
 
-  it('a variable-frame-rate source and a remux stay one run', async () => {
+  it('a variable-frame-rate source, a video that starts after the file and a remux stay one run', async () => {
+    // Matroska, video 21 ms after the audio: one run repeats the first frame to start on 0.
+    const late = await produce(t.dir, runner, 'chunk-late.mkv', { crf: 30, chunking: { seconds: 2 } });
+    assert.equal(late.chunkRuns + late.stitches, 0);
     const vfr = await produce(t.dir, runner, 'hls-vfr.mkv', { crf: 30, chunking: { seconds: 2 } });
     assert.equal(vfr.chunkRuns + vfr.stitches, 0);
     const remux = await produce(t.dir, runner, 'chunk-14s.mp4', { chunking: { seconds: 4 } });
