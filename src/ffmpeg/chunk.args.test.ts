@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { planChunks } from '../domain/chunk-plan.js';
 import type { MediaMetadata } from '../domain/media.js';
 import { mp4OutputSchema } from '../domain/job-spec.js';
-import { chunkKeyframeTimes, chunkSeconds, concatList } from './chunk.args.js';
+import { buildVideoTimesProbeArgs, chunkKeyframeTimes, chunkSeconds, concatInputArgs, concatList, parseVideoTimes } from './chunk.args.js';
 import { planDeinterlace } from './deinterlace.js';
 import { buildHlsAudioArgs, buildHlsChunkArgs, buildHlsStitchArgs, buildStoryboardArgs } from './hls-chunk.args.js';
 import { buildHlsArgs, planStoryboard, type HlsPlan } from './hls.args.js';
@@ -84,6 +84,16 @@ describe('chunked HLS arguments', () => {
     const args = buildStoryboardArgs(sb, { inputPath: '/in/source', spritePath: '/out/storyboard.jpg' });
     assert.equal(after(args, '-filter_complex'), '[0:v:0]fps=30000/1001,tpad=stop_mode=clone:stop_duration=0.067,trim=end=13,fps=1/2,scale=160:90,setsar=1,tile=7x1[sprite]');
     assert.deepEqual(args.slice(-3), ['-update', '1', '/out/storyboard.jpg']);
+  });
+
+  it('a video that starts after the file: its first packet time, and the stitch puts the first chunk back there', () => {
+    assert.deepEqual(buildVideoTimesProbeArgs('/in', 16).slice(-10, -2), ['-select_streams', 'v:0', '-read_intervals', '%+#16', '-show_entries', 'packet=pts_time:format=start_time', '-of', 'json']);
+    assert.deepEqual(parseVideoTimes({ format: { start_time: '1.4' }, packets: [{ pts_time: '1.521' }, { pts_time: '1.454' }, { pts_time: 'N/A' }, { pts_time: '1.488' }] }).map((t) => Math.round(t * 1000)), [54, 88, 121]);
+    assert.deepEqual(parseVideoTimes({}), []);
+    assert.deepEqual(concatInputArgs('/l', 1 / 30).slice(0, 2), ['-itsoffset', '0.033333']);
+    assert.equal(concatInputArgs('/l', 0)[0], '-protocol_whitelist');
+    const args = buildHlsStitchArgs(PLAN, { inputPath: '/in', lists: new Map([[0, '/w/v0.ffconcat'], [1, '/w/v1.ffconcat']]), audioPath: '/w/a.m4a', outDir: '/out', videoStart: 1 / 30 });
+    assert.equal(args.filter((a) => a === '-itsoffset').length, 2, 'every chunked rung');
   });
 
   it('the concat list: names relative to the list, exact durations, none for the last; only plain names', () => {
