@@ -9,6 +9,7 @@ import type { MediaRunner } from '../../src/ports/media-runner.port.js';
 import { hlsPipeline } from '../../src/pipelines/hls.pipeline.js';
 import type { PipelineContext } from '../../src/pipelines/pipeline.types.js';
 import { hlsMedia, type HlsRecipe } from '../helpers/hls-media.js';
+import { interlaceMedia, type InterlaceRecipe } from '../helpers/interlace-media.js';
 import { pipelineContext } from '../helpers/pipeline.js';
 import { assertAudioContinuous, assertVideoContinuous, decodedFrames, keyframeTimes, packetSpan, streamDuration, streamPackets } from '../helpers/seams.js';
 import { tempDir } from '../helpers/temp.js';
@@ -39,9 +40,9 @@ interface Rung {
   joined: string;
 }
 
-async function produce(root: string, runner: MediaRunner, recipe: HlsRecipe, spec: object, encoding?: PipelineContext['encoding']) {
+async function produce(root: string, runner: MediaRunner, recipe: Recipe, spec: object, encoding?: PipelineContext['encoding']) {
   const calls: string[][] = [];
-  const ctx = await pipelineContext(recording(runner, calls) as FfmpegMediaRunner, root, await hlsMedia(recipe));
+  const ctx = await pipelineContext(recording(runner, calls) as FfmpegMediaRunner, root, await sourceOf(recipe));
   if (encoding) ctx.encoding = encoding;
   const product = await hlsPipeline(ctx, hlsOutputSchema.parse({ type: 'hls', segmentSeconds: 2, poster: false, ...spec }));
   const byName = new Map(product.files.map((f) => [f.name, f]));
@@ -60,6 +61,9 @@ async function produce(root: string, runner: MediaRunner, recipe: HlsRecipe, spe
   return { ctx, product, result: product.result as any, rungs, calls };
 }
 
+type Recipe = HlsRecipe | InterlaceRecipe;
+const sourceOf = (r: Recipe) => (r.startsWith('interlaced') || r.startsWith('vfr-') ? interlaceMedia(r as InterlaceRecipe) : hlsMedia(r as HlsRecipe));
+
 const concatRuns = (calls: string[][]) => calls.filter((a) => a.includes('concat'));
 const chunkRuns = (calls: string[][]) => calls.filter((a) => a.includes('-noaccurate_seek'));
 
@@ -72,11 +76,15 @@ describe('chunked HLS: seamless against the one-run ladder (system ffmpeg)', () 
   });
   after(async () => t.cleanup());
 
-  const cases: Array<{ title: string; recipe: HlsRecipe; spec: object; fps: number; seconds: number; chunks: number; vfr?: boolean }> = [
+  const cases: Array<{ title: string; recipe: Recipe; spec: object; fps: number; seconds: number; chunks: number; vfr?: boolean }> = [
     { title: '14 s at 30 fps, fMP4, two rungs, 4 s chunks', recipe: 'chunk-14s.mp4', spec: { renditions: [180, 144] }, fps: 30, seconds: 4, chunks: 4 },
     // The third chunk (24 s…) holds the segment that starts on frame 1019 (34 s), not 1020: its keyframes must come from the whole timeline.
     // Variable rate (30 fps with frames dropped): the ladder is constant 30 fps, so it has more frames than the source, as many as the one run's.
     { title: '6 s variable frame rate (Matroska), 2 s chunks', recipe: 'hls-vfr.mkv', spec: {}, fps: 30, seconds: 2, chunks: 3, vfr: true },
+    // 3 s at 30 fps then 3 s at 10 fps: the slow part's frames are repeated, in every chunk as in the one run.
+    { title: '6 s variable frame rate (30 then 10 fps, MP4), 2 s chunks', recipe: 'vfr-30-10.mp4', spec: {}, fps: 30, seconds: 2, chunks: 3, vfr: true },
+    // 25i, deinterlaced (bwdif) before the ladder: the seek margin gives each chunk's first frame its previous field.
+    { title: '4 s interlaced 25i, deinterlaced, 1 s segments in 2 s chunks', recipe: 'interlaced-tt.mp4', spec: { segmentSeconds: 1 }, fps: 25, seconds: 2, chunks: 2 },
     { title: '40 s at 29.97 fps, MPEG-TS, 44.1 kHz audio, 12 s chunks', recipe: 'chunk-ntsc.mp4', spec: { renditions: [180, 144], segmentType: 'ts' }, fps: 30000 / 1001, seconds: 12, chunks: 3 },
   ];
   for (const c of cases) {
@@ -95,7 +103,8 @@ describe('chunked HLS: seamless against the one-run ladder (system ffmpeg)', () 
       assert.equal(chunked.result.duration, whole.result.duration);
       assert.deepEqual(chunked.rungs.map((r) => r.segments), whole.rungs.map((r) => r.segments), 'same segments, names and durations');
 
-      const source = await hlsMedia(c.recipe);
+      const source = await sourceOf(c.recipe);
+      const segment = (c.spec as { segmentSeconds?: number }).segmentSeconds ?? 2;
       const sourceFrames = await decodedFrames(source, 'v');
       const sourceAudio = await streamDuration(source, 'a');
       for (const [i, rung] of chunked.rungs.entries()) {
@@ -104,14 +113,14 @@ describe('chunked HLS: seamless against the one-run ladder (system ffmpeg)', () 
         assert.doesNotMatch(rung.playlist, /DISCONTINUITY/);
         rung.segments.forEach((s, k) => {
           assert.equal(s.uri, `seg_${String(k).padStart(5, '0')}.${c.spec && (c.spec as any).segmentType === 'ts' ? 'ts' : 'm4s'}`);
-          if (k < rung.segments.length - 1) assert.ok(Math.abs(s.duration - 2) <= 1 / c.fps + 1e-6, `${what} segment ${k}: ${s.duration} s`);
+          if (k < rung.segments.length - 1) assert.ok(Math.abs(s.duration - segment) <= 1 / c.fps + 1e-6, `${what} segment ${k}: ${s.duration} s`);
         });
         assert.equal(await decodedFrames(rung.joined, 'v'), c.vfr ? await decodedFrames(whole.rungs[i].joined, 'v') : sourceFrames, `${what}: frames`);
         const { video, audio } = await streamPackets(rung.joined);
         assertVideoContinuous(video!, c.fps, what);
         // A keyframe starts every segment, the chunks' joins included (every 2 s, to the frame).
         const keys = keyframeTimes(video!);
-        const starts = rung.segments.map((_, k) => Math.ceil(k * 2 * c.fps - 1e-9) / c.fps);
+        const starts = rung.segments.map((_, k) => Math.ceil(k * segment * c.fps - 1e-9) / c.fps);
         for (const s of starts) assert.ok(keys.some((k) => Math.abs(k - s) < 0.5 / c.fps), `${what}: a keyframe at ${s} s (${keys.join(', ')})`);
         // Matroska's millisecond timestamps jitter the source's audio (and so the one run's) by a few ticks.
         if (!c.vfr) assertAudioContinuous(audio!, what);
