@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { outputFps, peakFrameRate, snapRate } from './frame-rate.js';
+import { onFrameGrid, outputFps, peakFrameRate, snapRate } from './frame-rate.js';
 
 describe('peakFrameRate: the rate a source really reaches', () => {
   it('variable frame rate: r_frame_rate (the peak), not the average', () => {
@@ -57,5 +57,22 @@ describe('outputFps: a standard constant rate from the peak, capped', () => {
     assert.deepEqual(fps(null), { value: 30, expr: '30' });
     assert.deepEqual(fps(0), { value: 30, expr: '30' });
     assert.deepEqual(fps(5000), { value: 30, expr: '30' });
+  });
+});
+
+describe('onFrameGrid: packet times on one constant-rate grid', () => {
+  const grid = (n: number, fps: number) => Array.from({ length: n }, (_, k) => k / fps);
+  it('a constant rate, in any order, with millisecond timestamps, is on the grid', () => {
+    assert.equal(onFrameGrid(grid(90, 30), 30), true);
+    assert.equal(onFrameGrid([0, 0.067, 0.033, 0.1, 0.133], 30), true);
+    assert.equal(onFrameGrid(grid(60, 30000 / 1001).map((t) => Math.round(t * 1000) / 1000), 30000 / 1001), true);
+  });
+  it('a dropped frame, a slower part or nothing at all is not', () => {
+    const times = grid(90, 30);
+    times.splice(40, 1);
+    assert.equal(onFrameGrid(times, 30), false);
+    assert.equal(onFrameGrid([...grid(30, 30), ...grid(10, 10).map((t) => 1 + t)], 30), false);
+    assert.equal(onFrameGrid([], 30), false);
+    assert.equal(onFrameGrid(grid(10, 25), 30), false);
   });
 });

@@ -61,3 +61,17 @@ export function outputFps(sourceFps: number | null, maxFps: number): Rate {
   if (src.value <= maxFps + 0.01) return src;
   return snapRate(src.value / Math.ceil(src.value / maxFps - 0.01));
 }
+
+/**
+ * Whether a stream's packet times (seconds, any order) are one constant-rate grid: the k-th
+ * is k frames of `fps` after the first, within a quarter frame (Matroska's millisecond
+ * timestamps stay well inside). Containers that report the average rate as the stream's rate
+ * (Matroska, for one) hide a variable rate from the probe; the packets do not.
+ */
+export function onFrameGrid(times: number[], fps: number): boolean {
+  if (!(fps > 0) || times.length === 0) return false;
+  const sorted = [...times].sort((a, b) => a - b);
+  const frame = 1 / fps;
+  // Against the grid from the first packet, not step by step: a slightly different rate drifts off it.
+  return sorted.every((t, k) => Math.abs(t - sorted[0] - k * frame) <= frame / 4);
+}

@@ -51,6 +51,11 @@ describe('planRuns: which outputs share one ffmpeg run', () => {
     assert.deepEqual(planRuns([mp4(), frames()], meta()), [[0], [1]]);
   });
 
+  it('an mp4 that asks for chunks runs alone (its chunks are runs of their own); "auto" and "off" still fuse', () => {
+    assert.deepEqual(planRuns([mp4({ chunking: { seconds: 30 } }), audio(), mp4({ chunking: 'off' })], meta()), [[0], [1, 2]]);
+    assert.deepEqual(planRuns([mp4({ chunking: 'auto' }), audio()], meta()), [[0, 1]]);
+  });
+
   it('leaves to their own run what their own handler refuses: no audio, not a video, past the end, no duration', () => {
     assert.deepEqual(planRuns([mp4(), audio()], meta({ hasAudio: false, audioCodec: null })), [[0], [1]]);
     assert.deepEqual(planRuns([mp4(), audio()], meta({ kind: 'audio', hasVideo: false, width: null, height: null })), [[0], [1]]);

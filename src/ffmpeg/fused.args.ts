@@ -34,8 +34,8 @@ const CUT_LEAD = 0.001;
 
 /**
  * Whether an output can join a fused run on this input: accurate clips without explicit
- * ranges (one clip or a contiguous series, cut from one timeline), MP4 renditions and
- * audio tracks of a video with a known duration. An output whose request is refused
+ * ranges (one clip or a contiguous series, cut from one timeline), MP4 renditions (unless
+ * they ask for chunks) and audio tracks of a video with a known duration. An output whose request is refused
  * (past the end, too many clips, no audio) stays on its own run, which reports the error.
  */
 export function isFusable(spec: OutputSpec, meta: MediaMetadata): spec is FusableSpec {
@@ -50,7 +50,8 @@ export function isFusable(spec: OutputSpec, meta: MediaMetadata): spec is Fusabl
         return false;
       }
     case 'mp4':
-      return true;
+      // An mp4 that asks for chunks runs alone: its chunks are runs of their own (docs/hls.md#chunking).
+      return typeof spec.chunking !== 'object';
     case 'audio':
       return meta.hasAudio;
     default:

@@ -120,7 +120,7 @@ export function variantNames(plan: HlsPlan): string[] {
 export const SEGMENT_EXTENSION = { fmp4: 'm4s', ts: 'ts' } as const;
 export const INIT_NAME = 'init.mp4';
 
-function videoEncodeArgs(r: VideoRung, i: number, enc: HlsEncoding): string[] {
+export function videoEncodeArgs(r: VideoRung, i: number, enc: HlsEncoding): string[] {
   return [
     `-c:v:${i}`, 'libx264', `-preset:v:${i}`, enc.preset, `-profile:v:${i}`, r.profile, `-level:v:${i}`, (r.level / 10).toFixed(1),
     `-b:v:${i}`, String(r.bitrate), `-maxrate:v:${i}`, String(r.maxrate), `-bufsize:v:${i}`, String(r.bufsize),
@@ -162,29 +162,19 @@ export function buildHlsArgs(
   const branches = [...encoded.map(({ i }) => `s${i}`), ...(plan.storyboard ? ['sb'] : [])];
   const graph: string[] = [];
   if (branches.length) {
-    const end = secondsArg(plan.duration);
-    const pad = secondsArg(plan.endPad);
-    const constant = chain(plan.deinterlace.filter, `fps=${ladder.fps}`, `tpad=stop_mode=clone:stop_duration=${pad}`, `trim=end=${end}`);
-    graph.push(`[0:v:0]${constant},split=${branches.length}${branches.map((b) => `[${b}]`).join('')}`);
-    for (const { r, i } of encoded) graph.push(`[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`);
+    graph.push(`[0:v:0]${constantRateChain(plan)},split=${branches.length}${branches.map((b) => `[${b}]`).join('')}`);
+    for (const { r, i } of encoded) graph.push(`[s${i}]${rungScaleFilter(r)}[v${i}]`);
     const sb = plan.storyboard;
-    if (sb) graph.push(`[sb]fps=1/${sb.interval},scale=${sb.tileWidth}:${sb.tileHeight},setsar=1,tile=${sb.columns}x${sb.rows}[sprite]`);
+    if (sb) graph.push(`[sb]${storyboardFilter(sb)}[sprite]`);
   }
   const maps: string[] = [];
   const codecs: string[] = [];
-  const streamMap: string[] = [];
   ladder.rungs.forEach((r, i) => {
     maps.push('-map', plan.copyTop && i === 0 ? '0:v:0' : `[v${i}]`);
     codecs.push(...(plan.copyTop && i === 0 ? [`-c:v:${i}`, 'copy'] : videoEncodeArgs(r, i, enc)));
     if (plan.hasAudio) maps.push('-map', '0:a:0');
-    streamMap.push(plan.hasAudio ? `v:${i},a:${i}` : `v:${i}`);
   });
-  if (!ladder.rungs.length) {
-    maps.push('-map', '0:a:0');
-    streamMap.push('a:0');
-  }
-  const gop = Math.max(1, Math.round((ladder.fpsValue ?? 30) * segmentSeconds));
-  const ext = SEGMENT_EXTENSION[plan.segmentType];
+  if (!ladder.rungs.length) maps.push('-map', '0:a:0');
   const args = [
     ...headArgs(),
     ...inputArgs(io.inputPath),
@@ -192,25 +182,67 @@ export function buildHlsArgs(
     ...maps,
     '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
     ...codecs,
-    ...(encoded.length
-      ? [
-          '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`, '-threads', String(enc.threads),
-          // The graph's frames are constant-rate already; ffmpeg 4.x's own CFR sync for the
-          // HLS muxer adds frames at the end (a 6 s source became 6.067 s).
-          ...passthroughArgs(caps),
-        ]
-      : []),
-    ...(plan.hasAudio ? ['-c:a', caps.encoders.has('libfdk_aac') ? 'libfdk_aac' : 'aac', '-b:a', String(AUDIO_BITRATE), '-ac', '2', '-ar', '48000'] : []),
+    ...(encoded.length ? ladderKeyframeArgs(plan, `expr:gte(t,n_forced*${segmentSeconds})`, enc, caps) : []),
+    ...(plan.hasAudio ? hlsAudioCodecArgs(caps) : []),
+    ...hlsMuxerArgs(plan, io.outDir),
+  ];
+  if (plan.storyboard) args.push('-map', '[sprite]', ...spriteOutputArgs(io.spritePath));
+  return args;
+}
+
+/** The graph that makes the ladder's video: deinterlace if planned, the constant rate, padded and cut to the source's duration. */
+export function constantRateChain(plan: HlsPlan): string {
+  const pad = secondsArg(plan.endPad);
+  return chain(plan.deinterlace.filter, `fps=${plan.ladder.fps}`, `tpad=stop_mode=clone:stop_duration=${pad}`, `trim=end=${secondsArg(plan.duration)}`);
+}
+
+export function rungScaleFilter(r: VideoRung): string {
+  return `scale=${r.width}:${r.height},setsar=1,format=yuv420p`;
+}
+
+/** One thumbnail every `interval` seconds, tiled into one sprite. */
+export function storyboardFilter(sb: Storyboard): string {
+  return `fps=1/${sb.interval},scale=${sb.tileWidth}:${sb.tileHeight},setsar=1,tile=${sb.columns}x${sb.rows}`;
+}
+
+export function spriteOutputArgs(spritePath: string): string[] {
+  return ['-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '5', '-pix_fmt', 'yuvj420p', '-f', 'image2', '-update', '1', spritePath];
+}
+
+/** Frames per GOP: exactly one segment. */
+export function gopFrames(plan: HlsPlan): number {
+  return Math.max(1, Math.round((plan.ladder.fpsValue ?? 30) * plan.segmentSeconds));
+}
+
+/** Keyframes exactly on segment boundaries (`forceKeyFrames`: ffmpeg's -force_key_frames value). */
+export function ladderKeyframeArgs(plan: HlsPlan, forceKeyFrames: string, enc: HlsEncoding, caps: Pick<Capabilities, 'hasFpsMode'>): string[] {
+  const gop = String(gopFrames(plan));
+  return [
+    '-g', gop, '-keyint_min', gop, '-sc_threshold', '0', '-force_key_frames', forceKeyFrames, '-threads', String(enc.threads),
+    // The graph's frames are constant-rate already; ffmpeg 4.x's own CFR sync for the
+    // HLS muxer adds frames at the end (a 6 s source became 6.067 s).
+    ...passthroughArgs(caps),
+  ];
+}
+
+/** AAC-LC stereo 48 kHz at the ladder's audio bitrate. */
+export function hlsAudioCodecArgs(caps: Pick<Capabilities, 'encoders'>): string[] {
+  return ['-c:a', caps.encoders.has('libfdk_aac') ? 'libfdk_aac' : 'aac', '-b:a', String(AUDIO_BITRATE), '-ac', '2', '-ar', '48000'];
+}
+
+/** The HLS muxer: one folder per rung (`v%v`), audio muxed into every video rung. */
+export function hlsMuxerArgs(plan: HlsPlan, outDir: string): string[] {
+  const streamMap = plan.ladder.rungs.length ? plan.ladder.rungs.map((_, i) => (plan.hasAudio ? `v:${i},a:${i}` : `v:${i}`)) : ['a:0'];
+  const ext = SEGMENT_EXTENSION[plan.segmentType];
+  return [
     '-f', 'hls',
-    '-hls_time', String(segmentSeconds),
+    '-hls_time', String(plan.segmentSeconds),
     '-hls_playlist_type', 'event',
     '-hls_flags', 'independent_segments+temp_file',
     '-hls_segment_type', plan.segmentType === 'fmp4' ? 'fmp4' : 'mpegts',
     ...(plan.segmentType === 'fmp4' ? ['-hls_fmp4_init_filename', INIT_NAME] : []),
-    '-hls_segment_filename', `${io.outDir}/v%v/seg_%05d.${ext}`,
+    '-hls_segment_filename', `${outDir}/v%v/seg_%05d.${ext}`,
     '-var_stream_map', streamMap.join(' '),
-    `${io.outDir}/v%v/index.m3u8`,
+    `${outDir}/v%v/index.m3u8`,
   ];
-  if (plan.storyboard) args.push('-map', '[sprite]', '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '5', '-pix_fmt', 'yuvj420p', '-f', 'image2', '-update', '1', io.spritePath);
-  return args;
 }

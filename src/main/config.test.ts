@@ -28,7 +28,7 @@ describe('loadConfig: defaults', () => {
         progressIntervalMs: 500,
       },
       limits: { maxUploadBytes: 5 * 1024 ** 3, maxDurationSeconds: 4 * 3600, maxPixels: 7680 * 4320, maxFramesPerJob: 10_000, uploadIdleMs: 60_000, maxConcurrentUploads: 8, tusExpiryMs: 86_400_000 },
-      encoding: { preset: 'veryfast', threads: 0, maxFps: 60 },
+      encoding: { preset: 'veryfast', threads: 0, maxFps: 60, chunking: { mode: 'auto', minSeconds: 120 } },
       urlImport: { allowlist: [], maxBytes: 5 * 1024 ** 3, timeoutMs: 3_600_000, maxRedirects: 5, ytdlp: null },
       webhooks: { allowlist: [], retrySchedule: [0, 5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000], disableAfterMs: 432_000_000 },
       email: { smtpUrl: null, from: 'mediaforge@localhost' },
@@ -152,9 +152,16 @@ describe('loadConfig: prices', () => {
 
 describe('loadConfig: bad values', () => {
   it('encoder settings: an x264 preset name, whole thread and fps numbers', () => {
-    assert.deepEqual(loadConfig({ MEDIAFORGE_ENCODER_PRESET: 'medium', MEDIAFORGE_ENCODER_THREADS: '2', MEDIAFORGE_HLS_MAX_FPS: '30' }).encoding, { preset: 'medium', threads: 2, maxFps: 30 });
+    assert.deepEqual(loadConfig({ MEDIAFORGE_ENCODER_PRESET: 'medium', MEDIAFORGE_ENCODER_THREADS: '2', MEDIAFORGE_HLS_MAX_FPS: '30' }).encoding, { preset: 'medium', threads: 2, maxFps: 30, chunking: { mode: 'auto', minSeconds: 120 } });
     assertConfigError(() => loadConfig({ MEDIAFORGE_ENCODER_PRESET: 'placebo' }), 'MEDIAFORGE_ENCODER_PRESET', '"placebo"', 'ultrafast … veryslow');
     assertConfigError(() => loadConfig({ MEDIAFORGE_HLS_MAX_FPS: '0' }), 'MEDIAFORGE_HLS_MAX_FPS');
+  });
+
+  it('chunking: MEDIAFORGE_CHUNKING auto or off, MEDIAFORGE_CHUNK_MIN_SECONDS whole seconds from 10', () => {
+    assert.deepEqual(loadConfig({ MEDIAFORGE_CHUNKING: 'off', MEDIAFORGE_CHUNK_MIN_SECONDS: '300' }).encoding.chunking, { mode: 'off', minSeconds: 300 });
+    assertConfigError(() => loadConfig({ MEDIAFORGE_CHUNKING: 'on' }), 'MEDIAFORGE_CHUNKING', '"on"', 'auto or off');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_CHUNK_MIN_SECONDS: '5' }), 'MEDIAFORGE_CHUNK_MIN_SECONDS', 'from 10 to 86400');
+    assertConfigError(() => loadConfig({ MEDIAFORGE_CHUNK_MIN_SECONDS: '2.5' }), 'MEDIAFORGE_CHUNK_MIN_SECONDS');
   });
 
   it('MEDIAFORGE_RATE_LIMIT_PER_MINUTE: a whole number, 0 turns the limit off', () => {

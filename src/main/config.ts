@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Quotas } from '../domain/account.js';
+import type { ChunkingSettings } from '../domain/chunk-plan.js';
 import type { AllowEntry } from '../domain/url-policy.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../domain/webhook-schedule.js';
 import { bool, bytes, ConfigError, fileSource, int, keepFor, onOff, optional, price, read, readAllowlist, seconds, str, type Source, type Spec } from './config-read.js';
@@ -51,8 +52,8 @@ export interface Config {
     /** A tus upload left unfinished this long is removed (docs/tus.md). */
     tusExpiryMs: number;
   };
-  /** x264 preset and threads for video encodes; the frame-rate cap of HLS rungs. */
-  encoding: { preset: string; threads: number; maxFps: number };
+  /** x264 preset and threads for video encodes; the frame-rate cap of HLS rungs; chunking of long HLS/MP4 outputs. */
+  encoding: { preset: string; threads: number; maxFps: number; chunking: ChunkingSettings };
   /** Input from a URL: hosts allowed whatever they resolve to, size limit, whole-download deadline. */
   urlImport: {
     allowlist: AllowEntry[];
@@ -193,6 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { configF
       preset: read(src, 'MEDIAFORGE_ENCODER_PRESET', str(/^(ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow)$/, 'an x264 preset: ultrafast … veryslow'), 'veryfast'),
       threads: read(src, 'MEDIAFORGE_ENCODER_THREADS', int(0, 256), 0),
       maxFps: read(src, 'MEDIAFORGE_HLS_MAX_FPS', int(1, 240), 60),
+      chunking: {
+        mode: read(src, 'MEDIAFORGE_CHUNKING', str(/^(auto|off)$/, 'auto or off'), 'auto') as ChunkingSettings['mode'],
+        minSeconds: read(src, 'MEDIAFORGE_CHUNK_MIN_SECONDS', int(10, 86_400), 120),
+      },
     },
     urlImport: {
       allowlist: readAllowlist(src, 'MEDIAFORGE_URL_ALLOWLIST'),

@@ -9,6 +9,7 @@ import { deinterlaceResult } from '../ffmpeg/deinterlace.js';
 import { variantNames } from '../ffmpeg/hls.args.js';
 import { AUDIO_BITRATE } from '../ffmpeg/hls.ladder.js';
 import { buildThumbnailArgs } from '../ffmpeg/thumbnail.args.js';
+import { encodeHlsChunked, planHlsChunks } from './hls-chunked.js';
 import { HlsPublisher } from './hls.publisher.js';
 import { prepareHls, SPRITE_NAME, type PreparedHls } from './hls.plan.js';
 import type { OutputHandler } from './pipeline.types.js';
@@ -87,14 +88,19 @@ export const hlsPipeline: OutputHandler<HlsOutputSpec> = async (ctx, spec) => {
     const duration = meta.duration ?? 0;
     publisher.start(POLL_MS, publishMasterWhenPlayable);
     const encodeStart = ctx.clock.now();
+    // Chunked (docs/hls.md#chunking) or one run: the same package lands in outDir either way.
+    const chunked = await planHlsChunks(spec, prep, ctx);
     try {
-      await ctx.runner.run(prep.args, {
-        signal: ctx.signal,
-        stallTimeoutMs: ctx.stallTimeoutMs,
-        onProgress: (p) => {
-          if (duration > 0) ctx.onProgress(Math.min(0.95, (p.outTime / duration) * 0.95));
-        },
-      });
+      if (chunked) await encodeHlsChunked(ctx, prep, chunked, outDir, (f) => ctx.onProgress(Math.min(0.95, f * 0.95)));
+      else {
+        await ctx.runner.run(prep.args, {
+          signal: ctx.signal,
+          stallTimeoutMs: ctx.stallTimeoutMs,
+          onProgress: (p) => {
+            if (duration > 0) ctx.onProgress(Math.min(0.95, (p.outTime / duration) * 0.95));
+          },
+        });
+      }
     } catch (err) {
       await publisher.stop().catch(() => undefined);
       throw err;

@@ -1,3 +1,4 @@
+import type { ChunkingSettings } from '../domain/chunk-plan.js';
 import type { Coverage } from '../domain/coverage.js';
 import type { OutputSpec, OutputType } from '../domain/job-spec.js';
 import type { StoredFile } from '../domain/job.js';
@@ -18,6 +19,8 @@ export interface EncodingSettings {
   threads: number;
   /** Highest frame rate of an HLS rung. */
   maxFps: number;
+  /** `MEDIAFORGE_CHUNKING` and `MEDIAFORGE_CHUNK_MIN_SECONDS` (absent: auto, 120 s). */
+  chunking?: ChunkingSettings;
 }
 
 /** `MEDIAFORGE_PROBE_TIMEOUT_SECONDS`'s default (src/main/config.ts), for a context that does not say. */

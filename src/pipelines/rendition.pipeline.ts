@@ -10,6 +10,7 @@ import { deinterlaceResult } from '../ffmpeg/deinterlace.js';
 import { buildMp4Args, mp4CanCopy, mp4Deinterlace } from '../ffmpeg/mp4.args.js';
 import type { parseProbe } from '../ffmpeg/probe.js';
 import { probeWritten, requireVideo } from './clips.pipeline.js';
+import { encodeMp4Chunked, planMp4Chunks } from './mp4-chunked.js';
 import type { OutputHandler, OutputProduct, PipelineContext } from './pipeline.types.js';
 
 const round3 = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
@@ -38,7 +39,10 @@ async function storeOne(ctx: PipelineContext, type: string, outputPath: string):
 export const mp4Pipeline: OutputHandler<Mp4OutputSpec> = async (ctx, spec) => {
   requireVideo(ctx, 'MP4 renditions');
   const outputPath = join(ctx.workDir, 'video.mp4');
-  await renderWhole(ctx, buildMp4Args(spec, ctx.meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPath }));
+  // Chunked (docs/hls.md#chunking) or one run: the same video.mp4 either way.
+  const chunked = await planMp4Chunks(spec, ctx);
+  if (chunked) await encodeMp4Chunked(ctx, spec, chunked, outputPath);
+  else await renderWhole(ctx, buildMp4Args(spec, ctx.meta, ctx.runner.caps, { inputPath: ctx.inputPath, outputPath }));
   return storeMp4(ctx, spec, outputPath);
 };
 

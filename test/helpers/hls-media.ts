@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const CACHE = join(tmpdir(), 'mediaforge-test-media-hls-v1');
 
-const testsrc = (size: string, rate: number, seconds: number) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`];
+const testsrc = (size: string, rate: number | string, seconds: number) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`];
 const tone = (seconds: number) => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`];
 const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
 
@@ -24,6 +24,12 @@ const RECIPES = {
   // Long enough to watch segments being published while ffmpeg still runs.
   'hls-20s.mp4': [...testsrc('640x360', 30, 20), ...tone(20), ...x264, '-c:a', 'aac', '-shortest'],
   'hls-tone.m4a': [...tone(9), '-c:a', 'aac'],
+  // Chunking: 14 s at 30 fps with keyframes every 2.5 s (so a chunk's seek lands between them) and a tone.
+  'chunk-14s.mp4': [...testsrc('320x180', 30, 14), ...tone(14), ...x264, '-g', '75', '-keyint_min', '75', '-c:a', 'aac', '-shortest'],
+  // Constant 30 fps in Matroska, whose video starts 21 ms after the audio (the AAC priming): no frame on 0.
+  'chunk-late.mkv': [...testsrc('320x180', 30, 8), ...tone(8), ...x264, '-c:a', 'aac', '-shortest'],
+  // Chunking at 29.97 fps: 2 s segments start on frames 60, 120 … 1019 (34 s), off multiples of 60 past 30 s; 44.1 kHz audio.
+  'chunk-ntsc.mp4': [...testsrc('320x180', '30000/1001', 40), '-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=44100:duration=40', ...x264, '-c:a', 'aac', '-shortest'],
 } satisfies Record<string, string[]>;
 
 export type HlsRecipe = keyof typeof RECIPES | 'hls-rotated.mp4';

@@ -60,7 +60,7 @@ export async function chromiumFlags(): Promise<{ args: string[]; userDataDir: st
  * Opens the player page in `tab` and polls until the video has played `seconds` or the player
  * reported a fatal error (40 s at most). Answers the last state, the position and a summary.
  */
-export async function playUntil(tab: Page, url: string, seconds: number): Promise<{ state: any; time: number; diagnostics: string }> {
+export async function playUntil(tab: Page, url: string, seconds: number): Promise<{ state: any; time: number; buffered: Array<[number, number]>; frames: { time: number; frames: number }; diagnostics: string }> {
   const console: string[] = [];
   tab.on('console', (m) => console.push(m.text()));
   await tab.goto(url);
@@ -73,7 +73,14 @@ export async function playUntil(tab: Page, url: string, seconds: number): Promis
     if (state.error || time >= seconds) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { state, time, diagnostics: JSON.stringify({ state, console: console.slice(-5) }) };
+  // The media element's buffered ranges, and the frames it decoded (or dropped) to get here:
+  // a hole in the video plays on (players skip it) but holds no frames.
+  const media = await tab.evaluate(() => {
+    const v = document.getElementById('v') as HTMLVideoElement;
+    const q = v.getVideoPlaybackQuality();
+    return { time: v.currentTime, frames: q.totalVideoFrames, buffered: Array.from({ length: v.buffered.length }, (_, i) => [v.buffered.start(i), v.buffered.end(i)] as [number, number]) };
+  });
+  return { state, time, buffered: media.buffered, frames: media, diagnostics: JSON.stringify({ state, media, console: console.slice(-5) }) };
 }
 
 /**

@@ -14,7 +14,7 @@ describe('hls output schema', () => {
     const r = parse({});
     assert.ok(r.success);
     assert.deepEqual(r.data.outputs[0], {
-      type: 'hls', renditions: 'auto', segmentSeconds: 4, segmentType: 'fmp4', poster: true, storyboard: true, deinterlace: 'auto', deinterlaceRate: 'frame',
+      type: 'hls', renditions: 'auto', segmentSeconds: 4, segmentType: 'fmp4', poster: true, storyboard: true, deinterlace: 'auto', deinterlaceRate: 'frame', chunking: 'auto',
     });
   });
 
@@ -33,5 +33,17 @@ describe('hls output schema', () => {
     assert.deepEqual(issuePaths({ codec: 'hevc' }), ['outputs.0']);
     assert.deepEqual(issuePaths({ deinterlace: 'yes' }), ['outputs.0.deinterlace']);
     assert.deepEqual(issuePaths({ deinterlaceRate: 'double' }), ['outputs.0.deinterlaceRate']);
+  });
+
+  it('chunking: "auto", "off" or { seconds } (2…3600, whole), anything else names the field', () => {
+    for (const chunking of ['auto', 'off', { seconds: 4 }, { seconds: 3600 }]) assert.ok(parse({ chunking }).success, JSON.stringify(chunking));
+    const mp4 = jobRequestSchema.safeParse({ input: { uploadId: 'upl_12345678' }, outputs: [{ type: 'mp4', chunking: { seconds: 30 } }] });
+    assert.ok(mp4.success && (mp4.data.outputs[0] as { chunking: unknown }).chunking !== undefined);
+    assert.ok(issuePaths({ chunking: 'on' }).every((p) => p.startsWith('outputs.0.chunking')));
+    assert.ok(issuePaths({ chunking: { seconds: 1 } }).some((p) => p === 'outputs.0.chunking.seconds'));
+    assert.ok(issuePaths({ chunking: { seconds: 4.5 } }).some((p) => p.startsWith('outputs.0.chunking')));
+    const bad = parse({ chunking: 'on' });
+    assert.match(bad.error!.issues[0].message, /"auto", "off" or \{ "seconds": n \}/);
+    assert.ok(issuePaths({ chunking: { seconds: 4, gop: 2 } }).some((p) => p.startsWith('outputs.0.chunking')));
   });
 });

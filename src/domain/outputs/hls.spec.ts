@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deinterlaceMode, deinterlaceRate } from './common.js';
+import { chunkingOption, deinterlaceMode, deinterlaceRate } from './common.js';
 
 /**
  * Adaptive HLS: one upload becomes a ladder of H.264/AAC renditions, a master playlist,
@@ -19,6 +19,7 @@ export const hlsOutputSchema = z
     storyboard: z.boolean().default(true).describe('A thumbnail sprite (storyboard.jpg) and a WebVTT file (storyboard.vtt) with #xywh cues for seek previews.'),
     deinterlace: deinterlaceMode,
     deinterlaceRate,
+    chunking: chunkingOption,
   })
   .superRefine((value, ctx) => {
     if (Array.isArray(value.renditions) && new Set(value.renditions).size !== value.renditions.length) {

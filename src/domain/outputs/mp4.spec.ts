@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deinterlaceMode, deinterlaceRate } from './common.js';
+import { chunkingOption, deinterlaceMode, deinterlaceRate } from './common.js';
 
 export const x264Preset = z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow']);
 
@@ -13,6 +13,7 @@ export const mp4OutputSchema = z
     audioBitrate: z.number().int().min(32).max(512).default(128).describe('AAC bitrate in kbit/s when audio is re-encoded.'),
     deinterlace: deinterlaceMode,
     deinterlaceRate,
+    chunking: chunkingOption,
   })
   .superRefine((value, ctx) => {
     if (value.crf !== undefined && value.bitrate !== undefined) {
