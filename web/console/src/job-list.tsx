@@ -9,6 +9,24 @@ const LIVE = new Set(['queued', 'running']);
 const eta = (s: number | null | undefined) => (s == null ? '' : s >= 90 ? `ETA ${Math.round(s / 60)} min` : `ETA ${Math.round(s)} s`);
 
 /** One job; while it is queued or running, useLiveJob keeps it current (its event stream). */
+/** The job's own error (what the API recorded) and the console's (a request that failed), as the row and the job page show them. */
+export function JobErrors({ job, error }: { job: Job; error: string }) {
+  return (
+    <>
+      {job.error && (
+        <p class="error">
+          {job.error.code}: {job.error.message}
+        </p>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
 function JobRow({ initial }: { initial: Job }) {
   const [job, setJob] = useState<Job>(initial);
   const [error, setError] = useState('');
@@ -45,16 +63,7 @@ function JobRow({ initial }: { initial: Job }) {
           {job.stage ?? ''} {live ? eta(job.etaSeconds) : ''}
         </small>
       </div>
-      {job.error && (
-        <p class="error">
-          {job.error.code}: {job.error.message}
-        </p>
-      )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <JobErrors job={job} error={error} />
       <div class="job-actions">
         {live && (
           <button type="button" onClick={() => act('cancel')} aria-label={`Cancel ${job.id}`}>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api.js';
 import { JobDeliveries } from './job-deliveries.js';
+import { JobErrors } from './job-list.js';
 import { useLiveJob } from './live-job.js';
 import { OutputView } from './output-view.js';
 import type { Job } from './types.js';
@@ -103,16 +104,7 @@ export function JobPage({ id }: { id: string }) {
           <span class="pct">{pct} %</span>
           <small>{job.stage ?? ''}</small>
         </div>
-        {job.error && (
-          <p class="error">
-            {job.error.code}: {job.error.message}
-          </p>
-        )}
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <JobErrors job={job} error={error} />
         {(job.warnings ?? []).map((w) => (
           <p class="warning">
             {w.code}
